@@ -1,0 +1,97 @@
+"""Finding landing files and deciding, before DuckDB reads a byte of data, whether a file can land.
+
+A file is identified by its path relative to the landing directory and fingerprinted by size and
+modification time: a file already ingested with the same fingerprint is not read again, and a file
+replaced in place (a new snapshot, a corrected daily export) is read again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sales_pipeline.contract import SOURCES, Source
+
+# A header longer than this is not a header but a broken file.
+_MAX_HEADER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    source: Source
+    path: Path
+    name: str
+    fingerprint: str
+
+    @property
+    def file_date(self) -> date | None:
+        return self.source.file_date(self.name)
+
+
+def discover(source: Source, landing_dir: Path) -> list[LandingFile]:
+    files = []
+    for path in sorted(landing_dir.glob(source.glob)):
+        if not path.is_file():
+            continue
+        stat = path.stat()
+        files.append(
+            LandingFile(
+                source=source,
+                path=path.resolve(),
+                name=path.relative_to(landing_dir).as_posix(),
+                fingerprint=f"{stat.st_size}:{stat.st_mtime_ns}",
+            )
+        )
+    return files
+
+
+def landing_digest(landing_dir: Path, sources: Iterable[Source] = SOURCES.values()) -> str:
+    """One hash over every landing file's name and fingerprint: changes when anything lands."""
+    digest = hashlib.sha256()
+    for source in sources:
+        for landing_file in discover(source, landing_dir):
+            digest.update(f"{landing_file.name}\0{landing_file.fingerprint}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the header says about a file: the columns to read it with, or why it cannot land."""
+
+    header: tuple[str, ...] | None
+    problem: str | None
+
+
+def inspect(landing_file: LandingFile) -> Inspection:
+    source = landing_file.source
+    if source.daily and landing_file.file_date is None:
+        return Inspection(None, "file name carries no valid date (expected <kind>_YYYY-MM-DD.csv)")
+    with landing_file.path.open("rb") as handle:
+        head = handle.read(_MAX_HEADER_BYTES)
+    if not head.strip():
+        return Inspection(None, "file is empty: no header row")
+    first_line, newline, _ = head.partition(b"\n")
+    if not newline and len(head) == _MAX_HEADER_BYTES:
+        return Inspection(None, f"no line break in the first {_MAX_HEADER_BYTES} bytes: not a CSV header")
+    try:
+        text = first_line.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as error:
+        return Inspection(None, f"header is not UTF-8 ({error.reason} at byte {error.start})")
+    if "\0" in text:
+        return Inspection(None, "header contains NUL bytes: binary file")
+    header = tuple(next(csv.reader([text])))
+    stripped = [name.strip() for name in header]
+    duplicates = sorted({name for name in stripped if stripped.count(name) > 1})
+    if duplicates:
+        return Inspection(None, f"duplicate columns in header: {', '.join(duplicates)}")
+    missing = [column for column in source.columns if column not in stripped]
+    if missing:
+        return Inspection(
+            None,
+            f"missing required column(s) {', '.join(missing)}; header has: {', '.join(stripped)}",
+        )
+    return Inspection(header, None)

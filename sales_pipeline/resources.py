@@ -1,0 +1,66 @@
+"""Dagster resources: the DuckDB warehouse and the sales organisation's settings.
+
+Both are built from `SalesSettings` (the `SALES_*` environment variables), so a test or a deployment
+points the whole pipeline elsewhere through the environment alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from sales_pipeline import contract
+from sales_pipeline.settings import SalesSettings
+from sales_pipeline.sql import render
+
+# The concurrency pool every step that opens the warehouse for writing belongs to. Its limit of one
+# is set in the shipped instance config (.dagster_home/dagster.yaml): DuckDB allows a single
+# writing process per file, so steps of concurrent runs queue instead of failing on the file lock.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB file every layer lives in, with the pipeline's SQL macros on each connection."""
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with self.get_connection() as conn:
+            conn.execute(render("macros.sql", contract=contract))
+            yield conn
+
+
+class SalesConfig(dg.ConfigurableResource):
+    """Where landing files and reports live, and the organisation's zone and currency."""
+
+    landing_dir: str
+    timezone: str
+    reporting_currency: str
+    reports_dir: str
+    max_rejected_share: float
+
+    @property
+    def landing_path(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def reports_path(self) -> Path:
+        return Path(self.reports_dir)
+
+
+def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "warehouse": Warehouse(database=str(settings.warehouse)),
+        "sales_config": SalesConfig(
+            landing_dir=str(settings.landing_dir),
+            timezone=settings.timezone,
+            reporting_currency=settings.reporting_currency,
+            reports_dir=str(settings.reports_dir),
+            max_rejected_share=settings.max_rejected_share,
+        ),
+    }

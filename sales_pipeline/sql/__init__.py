@@ -1,0 +1,53 @@
+"""The pipeline's SQL, kept in `.sql` files beside this module and rendered with Jinja.
+
+Templates receive values (zones, value sets, dates) through `render`, which quotes them as SQL
+literals, so no caller builds SQL by string concatenation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+SQL_DIR = Path(__file__).parent
+
+
+def sql_literal(value: object) -> str:
+    """A Python value as a DuckDB literal (strings quoted, sequences as lists)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(sql_literal(item) for item in value) + "]"
+    raise TypeError(f"no SQL literal for {value!r}")
+
+
+def sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(SQL_DIR),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["literal"] = sql_literal
+    env.filters["ident"] = sql_identifier
+    return env
+
+
+def render(template: str, **params: object) -> str:
+    return _environment().get_template(template).render(**params)

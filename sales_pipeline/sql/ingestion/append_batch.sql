@@ -1,0 +1,60 @@
+-- Land the batch read by read_files.sql in {{ table }}, numbering rows by their line in the file.
+-- DuckDB reports the line of each rejected record; accepted records take the remaining lines in
+-- order (exact for files whose records do not span lines, which is every export we know of).
+INSERT INTO {{ table }}
+WITH files(path, file, file_date) AS (
+    VALUES {% for f in files %}({{ f.path | string | literal }}, {{ f.name | literal }}, {{ f.file_date | literal }}::DATE){{ ", " if not loop.last }}{% endfor %}
+),
+accepted AS (
+    SELECT
+        _landing_path AS path,
+        row_number() OVER (PARTITION BY _landing_path ORDER BY rowid) AS ordinal,
+        *
+    FROM landing_batch
+),
+malformed AS (
+    SELECT
+        scans.file_path AS path,
+        errors.line::BIGINT AS line,
+        first(errors.error_type::VARCHAR || ': ' || errors.error_message) AS error,
+        first(errors.csv_line) AS csv_line
+    FROM landing_rejects AS errors
+    JOIN landing_reject_scans AS scans USING (scan_id, file_id)
+    GROUP BY ALL
+),
+free_lines AS (
+    SELECT bad.path, candidate.line,
+           row_number() OVER (PARTITION BY bad.path ORDER BY candidate.line) AS ordinal
+    FROM (SELECT path, count(*) AS n_bad, max(line) AS last_bad FROM malformed GROUP BY path) AS bad
+    JOIN (SELECT path, count(*) AS n_ok FROM accepted GROUP BY path) AS ok USING (path)
+    CROSS JOIN LATERAL (
+        SELECT range AS line FROM range(2, greatest(2 + ok.n_ok + bad.n_bad, bad.last_bad + 1))
+    ) AS candidate
+    ANTI JOIN malformed AS taken ON taken.path = bad.path AND taken.line = candidate.line
+)
+SELECT
+    files.file,
+    coalesce(free_lines.line, accepted.ordinal + 1),
+    files.file_date,
+    {{ ingestion_id | literal }},
+    NULL,
+    NULL,
+{%- for position in positions %}
+    accepted.c{{ position }}{{ "," if not loop.last }}
+{%- endfor %}
+FROM accepted
+JOIN files USING (path)
+LEFT JOIN free_lines USING (path, ordinal)
+UNION ALL
+SELECT
+    files.file,
+    malformed.line,
+    files.file_date,
+    {{ ingestion_id | literal }},
+    malformed.error,
+    malformed.csv_line,
+{%- for position in positions %}
+    NULL{{ "," if not loop.last }}
+{%- endfor %}
+FROM malformed
+JOIN files USING (path);
