@@ -33,6 +33,11 @@ def sql_literal(value: object) -> str:
     raise TypeError(f"no SQL literal for {value!r}")
 
 
+def sql_value_list(values: Iterable[object]) -> str:
+    """Values as the parenthesised list of an IN clause."""
+    return "(" + ", ".join(sql_literal(value) for value in values) + ")"
+
+
 def sql_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -46,6 +51,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["literal"] = sql_literal
     env.filters["ident"] = sql_identifier
+    env.filters["in_list"] = sql_value_list
     return env
 
 

@@ -37,9 +37,11 @@ CREATE OR REPLACE TEMP MACRO sp_count(value) AS CASE
     WHEN regexp_full_match(trim(value), {{ contract.NON_NEGATIVE_INTEGER_PATTERN | literal }}) THEN try_cast(trim(value) AS BIGINT)
 END;
 
--- A reason for each failed rule, joined; NULL when the row is clean.
-CREATE OR REPLACE TEMP MACRO sp_reasons(reasons) AS nullif(
-    array_to_string(list_filter(reasons, lambda r: r IS NOT NULL), '; '), '');
+-- Why a row is rejected: the CSV reader's error for a line it could not split into the header's
+-- columns, else a reason for each failed rule, joined; NULL when the row is clean.
+CREATE OR REPLACE TEMP MACRO sp_reasons(malformed, reasons) AS coalesce(
+    'malformed CSV line: ' || malformed,
+    nullif(array_to_string(list_filter(reasons, lambda r: r IS NOT NULL), '; '), ''));
 
 -- How a rejected value is quoted in a reason.
 CREATE OR REPLACE TEMP MACRO sp_quote(value) AS

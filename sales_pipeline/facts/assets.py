@@ -1,0 +1,171 @@
+"""Fact marts: activity metrics per rep, team and department at four grains.
+
+All twelve tables come from one definition of the metrics (`facts/metrics.py`) and one SQL
+template; a table is a Dagster asset partitioned by its grain, and materializing a range of
+partitions rebuilds exactly those periods in one transaction.
+"""
+
+
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+
+from sales_pipeline.facts.metrics import METRICS, METRICS_BY_NAME
+from sales_pipeline.metadata import markdown_table
+from sales_pipeline.partitions import GRAINS, Grain, partitions_for
+from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse
+from sales_pipeline.settings import SalesSettings
+from sales_pipeline.sql import render
+
+ADDITIVE_COUNTS = tuple(
+    metric.name for metric in METRICS if metric.additive and metric.sql_type == "BIGINT"
+)
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str                # rep, team, department
+    keys: tuple[str, ...]    # columns after period_start
+    unique_key: tuple[str, ...]
+
+
+REP = Level("rep", ("rep_id", "rep_name", "team", "department"), ("rep_id", "team", "department"))
+TEAM = Level("team", ("team", "department"), ("team", "department"))
+DEPARTMENT = Level("department", ("department",), ("department",))
+LEVELS: tuple[Level, ...] = (REP, TEAM, DEPARTMENT)
+
+
+def fact_table(level: Level, grain: Grain) -> str:
+    return f"{level.name}_activity_{grain.name}"
+
+
+def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
+    table = fact_table(level, grain)
+    key = dg.AssetKey(["marts", table])
+    qualified = f"marts.{table}"
+
+    @dg.asset(
+        key=key,
+        deps=[dg.AssetKey(["staging", "activities"])],
+        partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name=f"facts_{grain.name}",
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        tags={"grain": grain.name, "level": level.name},
+        description=f"Activity metrics per {level.name} and {grain.unit} "
+        f"(one row per period_start, {', '.join(level.unique_key)}).",
+        metadata={"metrics": dg.MetadataValue.json({m.name: m.description for m in METRICS})},
+        check_specs=[
+            dg.AssetCheckSpec(
+                "keys_unique_and_present",
+                asset=key,
+                description=f"No two rows share (period_start, {', '.join(level.unique_key)}), "
+                "and no key is null.",
+            ),
+            dg.AssetCheckSpec(
+                "reconciles_with_staging",
+                asset=key,
+                description="Additive counts summed over the table equal the counted events in "
+                "staging.activities for the same periods.",
+            ),
+        ],
+    )
+    def fact(context: dg.AssetExecutionContext, warehouse: Warehouse):
+        window = context.partition_time_window
+        start, end = window.start.date(), window.end.date()
+        with warehouse.connect() as conn:
+            conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                conn.execute(
+                    render(
+                        "facts/build_periods.sql",
+                        table=qualified,
+                        unit=grain.unit,
+                        keys=level.keys,
+                        metrics=METRICS,
+                        start=start,
+                        end=end,
+                    )
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
+            mismatches = _reconcile(conn, qualified, start, end)
+            preview = conn.execute(
+                f"SELECT * FROM {qualified} WHERE period_start >= ? AND period_start < ? "
+                "ORDER BY period_start DESC, sales_volume DESC LIMIT 10",
+                [start, end],
+            )
+            preview_header = [column[0] for column in preview.description]
+            preview_rows = preview.fetchall()
+
+        context.log.info(f"{qualified}: {rows} rows over {periods} period(s) in [{start}, {end})")
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "rows_in_partitions": dg.MetadataValue.int(rows),
+                "periods_with_activity": dg.MetadataValue.int(periods),
+                "window": dg.MetadataValue.text(f"{start} .. {end}"),
+                "preview": markdown_table(preview_header, preview_rows),
+            },
+        )
+        yield dg.AssetCheckResult(
+            check_name="keys_unique_and_present",
+            asset_key=key,
+            passed=duplicates == 0 and null_keys == 0,
+            metadata={
+                "duplicate_keys": dg.MetadataValue.int(duplicates),
+                "null_keys": dg.MetadataValue.int(null_keys),
+            },
+        )
+        yield dg.AssetCheckResult(
+            check_name="reconciles_with_staging",
+            asset_key=key,
+            passed=not mismatches,
+            metadata={"mismatches": dg.MetadataValue.json(mismatches)},
+        )
+
+    return fact
+
+
+def _shape(conn, table: str, level: Level, start: date, end: date) -> tuple[int, int, int, int]:
+    keys = ", ".join(("period_start", *level.unique_key))
+    null_test = " OR ".join(f"{k} IS NULL" for k in ("period_start", *level.keys))
+    return conn.execute(
+        f"""
+        SELECT count(*), count(DISTINCT period_start),
+               count(*) - (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {table}
+                           WHERE period_start >= $start AND period_start < $end)),
+               count(*) FILTER (WHERE {null_test})
+        FROM {table} WHERE period_start >= $start AND period_start < $end
+        """,
+        {"start": start, "end": end},
+    ).fetchone()
+
+
+def _reconcile(conn, table: str, start: date, end: date) -> list[dict[str, object]]:
+    sums = ", ".join(f"sum({name})" for name in ADDITIVE_COUNTS)
+    expected = ", ".join(METRICS_BY_NAME[name].sql for name in ADDITIVE_COUNTS)
+    params = {"start": start, "end": end}
+    actual_row = conn.execute(
+        f"SELECT {sums} FROM {table} WHERE period_start >= $start AND period_start < $end", params
+    ).fetchone()
+    expected_row = conn.execute(
+        f"SELECT {expected} FROM staging.activities "
+        "WHERE activity_date >= $start AND activity_date < $end",
+        params,
+    ).fetchone()
+    return [
+        {"metric": name, "table": int(actual or 0), "staging": int(wanted or 0)}
+        for name, actual, wanted in zip(ADDITIVE_COUNTS, actual_row, expected_row, strict=True)
+        if int(actual or 0) != int(wanted or 0)
+    ]
+
+
+def build_fact_assets(settings: SalesSettings) -> list[dg.AssetsDefinition]:
+    return [build_fact_asset(level, grain, settings) for grain in GRAINS for level in LEVELS]

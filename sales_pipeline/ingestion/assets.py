@@ -1,0 +1,106 @@
+"""Raw layer: one asset per kind of landing file, each a DuckDB table `raw.<source>`."""
+
+
+import dagster as dg
+
+from sales_pipeline.contract import SOURCES, Source
+from sales_pipeline.ingestion.loader import IngestionReport, ingest_source
+from sales_pipeline.metadata import markdown_table
+from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
+from sales_pipeline.validation.checks import raw_rows_check
+
+FILES_READABLE = "files_readable"
+ROWS_CONFORM = "rows_conform_to_contract"
+
+
+def _held_back_files(conn, source: Source) -> list[tuple[str, str]]:
+    return conn.execute(
+        "SELECT file, reason FROM raw.landed_files WHERE source = ? AND status = 'held_back' "
+        "ORDER BY file",
+        [source.name],
+    ).fetchall()
+
+
+def _report_metadata(report: IngestionReport, total_rows: int) -> dict[str, dg.MetadataValue]:
+    return {
+        "files_loaded": dg.MetadataValue.int(len(report.loaded)),
+        "files_unchanged": dg.MetadataValue.int(report.unchanged),
+        "files_held_back": dg.MetadataValue.int(len(report.held_back)),
+        "rows_read": dg.MetadataValue.int(report.rows_read),
+        "rows_malformed": dg.MetadataValue.int(report.rows_malformed),
+        "dagster/row_count": dg.MetadataValue.int(total_rows),
+        "loaded_files": markdown_table(
+            ["file", "rows read", "malformed", "replaced"],
+            ((f.name, f.rows_read, f.rows_malformed, "yes" if f.replaced else "") for f in report.loaded),
+        ),
+    }
+
+
+def build_raw_asset(source: Source) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", source.name])
+
+    @dg.asset(
+        key=key,
+        group_name="raw",
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        description=f"{source.description} Rows as delivered (text), with file and line. "
+        f"Landing files: `{source.glob}`.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                FILES_READABLE,
+                asset=key,
+                description="Every landing file could be read with the contract's columns; "
+                "a file that cannot is held back whole and named here.",
+            ),
+            dg.AssetCheckSpec(
+                ROWS_CONFORM,
+                asset=key,
+                description="Great Expectations suite of the contract over the rows ingested "
+                "by this run (one batch per file); failing rows are quarantined by staging.",
+            ),
+        ],
+    )
+    def raw_asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
+    ):
+        with warehouse.connect() as conn:
+            report = ingest_source(conn, source, sales_config.landing_path, context.run_id)
+            for held in report.held_back:
+                context.log.error(f"{held.name}: held back: {held.reason}")
+            for loaded in report.loaded:
+                if loaded.rows_malformed:
+                    context.log.warning(
+                        f"{loaded.name}: {loaded.rows_malformed} malformed line(s), "
+                        "kept for quarantine"
+                    )
+            held_back = _held_back_files(conn, source)
+            (total_rows,) = conn.execute(f"SELECT count(*) FROM {source.raw_table}").fetchone()
+            rows_check = raw_rows_check(conn, source, report)
+
+        context.log.info(
+            f"{source.name}: {len(report.loaded)} file(s) loaded, {report.rows_read} row(s), "
+            f"{report.unchanged} unchanged, {len(report.held_back)} held back"
+        )
+        yield dg.MaterializeResult(metadata=_report_metadata(report, total_rows))
+        yield dg.AssetCheckResult(
+            check_name=FILES_READABLE,
+            passed=not held_back,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=(
+                "; ".join(f"{name}: {reason}" for name, reason in held_back[:20])
+                if held_back
+                else "all files readable"
+            ),
+            metadata={
+                "held_back_files": dg.MetadataValue.json(
+                    [{"file": name, "reason": reason} for name, reason in held_back]
+                ),
+            },
+        )
+        yield rows_check
+
+    return raw_asset
+
+
+raw_assets: list[dg.AssetsDefinition] = [build_raw_asset(source) for source in SOURCES.values()]

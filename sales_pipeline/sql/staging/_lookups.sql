@@ -1,0 +1,25 @@
+{#- Identity lookups shared by the activity sources. -#}
+
+{#- Rep by phone digits. Two users on one number make the rep ambiguous: such calls are rejected. -#}
+{% macro rep_phones() -%}
+SELECT phone_digits, min(user_id) AS user_id, count(*) AS users_on_number
+FROM staging.users
+WHERE phone_digits IS NOT NULL
+GROUP BY phone_digits
+{%- endmacro %}
+
+{#- Contact by phone digits (Phone or MobilePhone). Where several contacts share a number, a
+    decision maker is preferred, then the lowest Id, so the choice is stable. -#}
+{% macro contact_phones() -%}
+SELECT
+    digits,
+    first(contact_id ORDER BY is_decision_maker DESC, contact_id) AS contact_id,
+    bool_or(is_decision_maker) AS is_decision_maker
+FROM (
+    SELECT phone_digits AS digits, contact_id, is_decision_maker FROM staging.contacts
+    UNION ALL
+    SELECT mobile_digits, contact_id, is_decision_maker FROM staging.contacts
+)
+WHERE digits IS NOT NULL
+GROUP BY digits
+{%- endmacro %}

@@ -1,0 +1,73 @@
+{% import "staging/_common.sql" as c %}
+{% import "staging/_lookups.sql" as lookups %}
+-- Phone system call log. A sid delivered more than once: the file with the latest date in its name
+-- wins, then the later line. Rejected rows take no part in that choice.
+CREATE OR REPLACE TEMP TABLE calls_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text(sid) AS sid,
+        sp_text(parent_call_sid) AS parent_call_sid,
+        sp_text(direction) AS direction,
+        sp_text("from") AS from_number,
+        sp_text("to") AS to_number,
+        sp_text(status) AS status,
+        sp_text(start_time) AS start_text,
+        sp_timestamp(start_time) AS started_at,
+        sp_text(end_time) AS end_text,
+        sp_timestamp(end_time) AS ended_at,
+        sp_text(duration) AS duration_text,
+        sp_count(duration) AS duration,
+        sp_text(answered_by) AS answered_by
+    FROM raw.calls
+),
+resolved AS (
+    SELECT
+        typed.*,
+        parent_call_sid IS NOT NULL AS is_child_leg,
+        direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }} AS is_outbound,
+        CASE
+            WHEN direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }} THEN sp_phone(from_number)
+            WHEN direction = 'inbound' THEN sp_phone(to_number)
+        END AS rep_digits
+    FROM typed
+),
+checked AS (
+    SELECT
+        resolved.*,
+        reps.user_id AS rep_id,
+        contacts.contact_id,
+        coalesce(contacts.is_decision_maker, FALSE) AS contact_is_decision_maker,
+        (started_at AT TIME ZONE {{ timezone | literal }})::DATE AS activity_date,
+        sp_reasons(_error, [
+            {{ c.required("sid", "sid") }},
+            {{ c.not_in_set("direction", "direction", contract.CALL_DIRECTIONS) }},
+            {{ c.required("from", "from_number") }},
+            {{ c.required("to", "to_number") }},
+            {{ c.not_in_set("status", "status", contract.CALL_STATUSES) }},
+            {{ c.unparsable("start_time", "start_text", "started_at", c.TIMESTAMP) }},
+            {{ c.unparsable("end_time", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
+            {{ c.unparsable("duration", "duration_text", "duration", "a non-negative whole number of seconds", required=False) }},
+            {{ c.not_in_set("answered_by", "answered_by", contract.ANSWERED_BY, required=False) }},
+            -- Child legs are not calls: they need no rep.
+            CASE
+                WHEN is_child_leg OR rep_digits IS NULL THEN NULL
+                WHEN reps.user_id IS NULL THEN 'unknown rep: no CRM user has phone '
+                    || sp_quote(CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END)
+                WHEN reps.users_on_number > 1 THEN 'ambiguous rep: several CRM users have phone '
+                    || sp_quote(CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END)
+            END
+        ]) AS _reason
+    FROM resolved
+    LEFT JOIN ({{ lookups.rep_phones() }}) AS reps ON reps.phone_digits = resolved.rep_digits
+    LEFT JOIN ({{ lookups.contact_phones() }}) AS contacts
+        ON resolved.direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }}
+        AND contacts.digits = sp_phone(resolved.to_number)
+)
+SELECT
+    * EXCLUDE (_error, start_text, end_text, duration_text, rep_digits),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY sid, _reason IS NULL ORDER BY _file_date DESC, _file DESC, _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

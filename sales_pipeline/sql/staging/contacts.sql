@@ -1,0 +1,30 @@
+{% import "staging/_common.sql" as c %}
+-- CRM contacts. Full snapshot: when an Id appears twice, the later line wins.
+CREATE OR REPLACE TEMP TABLE contacts_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text("Id") AS contact_id,
+        sp_text("AccountId") AS account_id,
+        sp_text("Name") AS contact_name,
+        sp_text("Title") AS title,
+        sp_phone("Phone") AS phone_digits,
+        sp_phone("MobilePhone") AS mobile_digits,
+        sp_text("Decision_Maker__c") AS decision_maker_text,
+        coalesce(sp_boolean("Decision_Maker__c"), FALSE) AS is_decision_maker
+    FROM raw.contacts
+),
+checked AS (
+    SELECT *, sp_reasons(_error, [
+        {{ c.required("Id", "contact_id") }},
+        {{ c.unparsable("Decision_Maker__c", "decision_maker_text", "sp_boolean(decision_maker_text)", "true or false", required=False) }}
+    ]) AS _reason
+    FROM typed
+)
+SELECT
+    * EXCLUDE (_error, decision_maker_text),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY contact_id, _reason IS NULL ORDER BY _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

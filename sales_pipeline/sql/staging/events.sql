@@ -1,0 +1,56 @@
+{% import "staging/_common.sql" as c %}
+-- CRM events. An Id delivered more than once: the latest LastModifiedDate (as an instant) wins,
+-- then the later file, then the later line. A winner with IsDeleted = true stays here flagged, so
+-- the delivery is accounted for, and counts nowhere.
+CREATE OR REPLACE TEMP TABLE events_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text("Id") AS event_id,
+        sp_text("OwnerId") AS owner_id,
+        sp_text("WhoId") AS who_id,
+        sp_text("AccountId") AS account_id,
+        sp_text("Type") AS event_type,
+        sp_text("Subject") AS subject,
+        sp_text("StartDateTime") AS start_text,
+        sp_timestamp("StartDateTime") AS started_at,
+        sp_text("EndDateTime") AS end_text,
+        sp_timestamp("EndDateTime") AS ended_at,
+        sp_text("IsDeleted") AS deleted_text,
+        coalesce(sp_boolean("IsDeleted"), FALSE) AS is_deleted,
+        sp_text("LastModifiedDate") AS modified_text,
+        sp_timestamp("LastModifiedDate") AS last_modified_at
+    FROM raw.events
+),
+checked AS (
+    SELECT
+        typed.*,
+        users.user_id AS rep_id,
+        contacts.contact_id,
+        coalesce(contacts.is_decision_maker, FALSE) AS contact_is_decision_maker,
+        (started_at AT TIME ZONE {{ timezone | literal }})::DATE AS activity_date,
+        sp_reasons(_error, [
+            {{ c.required("Id", "event_id") }},
+            CASE
+                WHEN owner_id IS NULL THEN 'OwnerId is empty'
+                WHEN users.user_id IS NULL THEN 'unknown rep: OwnerId ' || sp_quote(owner_id) || ' is no CRM user'
+            END,
+            {{ c.not_in_set("Type", "event_type", contract.EVENT_TYPES) }},
+            {{ c.unparsable("StartDateTime", "start_text", "started_at", c.TIMESTAMP) }},
+            {{ c.unparsable("EndDateTime", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
+            {{ c.unparsable("IsDeleted", "deleted_text", "sp_boolean(deleted_text)", "true or false", required=False) }},
+            {{ c.unparsable("LastModifiedDate", "modified_text", "last_modified_at", c.TIMESTAMP) }}
+        ]) AS _reason
+    FROM typed
+    LEFT JOIN staging.users AS users ON users.user_id = typed.owner_id
+    -- A WhoId that is no known contact is simply not a decision maker.
+    LEFT JOIN staging.contacts AS contacts ON contacts.contact_id = typed.who_id
+)
+SELECT
+    * EXCLUDE (_error, start_text, end_text, deleted_text, modified_text, owner_id),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY event_id, _reason IS NULL
+        ORDER BY last_modified_at DESC, _file_date DESC, _file DESC, _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

@@ -1,0 +1,33 @@
+{% import "staging/_common.sql" as c %}
+-- Exchange rates: units of the reporting currency per unit of `currency` on `date`.
+CREATE OR REPLACE TEMP TABLE fx_rates_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text("date") AS date_text,
+        sp_date("date") AS rate_date,
+        sp_text("currency") AS currency,
+        sp_text("rate") AS rate_text,
+        sp_rate("rate") AS rate
+    FROM raw.fx_rates
+),
+checked AS (
+    SELECT *, sp_reasons(_error, [
+        {{ c.unparsable("date", "date_text", "rate_date", "a YYYY-MM-DD date") }},
+        CASE
+            WHEN currency IS NULL THEN 'currency is empty'
+            WHEN NOT regexp_full_match(currency, {{ contract.CURRENCY_PATTERN | literal }})
+            THEN 'currency ' || sp_quote(currency) || ' is not an ISO 4217 code'
+        END,
+        {{ c.unparsable("rate", "rate_text", "rate", "a plain decimal number") }},
+        CASE WHEN rate = 0 THEN 'rate is zero' END
+    ]) AS _reason
+    FROM typed
+)
+SELECT
+    * EXCLUDE (_error, date_text, rate_text),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY rate_date, currency, _reason IS NULL ORDER BY _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

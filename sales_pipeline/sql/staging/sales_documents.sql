@@ -1,0 +1,76 @@
+{% import "staging/_common.sql" as c %}
+-- ERP sales documents. A document_no delivered more than once: the latest changed_at (as an
+-- instant) wins, then the later file, then the later line. Amounts are converted to the reporting
+-- currency at the rate of the latest date on or before the document date.
+CREATE OR REPLACE TEMP TABLE sales_documents_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text(document_no) AS document_no,
+        sp_text(document_type) AS document_type,
+        sp_text(document_date) AS document_date_text,
+        sp_date(document_date) AS activity_date,
+        sp_text(customer_no) AS customer_no,
+        sp_text(sales_rep_no) AS sales_rep_no,
+        sp_text(currency) AS currency,
+        sp_text(net_amount) AS net_amount_text,
+        sp_decimal(net_amount) AS net_amount,
+        sp_text(status) AS status,
+        sp_text(changed_at) AS changed_text,
+        sp_timestamp(changed_at) AS changed_at
+    FROM raw.sales_documents
+),
+reps AS (
+    SELECT employee_number, min(user_id) AS user_id, count(*) AS users_with_number
+    FROM staging.users
+    WHERE employee_number IS NOT NULL
+    GROUP BY employee_number
+),
+converted AS (
+    SELECT
+        typed.*,
+        CASE WHEN typed.currency = {{ reporting_currency | literal }} THEN 1 ELSE fx.rate END AS fx_rate
+    FROM typed
+    ASOF LEFT JOIN staging.fx_rates AS fx
+        ON fx.currency = typed.currency AND typed.activity_date >= fx.rate_date
+),
+checked AS (
+    SELECT
+        converted.*,
+        reps.user_id AS rep_id,
+        CAST(
+            net_amount * fx_rate * CASE document_type WHEN 'RETURN' THEN -1 ELSE 1 END
+            AS DECIMAL(38, 16)
+        ) AS signed_amount,
+        sp_reasons(_error, [
+            {{ c.required("document_no", "document_no") }},
+            {{ c.not_in_set("document_type", "document_type", contract.DOCUMENT_TYPES) }},
+            {{ c.unparsable("document_date", "document_date_text", "activity_date", "a YYYY-MM-DD date") }},
+            CASE
+                WHEN sales_rep_no IS NULL THEN 'sales_rep_no is empty'
+                WHEN reps.user_id IS NULL THEN 'unknown rep: no CRM user has EmployeeNumber ' || sp_quote(sales_rep_no)
+                WHEN reps.users_with_number > 1 THEN 'ambiguous rep: several CRM users have EmployeeNumber ' || sp_quote(sales_rep_no)
+            END,
+            CASE
+                WHEN currency IS NULL THEN 'currency is empty'
+                WHEN NOT regexp_full_match(currency, {{ contract.CURRENCY_PATTERN | literal }})
+                THEN 'currency ' || sp_quote(currency) || ' is not an ISO 4217 code'
+                WHEN activity_date IS NOT NULL AND fx_rate IS NULL
+                THEN 'missing FX rate: no ' || currency || ' rate on or before ' || activity_date::VARCHAR
+            END,
+            {{ c.unparsable("net_amount", "net_amount_text", "net_amount", "a plain positive decimal ('.' as decimal point, no thousands separator)") }},
+            CASE WHEN net_amount = 0 THEN 'net_amount is zero, not a positive decimal' END,
+            {{ c.not_in_set("status", "status", contract.DOCUMENT_STATUSES) }},
+            {{ c.unparsable("changed_at", "changed_text", "changed_at", c.TIMESTAMP) }}
+        ]) AS _reason
+    FROM converted
+    LEFT JOIN reps ON reps.employee_number = converted.sales_rep_no
+)
+SELECT
+    * EXCLUDE (_error, document_date_text, net_amount_text, changed_text),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY document_no, _reason IS NULL
+        ORDER BY changed_at DESC, _file_date DESC, _file DESC, _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

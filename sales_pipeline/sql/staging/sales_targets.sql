@@ -1,0 +1,46 @@
+{% import "staging/_common.sql" as c %}
+-- Targets per rep, metric and period, as set in the CRM.
+CREATE OR REPLACE TEMP TABLE sales_targets_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text("Id") AS target_id,
+        sp_text("User__c") AS user_id,
+        sp_text("Metric__c") AS metric,
+        sp_text("Period_Type__c") AS period_type,
+        sp_text("Period_Start__c") AS period_start_text,
+        sp_date("Period_Start__c") AS period_start,
+        sp_text("Target__c") AS target_text,
+        sp_decimal("Target__c") AS target
+    FROM raw.sales_targets
+),
+checked AS (
+    SELECT typed.*, sp_reasons(_error, [
+        {{ c.required("Id", "target_id") }},
+        CASE
+            WHEN typed.user_id IS NULL THEN 'User__c is empty'
+            WHEN users.user_id IS NULL THEN 'unknown rep: User__c ' || sp_quote(typed.user_id) || ' is no CRM user'
+        END,
+        {{ c.not_in_set("Metric__c", "metric", metric_names) }},
+        {{ c.not_in_set("Period_Type__c", "period_type", contract.PERIOD_TYPES) }},
+        {{ c.unparsable("Period_Start__c", "period_start_text", "period_start", "a YYYY-MM-DD date") }},
+        CASE WHEN period_start <> CASE period_type
+                WHEN 'Week' THEN date_trunc('week', period_start)
+                WHEN 'Month' THEN date_trunc('month', period_start)
+                WHEN 'Quarter' THEN date_trunc('quarter', period_start)
+                WHEN 'Year' THEN date_trunc('year', period_start)
+            END::DATE
+            THEN 'Period_Start__c ' || period_start_text || ' is not the first day of a ' || period_type
+        END,
+        {{ c.unparsable("Target__c", "target_text", "target", "a plain decimal number") }}
+    ]) AS _reason
+    FROM typed
+    LEFT JOIN staging.users AS users ON users.user_id = typed.user_id
+)
+SELECT
+    * EXCLUDE (_error, period_start_text, target_text),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY target_id, _reason IS NULL ORDER BY _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

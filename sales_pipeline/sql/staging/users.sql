@@ -1,0 +1,31 @@
+{% import "staging/_common.sql" as c %}
+-- CRM users (the reps). Full snapshot: when an Id appears twice, the later line wins.
+CREATE OR REPLACE TEMP TABLE users_checked AS
+WITH typed AS (
+    SELECT
+        _file, _line, _file_date, _error,
+        {{ c.record(columns) }} AS _record,
+        sp_text("Id") AS user_id,
+        sp_text("Name") AS rep_name,
+        sp_text("Email") AS email,
+        sp_text("EmployeeNumber") AS employee_number,
+        sp_text("Phone") AS phone,
+        sp_phone("Phone") AS phone_digits,
+        sp_text("Title") AS title,
+        sp_text("IsActive") AS is_active_text,
+        sp_boolean("IsActive") AS is_active
+    FROM raw.users
+),
+checked AS (
+    SELECT *, sp_reasons(_error, [
+        {{ c.required("Id", "user_id") }},
+        {{ c.unparsable("IsActive", "is_active_text", "is_active", "true or false", required=False) }}
+    ]) AS _reason
+    FROM typed
+)
+SELECT
+    * EXCLUDE (_error, is_active_text),
+    _reason IS NULL AND row_number() OVER (
+        PARTITION BY user_id, _reason IS NULL ORDER BY _line DESC
+    ) = 1 AS _is_winner
+FROM checked;

@@ -1,0 +1,275 @@
+"""Staging layer: the contract applied once per source.
+
+Each source is one multi-asset writing two tables in one transaction: `staging.<source>` (clean,
+typed, deduplicated rows) and `quarantine.<source>` (every rejected row with file, line and
+reason). `staging.activities` then joins the counted events to reps, days and teams.
+"""
+
+
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+
+from sales_pipeline import contract
+from sales_pipeline.contract import SOURCES
+from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.metadata import markdown_table
+from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
+from sales_pipeline.sql import render
+
+RECONCILES = "reconciles_per_file"
+REJECTED_SHARE = "rejected_share_within_threshold"
+
+# Which staged tables each source needs to resolve identities, rates and teams.
+STAGING_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "users": (),
+    "contacts": (),
+    "fx_rates": (),
+    "team_memberships": ("users",),
+    "sales_targets": ("users",),
+    "calls": ("users", "contacts"),
+    "events": ("users", "contacts"),
+    "sales_documents": ("users", "fx_rates"),
+}
+
+
+@dataclass(frozen=True)
+class FileReconciliation:
+    file: str
+    rows_read: int | None
+    accepted: int
+    superseded: int
+    quarantined: int
+
+    @property
+    def balances(self) -> bool:
+        return self.rows_read is None or self.rows_read == (
+            self.accepted + self.superseded + self.quarantined
+        )
+
+
+def stage_source(
+    conn: duckdb.DuckDBPyConnection, name: str, sales_config: SalesConfig
+) -> list[FileReconciliation]:
+    """Rebuild staging.<name> and quarantine.<name> from raw.<name>, atomically."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(
+            render(
+                f"staging/{name}.sql",
+                columns=SOURCES[name].columns,
+                contract=contract,
+                timezone=sales_config.timezone,
+                reporting_currency=sales_config.reporting_currency,
+                metric_names=[metric.name for metric in METRICS],
+            )
+        )
+        conn.execute(render("staging/publish.sql", name=name))
+        reconciliation = [
+            FileReconciliation(*row)
+            for row in conn.execute(render("staging/reconciliation.sql", name=name)).fetchall()
+        ]
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return reconciliation
+
+
+def _latest_delivery_share(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[int, int, list]:
+    """Rows read and rejected in the files of the latest ingestion that loaded any."""
+    rows = conn.execute(
+        f"""
+        WITH latest AS (
+            SELECT file FROM raw.landed_files
+            WHERE source = $source AND status = 'loaded' AND ingestion_id = (
+                SELECT arg_max(ingestion_id, ingested_at) FROM raw.landed_files
+                WHERE source = $source AND status = 'loaded'
+            )
+        )
+        SELECT latest.file,
+               (SELECT count(*) FROM {SOURCES[name].raw_table} r WHERE r._file = latest.file) AS rows_read,
+               (SELECT count(*) FROM quarantine.{name} q WHERE q.file = latest.file) AS rejected
+        FROM latest ORDER BY rejected DESC, latest.file
+        """,
+        {"source": name},
+    ).fetchall()
+    return sum(r[1] for r in rows), sum(r[2] for r in rows), rows
+
+
+def _top_reasons(conn: duckdb.DuckDBPyConnection, name: str) -> dg.MetadataValue:
+    rows = conn.execute(
+        f"SELECT regexp_replace(reason, '''[^'']*''', '…', 'g') AS kind, count(*) AS n, "
+        f"min(file || ':' || line) AS first_seen FROM quarantine.{name} "
+        "GROUP BY kind ORDER BY n DESC LIMIT 15"
+    ).fetchall()
+    return markdown_table(["reason", "rows", "first at"], rows)
+
+
+def build_staging_asset(name: str) -> dg.AssetsDefinition:
+    staging_key = dg.AssetKey(["staging", name])
+    quarantine_key = dg.AssetKey(["quarantine", name])
+    deps = [dg.AssetKey(["raw", name])] + [
+        dg.AssetKey(["staging", upstream]) for upstream in STAGING_DEPENDENCIES[name]
+    ]
+
+    @dg.multi_asset(
+        name=f"stage_{name}",
+        specs=[
+            dg.AssetSpec(
+                staging_key,
+                deps=deps,
+                group_name="staging",
+                kinds={"duckdb"},
+                description=f"raw.{name} with the contract applied: typed, validated, "
+                "deduplicated, identities resolved.",
+            ),
+            dg.AssetSpec(
+                quarantine_key,
+                deps=deps,
+                group_name="quarantine",
+                kinds={"duckdb"},
+                description=f"Every rejected row of raw.{name} with file, line and reason.",
+            ),
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                RECONCILES,
+                asset=staging_key,
+                description="For every file: rows read = accepted + superseded duplicates "
+                "+ quarantined.",
+            ),
+            dg.AssetCheckSpec(
+                REJECTED_SHARE,
+                asset=staging_key,
+                blocking=True,
+                description="The share of rejected rows in the latest delivery stays within "
+                "SALES_MAX_REJECTED_SHARE; above it, nothing downstream is built.",
+            ),
+        ],
+        pool=WAREHOUSE_POOL,
+    )
+    def stage(context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig):
+        with warehouse.connect() as conn:
+            reconciliation = stage_source(conn, name, sales_config)
+            (staged,) = conn.execute(f"SELECT count(*) FROM staging.{name}").fetchone()
+            (quarantined,) = conn.execute(f"SELECT count(*) FROM quarantine.{name}").fetchone()
+            examples = conn.execute(
+                f"SELECT file, line, reason FROM quarantine.{name} ORDER BY file, line LIMIT 50"
+            ).fetchall()
+            read, rejected, per_file = _latest_delivery_share(conn, name)
+            top_reasons = _top_reasons(conn, name)
+
+        for file, line, reason in examples:
+            context.log.warning(f"{file}, line {line}: {reason}")
+        if quarantined > len(examples):
+            context.log.warning(f"... and {quarantined - len(examples)} more in quarantine.{name}")
+
+        totals = {
+            "rows_read": sum(r.rows_read or 0 for r in reconciliation),
+            "accepted": sum(r.accepted for r in reconciliation),
+            "superseded": sum(r.superseded for r in reconciliation),
+            "quarantined": sum(r.quarantined for r in reconciliation),
+        }
+        unbalanced = [r for r in reconciliation if not r.balances]
+        notable = [r for r in reconciliation if r.quarantined or r.superseded or not r.balances]
+        yield dg.MaterializeResult(
+            asset_key=staging_key,
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(staged),
+                **{key: dg.MetadataValue.int(value) for key, value in totals.items()},
+                "files": dg.MetadataValue.int(len(reconciliation)),
+                "reconciliation": markdown_table(
+                    ["file", "read", "accepted", "superseded", "quarantined"],
+                    ((r.file, r.rows_read, r.accepted, r.superseded, r.quarantined) for r in notable),
+                ),
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=quarantine_key,
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(quarantined),
+                "reasons": top_reasons,
+            },
+        )
+        yield dg.AssetCheckResult(
+            check_name=RECONCILES,
+            asset_key=staging_key,
+            passed=not unbalanced,
+            metadata={
+                "files": dg.MetadataValue.int(len(reconciliation)),
+                "unbalanced": dg.MetadataValue.json([r.__dict__ for r in unbalanced[:50]]),
+            },
+        )
+        share = rejected / read if read else 0.0
+        yield dg.AssetCheckResult(
+            check_name=REJECTED_SHARE,
+            asset_key=staging_key,
+            passed=share <= sales_config.max_rejected_share,
+            description=f"{rejected} of {read} row(s) rejected in the latest delivery "
+            f"({share:.2%}; threshold {sales_config.max_rejected_share:.2%})",
+            metadata={
+                "share": dg.MetadataValue.float(share),
+                "threshold": dg.MetadataValue.float(sales_config.max_rejected_share),
+                "worst_files": dg.MetadataValue.json(
+                    [{"file": f, "read": n, "rejected": r} for f, n, r in per_file[:10]]
+                ),
+            },
+        )
+
+    return stage
+
+
+@dg.asset(
+    key=["staging", "activities"],
+    deps=[
+        dg.AssetKey(["staging", name])
+        for name in ("calls", "events", "sales_documents", "users", "team_memberships")
+    ],
+    group_name="staging",
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="One row per counted event (outbound call, Visit/Meeting, non-cancelled "
+    "document) with rep, local day, team and department as of that day.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "activity_ids_unique",
+            asset=dg.AssetKey(["staging", "activities"]),
+            description="Each counted event appears once, with a rep, a day and a team.",
+        )
+    ],
+)
+def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    with warehouse.connect() as conn:
+        conn.execute(render("staging/activities.sql"))
+        rows, duplicates, missing = conn.execute(
+            "SELECT count(*), count(*) - count(DISTINCT activity_id), "
+            "count(*) FILTER (WHERE rep_id IS NULL OR activity_date IS NULL OR team IS NULL) "
+            "FROM staging.activities"
+        ).fetchone()
+        by_activity = conn.execute(
+            "SELECT activity, count(*), min(activity_date)::VARCHAR, max(activity_date)::VARCHAR "
+            "FROM staging.activities GROUP BY activity ORDER BY activity"
+        ).fetchall()
+    context.log.info(f"staging.activities: {rows} counted events")
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(rows),
+            "by_activity": markdown_table(["activity", "rows", "first day", "last day"], by_activity),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="activity_ids_unique",
+        passed=duplicates == 0 and missing == 0,
+        metadata={
+            "duplicates": dg.MetadataValue.int(duplicates),
+            "rows_missing_keys": dg.MetadataValue.int(missing),
+        },
+    )
+
+
+staging_assets: list[dg.AssetsDefinition] = [
+    *(build_staging_asset(name) for name in SOURCES),
+    staging_activities,
+]

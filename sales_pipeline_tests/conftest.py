@@ -1,0 +1,62 @@
+"""Shared fixtures: a warehouse in a temporary folder, built by real Dagster runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from sales_pipeline.definitions import build_definitions
+from sales_pipeline.runner import run_backfill
+from sales_pipeline.settings import SalesSettings
+
+
+def settings_for(
+    landing_dir: Path, workdir: Path, *, timezone: str = "UTC", currency: str = "EUR", **extra: str
+) -> SalesSettings:
+    return SalesSettings.from_env(
+        {
+            "SALES_LANDING_DIR": str(landing_dir),
+            "SALES_WAREHOUSE": str(workdir / "warehouse.duckdb"),
+            "SALES_TIMEZONE": timezone,
+            "SALES_REPORTING_CURRENCY": currency,
+            "SALES_REPORTS_DIR": str(workdir / "reports"),
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture
+def run_pipeline(
+    tmp_path: Path, instance: dg.DagsterInstance
+) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
+    """Ingest a landing area and build every fact mart for every period it covers."""
+    connections: list[duckdb.DuckDBPyConnection] = []
+
+    def run(
+        landing_dir: Path, *, timezone: str = "UTC", currency: str = "EUR"
+    ) -> duckdb.DuckDBPyConnection:
+        workdir = tmp_path / f"run{len(connections)}"
+        workdir.mkdir()
+        settings = settings_for(landing_dir, workdir, timezone=timezone, currency=currency,
+                                SALES_HISTORY_START="2000-01-01", SALES_MAX_REJECTED_SHARE="1")
+        summary = run_backfill(
+            build_definitions(settings), settings, instance, progress=lambda _: None
+        )
+        assert summary.success, summary.failed
+        conn = duckdb.connect(str(settings.warehouse), read_only=True)
+        connections.append(conn)
+        return conn
+
+    yield run
+    for conn in connections:
+        conn.close()
