@@ -43,10 +43,16 @@ class BackfillSummary:
         return not self.failed
 
 
+# The terminal gets this module's progress lines; each step's full log stays in the run's event log.
+_QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
 def _run(
     job: dg.JobDefinition, instance: dg.DagsterInstance, tags: dict[str, str] | None = None
 ) -> dg.ExecuteInProcessResult:
-    return job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False)
+    return job.execute_in_process(
+        run_config=_QUIET_CONSOLE, instance=instance, tags=tags or {}, raise_on_error=False
+    )
 
 
 def activity_range(settings: SalesSettings) -> tuple[date | None, date | None]:
@@ -106,7 +112,7 @@ def run_backfill(
     began = time.monotonic()
 
     progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ...")
-    result = _run(defs.get_job_def(INGEST_JOB), instance)
+    result = _run(defs.resolve_job_def(INGEST_JOB), instance)
     summary.runs.append(result.run_id)
     if not result.success:
         summary.failed.append(f"{INGEST_JOB} (run {result.run_id})")
@@ -135,7 +141,7 @@ def run_backfill(
         step_began = time.monotonic()
         progress(f"Building {grain.name} facts for {count} period(s), {first_key} .. {last_key} ...")
         result = _run(
-            defs.get_job_def(facts_job_name(grain)),
+            defs.resolve_job_def(facts_job_name(grain)),
             instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key},
         )

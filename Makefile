@@ -1,0 +1,31 @@
+# Two entry points: `make run` (set up, generate the sample, backfill it through Dagster) and
+# `make test` (set up, lint, run the test suite). Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LANDING := $(or $(SALES_LANDING_DIR),data/landing)
+
+.PHONY: setup run test ui clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	@test -d $(LANDING) || $(BIN)/sales-pipeline sample --out $(LANDING)
+	$(BIN)/sales-pipeline backfill
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+ui: setup
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev
+
+clean:
+	rm -rf data/landing data/warehouse.duckdb* data/reports data/published
+	find .dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,0 +1,106 @@
+"""The code location loads, and its shape is what the docs promise."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.partitions import GRAINS
+from sales_pipeline.schedules import last_complete_period_key
+from sales_pipeline.settings import SalesSettings
+
+
+def test_definitions_module_loads_in_a_fresh_interpreter() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from sales_pipeline.definitions import defs; "
+         "defs.get_repository_def().load_all_definitions()"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # Great Expectations costs seconds to import: the code location must not pay for it.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from sales_pipeline.definitions import defs; "
+         "print('great_expectations' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )
+    assert probe.stdout.strip() == "False"
+
+
+def test_asset_keys_mirror_warehouse_tables() -> None:
+    from sales_pipeline.definitions import defs
+
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    for source in ("calls", "events", "sales_documents", "fx_rates", "users", "contacts",
+                   "team_memberships", "sales_targets"):
+        assert {f"raw/{source}", f"staging/{source}", f"quarantine/{source}"} <= keys
+    assert "staging/activities" in keys
+    for level in ("rep", "team", "department"):
+        for grain in ("weekly", "monthly", "quarterly", "yearly"):
+            assert f"marts/{level}_activity_{grain}" in keys
+    assert all(len(key.split("/")) == 2 for key in keys)
+
+
+def test_jobs_schedules_and_sensor_are_registered() -> None:
+    from sales_pipeline.definitions import defs
+
+    for name in ("ingest_landing", "weekly_facts", "monthly_facts", "quarterly_facts",
+                 "yearly_facts"):
+        assert defs.resolve_job_def(name) is not None
+    repo = defs.get_repository_def()
+    assert {s.name for s in repo.schedule_defs} == {
+        "daily_ingestion_schedule", "weekly_facts_schedule", "monthly_facts_schedule",
+        "quarterly_facts_schedule", "yearly_facts_schedule",
+    }
+    assert [s.name for s in repo.sensor_defs] == ["landing_files_sensor"]
+
+
+def test_every_metric_has_a_column_type_and_description() -> None:
+    assert [m.name for m in METRICS] == [
+        "calls_made", "calls_connected", "talk_seconds", "avg_call_seconds", "dm_conversations",
+        "distinct_dms_reached", "visits", "meetings", "orders", "sales_volume",
+    ]
+    assert all(m.sql_type and m.description for m in METRICS)
+
+
+def _schedule_key(grain_name: str, when: datetime) -> str:
+    grain = next(g for g in GRAINS if g.name == grain_name)
+    context = dg.build_schedule_context(scheduled_execution_time=when)
+    return last_complete_period_key(grain, context)
+
+
+def test_schedules_target_the_last_complete_period() -> None:
+    athens = ZoneInfo("Europe/Athens")
+    # Monday 2 March 2026, 03:00 in Athens: the week that just ended started on 23 February.
+    monday = datetime(2026, 3, 2, 3, 0, tzinfo=athens)
+    assert _schedule_key("weekly", monday) == "2026-02-23"
+    assert _schedule_key("monthly", datetime(2026, 3, 1, 3, 0, tzinfo=athens)) == "2026-02-01"
+    assert _schedule_key("quarterly", datetime(2026, 4, 1, 3, 0, tzinfo=athens)) == "2026-01-01"
+    assert _schedule_key("yearly", datetime(2026, 1, 1, 3, 0, tzinfo=athens)) == "2025-01-01"
+
+
+def test_schedule_run_requests_name_a_partition_of_the_job() -> None:
+    from sales_pipeline.definitions import build_definitions
+
+    defs = build_definitions(SalesSettings.from_env({"SALES_TIMEZONE": "America/New_York"}))
+    repo = defs.get_repository_def()
+    schedule = repo.get_schedule_def("monthly_facts_schedule")
+    assert schedule.execution_timezone == "America/New_York"
+    when = datetime(2026, 3, 1, 3, 0, tzinfo=ZoneInfo("America/New_York"))
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=when, repository_def=repo
+        )
+        data = schedule.evaluate_tick(context)
+    [request] = data.run_requests
+    assert request.partition_key == "2026-02-01"
+    job = defs.resolve_job_def("monthly_facts")
+    assert request.partition_key in job.partitions_def.get_partition_keys(
+        current_time=datetime(2026, 3, 2)
+    )
