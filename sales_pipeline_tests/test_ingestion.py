@@ -98,7 +98,7 @@ def test_malformed_lines_keep_their_line_numbers(tmp_path, instance) -> None:
         # An unterminated quote runs to the end of the file: the rest is one malformed record.
         '+302,+301,"CA6,x,outbound-dial',
     ]) + "\n")
-    result, checks, settings = _materialize_calls(landing, tmp_path, instance)
+    result, _, settings = _materialize_calls(landing, tmp_path, instance)
     assert result.success
     rows = _raw_rows(settings)
     assert [(line, sid, malformed) for _, line, sid, malformed in rows] == [

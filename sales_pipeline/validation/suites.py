@@ -71,8 +71,14 @@ RAW_SPECS: dict[str, list[ExpectationSpec]] = {
     ],
     "sales_documents": [
         *_not_null(
-            "document_no", "document_type", "document_date", "sales_rep_no", "currency",
-            "net_amount", "status", "changed_at",
+            "document_no",
+            "document_type",
+            "document_date",
+            "sales_rep_no",
+            "currency",
+            "net_amount",
+            "status",
+            "changed_at",
         ),
         _in_set("document_type", DOCUMENT_TYPES),
         _in_set("status", DOCUMENT_STATUSES),
@@ -161,7 +167,9 @@ def _build_suite(name: str, specs: list[ExpectationSpec]) -> ExpectationSuite:
     # GE logs and skips an expectation it cannot take, and the suite is a set that drops
     # duplicates; either would silently lose a rule.
     if len(suite.expectations) != len(specs):
-        raise ValueError(f"suite {name}: {len(specs)} specs gave {len(suite.expectations)} expectations")
+        raise ValueError(
+            f"suite {name}: {len(specs)} specs gave {len(suite.expectations)} expectations"
+        )
     return suite
 
 
