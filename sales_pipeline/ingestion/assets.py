@@ -7,10 +7,9 @@ from sales_pipeline.contract import SOURCES, Source
 from sales_pipeline.ingestion.loader import IngestionReport, ingest_source
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
-from sales_pipeline.validation.checks import raw_rows_check
+from sales_pipeline.validation.checks import ROWS_CONFORM, raw_rows_check
 
 FILES_READABLE = "files_readable"
-ROWS_CONFORM = "rows_conform_to_contract"
 
 
 def _held_back_files(conn, source: Source) -> list[tuple[str, str]]:

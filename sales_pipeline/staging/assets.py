@@ -17,6 +17,8 @@ from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
 from sales_pipeline.sql import render
+from sales_pipeline.validation.checks import STAGED_ROWS_CONFORM, staging_rows_check
+from sales_pipeline.validation.suites import STAGING_SPECS
 
 RECONCILES = "reconciles_per_file"
 REJECTED_SHARE = "rejected_share_within_threshold"
@@ -77,25 +79,39 @@ def stage_source(
     return reconciliation
 
 
-def _latest_delivery_share(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[int, int, list]:
-    """Rows read and rejected in the files of the latest ingestion that loaded any."""
-    rows = conn.execute(
+def latest_delivery_files(conn: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:
+    """Files of each source's latest ingestion that loaded any: the newest delivery."""
+    return [
+        file
+        for (file,) in conn.execute(
+            """
+            SELECT file FROM raw.landed_files AS landed
+            WHERE source IN (SELECT unnest($sources::VARCHAR[])) AND status = 'loaded'
+              AND ingestion_id = (
+                SELECT arg_max(ingestion_id, ingested_at) FROM raw.landed_files AS latest
+                WHERE latest.source = landed.source AND latest.status = 'loaded'
+              )
+            ORDER BY file
+            """,
+            {"sources": sources},
+        ).fetchall()
+    ]
+
+
+def _rejected_per_file(
+    conn: duckdb.DuckDBPyConnection, name: str, files: list[str]
+) -> list[tuple[str, int, int]]:
+    """(file, rows read, rows rejected) for `files`, most rejected first."""
+    return conn.execute(
         f"""
-        WITH latest AS (
-            SELECT file FROM raw.landed_files
-            WHERE source = $source AND status = 'loaded' AND ingestion_id = (
-                SELECT arg_max(ingestion_id, ingested_at) FROM raw.landed_files
-                WHERE source = $source AND status = 'loaded'
-            )
-        )
-        SELECT latest.file,
-               (SELECT count(*) FROM {SOURCES[name].raw_table} r WHERE r._file = latest.file) AS rows_read,
-               (SELECT count(*) FROM quarantine.{name} q WHERE q.file = latest.file) AS rejected
-        FROM latest ORDER BY rejected DESC, latest.file
+        SELECT file,
+               (SELECT count(*) FROM {SOURCES[name].raw_table} r WHERE r._file = f.file),
+               (SELECT count(*) FROM quarantine.{name} q WHERE q.file = f.file) AS rejected
+        FROM (SELECT unnest($files::VARCHAR[]) AS file) AS f
+        ORDER BY rejected DESC, file
         """,
-        {"source": name},
+        {"files": files},
     ).fetchall()
-    return sum(r[1] for r in rows), sum(r[2] for r in rows), rows
 
 
 def _top_reasons(conn: duckdb.DuckDBPyConnection, name: str) -> dg.MetadataValue:
@@ -134,6 +150,18 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             ),
         ],
         check_specs=[
+            *(
+                [
+                    dg.AssetCheckSpec(
+                        STAGED_ROWS_CONFORM,
+                        asset=staging_key,
+                        description="Great Expectations suite of the staging table over the "
+                        "rows of the latest delivery (one batch per group of files).",
+                    )
+                ]
+                if f"staging.{name}" in STAGING_SPECS
+                else []
+            ),
             dg.AssetCheckSpec(
                 RECONCILES,
                 asset=staging_key,
@@ -158,8 +186,16 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             examples = conn.execute(
                 f"SELECT file, line, reason FROM quarantine.{name} ORDER BY file, line LIMIT 50"
             ).fetchall()
-            read, rejected, per_file = _latest_delivery_share(conn, name)
+            delivery = latest_delivery_files(conn, [name])
+            per_file = _rejected_per_file(conn, name, delivery)
             top_reasons = _top_reasons(conn, name)
+            staged_rows_check = (
+                staging_rows_check(conn, f"staging.{name}", delivery)
+                if f"staging.{name}" in STAGING_SPECS
+                else None
+            )
+        read = sum(r[1] for r in per_file)
+        rejected = sum(r[2] for r in per_file)
 
         for file, line, reason in examples:
             context.log.warning(f"{file}, line {line}: {reason}")
@@ -217,6 +253,8 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
                 ),
             },
         )
+        if staged_rows_check is not None:
+            yield staged_rows_check
 
     return stage
 
@@ -237,7 +275,13 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             "activity_ids_unique",
             asset=dg.AssetKey(["staging", "activities"]),
             description="Each counted event appears once, with a rep, a day and a team.",
-        )
+        ),
+        dg.AssetCheckSpec(
+            STAGED_ROWS_CONFORM,
+            asset=dg.AssetKey(["staging", "activities"]),
+            description="Great Expectations suite of staging.activities over the counted events "
+            "of the latest delivery.",
+        ),
     ],
 )
 def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
@@ -252,6 +296,8 @@ def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "SELECT activity, count(*), min(activity_date)::VARCHAR, max(activity_date)::VARCHAR "
             "FROM staging.activities GROUP BY activity ORDER BY activity"
         ).fetchall()
+        delivery = latest_delivery_files(conn, ["calls", "events", "sales_documents"])
+        staged_rows_check = staging_rows_check(conn, "staging.activities", delivery)
     context.log.info(f"staging.activities: {rows} counted events")
     yield dg.MaterializeResult(
         metadata={
@@ -267,6 +313,7 @@ def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "rows_missing_keys": dg.MetadataValue.int(missing),
         },
     )
+    yield staged_rows_check
 
 
 staging_assets: list[dg.AssetsDefinition] = [

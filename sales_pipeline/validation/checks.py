@@ -6,7 +6,8 @@ a time whatever the history's size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -14,6 +15,15 @@ import duckdb
 from sales_pipeline.contract import Source
 from sales_pipeline.ingestion.loader import IngestionReport
 from sales_pipeline.sql import sql_identifier
+from sales_pipeline.validation.suites import STAGING_SPECS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sales_pipeline.validation.great_expectations import ValidationSummary
+
+ROWS_CONFORM = "rows_conform_to_contract"
+STAGED_ROWS_CONFORM = "staged_rows_conform"
 
 # Rows per Great Expectations batch: several small daily files are validated together.
 MAX_BATCH_ROWS = 250_000
@@ -32,7 +42,7 @@ def _file_batches(files: Sequence[tuple[str, int]]) -> Iterator[list[str]]:
         yield batch
 
 
-def summary_check_result(check_name: str, summary) -> dg.AssetCheckResult:
+def summary_check_result(check_name: str, summary: ValidationSummary) -> dg.AssetCheckResult:
     failed = summary.failed()
     return dg.AssetCheckResult(
         check_name=check_name,
@@ -63,23 +73,68 @@ def summary_check_result(check_name: str, summary) -> dg.AssetCheckResult:
     )
 
 
+def _validate_by_file(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    files: Sequence[str],
+    validate: Callable[[pd.DataFrame, str], ValidationSummary],
+    where: str = "TRUE",
+) -> list[ValidationSummary]:
+    """Validate the rows of `files` in `table`, several whole files to a batch."""
+    selected = ", ".join(sql_identifier(column) for column in columns)
+    counts = conn.execute(
+        f"SELECT _file, count(*) FROM {table} "
+        f"WHERE _file IN (SELECT unnest(?::VARCHAR[])) AND {where} GROUP BY _file ORDER BY _file",
+        [list(files)],
+    ).fetchall()
+    summaries = []
+    for batch in _file_batches(counts):
+        frame = conn.execute(
+            f"SELECT {selected} FROM {table} "
+            f"WHERE _file IN (SELECT unnest(?::VARCHAR[])) AND {where}",
+            [batch],
+        ).df()
+        label = ", ".join(batch[:3]) + (f" and {len(batch) - 3} more" if len(batch) > 3 else "")
+        summaries.append(validate(frame, label))
+    return summaries
+
+
 def raw_rows_check(
     conn: duckdb.DuckDBPyConnection, source: Source, report: IngestionReport
 ) -> dg.AssetCheckResult:
-    """The source's raw suite over the well-formed rows this ingestion loaded, file by file."""
+    """The source's raw suite over the well-formed rows this ingestion loaded."""
     from sales_pipeline.validation.great_expectations import merge_summaries, validate_raw_batch
 
-    columns = ", ".join(sql_identifier(column) for column in source.columns)
-    files = [(f.name, f.rows_read) for f in report.loaded]
-    summaries = []
-    for batch in _file_batches(files):
-        frame = conn.execute(
-            f"SELECT {columns} FROM {source.raw_table} "
-            "WHERE _file IN (SELECT unnest(?::VARCHAR[])) AND _error IS NULL",
-            [batch],
-        ).df()
-        summaries.append(validate_raw_batch(source.name, frame, batch=", ".join(batch[:3])))
-    label = f"{len(files)} file(s) ingested by this run"
+    summaries = _validate_by_file(
+        conn,
+        source.raw_table,
+        source.columns,
+        [f.name for f in report.loaded],
+        lambda frame, label: validate_raw_batch(source.name, frame, batch=label),
+        where="_error IS NULL",
+    )
+    label = f"{len(report.loaded)} file(s) ingested by this run"
     return summary_check_result(
-        "rows_conform_to_contract", merge_summaries(summaries, suite=source.name, batch=label)
+        ROWS_CONFORM, merge_summaries(summaries, suite=source.name, batch=label)
+    )
+
+
+def staging_rows_check(
+    conn: duckdb.DuckDBPyConnection, table: str, files: Sequence[str]
+) -> dg.AssetCheckResult:
+    """The staging suite of `table` over its rows that came from `files` (the latest delivery)."""
+    from sales_pipeline.validation.great_expectations import (
+        merge_summaries,
+        validate_staging_batch,
+    )
+
+    columns = sorted({column for _, column, _ in STAGING_SPECS[table]})
+    summaries = _validate_by_file(
+        conn, table, columns, files,
+        lambda frame, label: validate_staging_batch(table, frame, batch=label),
+    )
+    label = f"rows of {len(files)} file(s) of the latest delivery"
+    return summary_check_result(
+        STAGED_ROWS_CONFORM, merge_summaries(summaries, suite=table, batch=label)
     )
