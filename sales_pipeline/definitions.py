@@ -6,7 +6,7 @@ import dagster as dg
 
 from sales_pipeline.facts.assets import build_fact_assets
 from sales_pipeline.ingestion.assets import raw_assets
-from sales_pipeline.jobs import build_facts_jobs, ingest_job
+from sales_pipeline.jobs import build_period_jobs, ingest_job
 from sales_pipeline.resources import build_resources
 from sales_pipeline.schedules import build_schedules
 from sales_pipeline.sensors import landing_files_sensor
@@ -17,7 +17,7 @@ from sales_pipeline.staging.assets import staging_assets
 def build_definitions(settings: SalesSettings) -> dg.Definitions:
     return dg.Definitions(
         assets=[*raw_assets, *staging_assets, *build_fact_assets(settings)],
-        jobs=[ingest_job, *build_facts_jobs()],
+        jobs=[ingest_job, *build_period_jobs()],
         schedules=build_schedules(settings.timezone),
         sensors=[landing_files_sensor],
         resources=build_resources(settings),

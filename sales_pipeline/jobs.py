@@ -1,4 +1,7 @@
-"""Jobs: landing -> staging, and the facts of each grain."""
+"""Jobs: landing -> staging, and per grain everything partitioned by it (facts, analysis, reports).
+
+Assets join a grain's job through their `grain` tag, so a new partitioned asset only needs the tag.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from sales_pipeline.partitions import GRAINS, Grain
 INGEST_JOB = "ingest_landing"
 
 
-def facts_job_name(grain: Grain) -> str:
-    return f"{grain.name}_facts"
+def period_job_name(grain: Grain) -> str:
+    return f"build_{grain.name}"
 
 
 ingest_job = dg.define_asset_job(
@@ -20,12 +23,13 @@ ingest_job = dg.define_asset_job(
 )
 
 
-def build_facts_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
+def build_period_jobs() -> list[dg.UnresolvedAssetJobDefinition]:
     return [
         dg.define_asset_job(
-            facts_job_name(grain),
-            selection=dg.AssetSelection.groups(f"facts_{grain.name}"),
-            description=f"Materialize the {grain.name} fact marts for the selected periods.",
+            period_job_name(grain),
+            selection=dg.AssetSelection.tag("grain", grain.name),
+            description=f"Build the {grain.name} facts, analysis and reports of the selected "
+            "periods.",
         )
         for grain in GRAINS
     ]

@@ -18,7 +18,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from sales_pipeline.jobs import INGEST_JOB, facts_job_name
+from sales_pipeline.jobs import INGEST_JOB, period_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.settings import SalesSettings
 
@@ -141,13 +141,13 @@ def run_backfill(
         step_began = time.monotonic()
         progress(f"Building {grain.name} facts for {count} period(s), {first_key} .. {last_key} ...")
         result = _run(
-            defs.resolve_job_def(facts_job_name(grain)),
+            defs.resolve_job_def(period_job_name(grain)),
             instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key},
         )
         summary.runs.append(result.run_id)
         if not result.success:
-            summary.failed.append(f"{facts_job_name(grain)} (run {result.run_id})")
+            summary.failed.append(f"{period_job_name(grain)} (run {result.run_id})")
             progress(f"  failed: see run {result.run_id}")
             continue
         summary.periods[grain.name] = count

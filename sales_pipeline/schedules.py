@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from sales_pipeline.jobs import INGEST_JOB, facts_job_name
+from sales_pipeline.jobs import INGEST_JOB, period_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 
 INGEST_CRON = "0 1 * * *"
@@ -28,20 +28,20 @@ def last_complete_period_key(grain: Grain, context: dg.ScheduleEvaluationContext
     return grain.period_start(local_day - timedelta(days=1)).strftime(KEY_FORMAT)
 
 
-def build_facts_schedule(grain: Grain, timezone: str) -> dg.ScheduleDefinition:
+def build_period_schedule(grain: Grain, timezone: str) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name=f"{grain.name}_facts_schedule",
-        job_name=facts_job_name(grain),
+        name=f"{grain.name}_schedule",
+        job_name=period_job_name(grain),
         cron_schedule=PERIOD_CRONS[grain.name],
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Facts of the last complete {grain.unit}.",
+        description=f"Facts, analysis and reports of the last complete {grain.unit}.",
     )
-    def facts_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def period_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         key = last_complete_period_key(grain, context)
         return dg.RunRequest(run_key=f"{grain.name}:{key}", partition_key=key)
 
-    return facts_schedule
+    return period_schedule
 
 
 def build_schedules(timezone: str) -> list[dg.ScheduleDefinition]:
@@ -53,4 +53,4 @@ def build_schedules(timezone: str) -> list[dg.ScheduleDefinition]:
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Pick up the day's exports even if the landing sensor is off.",
     )
-    return [ingest, *(build_facts_schedule(grain, timezone) for grain in GRAINS)]
+    return [ingest, *(build_period_schedule(grain, timezone) for grain in GRAINS)]

@@ -50,13 +50,13 @@ def test_asset_keys_mirror_warehouse_tables() -> None:
 def test_jobs_schedules_and_sensor_are_registered() -> None:
     from sales_pipeline.definitions import defs
 
-    for name in ("ingest_landing", "weekly_facts", "monthly_facts", "quarterly_facts",
-                 "yearly_facts"):
+    for name in ("ingest_landing", "build_weekly", "build_monthly", "build_quarterly",
+                 "build_yearly"):
         assert defs.resolve_job_def(name) is not None
     repo = defs.get_repository_def()
     assert {s.name for s in repo.schedule_defs} == {
-        "daily_ingestion_schedule", "weekly_facts_schedule", "monthly_facts_schedule",
-        "quarterly_facts_schedule", "yearly_facts_schedule",
+        "daily_ingestion_schedule", "weekly_schedule", "monthly_schedule",
+        "quarterly_schedule", "yearly_schedule",
     }
     assert [s.name for s in repo.sensor_defs] == ["landing_files_sensor"]
 
@@ -90,7 +90,7 @@ def test_schedule_run_requests_name_a_partition_of_the_job() -> None:
 
     defs = build_definitions(SalesSettings.from_env({"SALES_TIMEZONE": "America/New_York"}))
     repo = defs.get_repository_def()
-    schedule = repo.get_schedule_def("monthly_facts_schedule")
+    schedule = repo.get_schedule_def("monthly_schedule")
     assert schedule.execution_timezone == "America/New_York"
     when = datetime(2026, 3, 1, 3, 0, tzinfo=ZoneInfo("America/New_York"))
     with dg.instance_for_test() as instance:
@@ -100,7 +100,7 @@ def test_schedule_run_requests_name_a_partition_of_the_job() -> None:
         data = schedule.evaluate_tick(context)
     [request] = data.run_requests
     assert request.partition_key == "2026-02-01"
-    job = defs.resolve_job_def("monthly_facts")
+    job = defs.resolve_job_def("build_monthly")
     assert request.partition_key in job.partitions_def.get_partition_keys(
         current_time=datetime(2026, 3, 2)
     )
