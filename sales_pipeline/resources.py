@@ -53,6 +53,29 @@ class SalesConfig(dg.ConfigurableResource):
         return Path(self.reports_dir)
 
 
+class AnalysisConfig(dg.ConfigurableResource):
+    """Thresholds of the analysis layer; defaults documented in docs/analysis.md.
+
+    They can be changed per run in the Dagster launchpad (resource config) without a deploy.
+    """
+
+    # Attainment (actual / target) at or above which a status applies; below at_risk: behind.
+    status_ahead: float = 1.10
+    status_on_track: float = 0.95
+    status_at_risk: float = 0.80
+    # Trends: how many periods the rolling mean and slope look back over, the fewest that make a
+    # trend, the |t| of the slope and its size relative to the mean needed to call it up or down.
+    trend_window: int = 6
+    trend_min_periods: int = 4
+    trend_min_t: float = 2.0
+    trend_min_relative_slope: float = 0.02
+    # Anomalies: |z| against the entity's own history, and robust |z| (median, MAD) against peers.
+    anomaly_z: float = 2.5
+    peer_anomaly_z: float = 2.5
+    # Drivers: a factor within this relative band of its comparison value counts as normal.
+    driver_normal_band: float = 0.10
+
+
 def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResource]:
     return {
         "warehouse": Warehouse(database=str(settings.warehouse)),
@@ -63,4 +86,5 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             reports_dir=str(settings.reports_dir),
             max_rejected_share=settings.max_rejected_share,
         ),
+        "analysis_config": AnalysisConfig(),
     }
