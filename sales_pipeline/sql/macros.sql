@@ -39,9 +39,9 @@ END;
 
 -- Why a row is rejected: the CSV reader's error for a line it could not split into the header's
 -- columns, else a reason for each failed rule, joined; NULL when the row is clean.
+-- `reasons` is a concat_ws('; ', ...) of CASE expressions that are NULL when their rule holds.
 CREATE OR REPLACE TEMP MACRO sp_reasons(malformed, reasons) AS coalesce(
-    'malformed CSV line: ' || malformed,
-    nullif(array_to_string(list_filter(reasons, lambda r: r IS NOT NULL), '; '), ''));
+    'malformed CSV line: ' || malformed, nullif(reasons, ''));
 
 -- How a rejected value is quoted in a reason.
 CREATE OR REPLACE TEMP MACRO sp_quote(value) AS

@@ -67,7 +67,14 @@ def stage_source(
                 metric_names=[metric.name for metric in METRICS],
             )
         )
-        conn.execute(render("staging/publish.sql", name=name))
+        conn.execute(
+            render(
+                "staging/publish.sql",
+                name=name,
+                columns=SOURCES[name].columns,
+                raw_table=SOURCES[name].raw_table,
+            )
+        )
         reconciliation = [
             FileReconciliation(*row)
             for row in conn.execute(render("staging/reconciliation.sql", name=name)).fetchall()

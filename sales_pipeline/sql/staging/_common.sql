@@ -3,7 +3,7 @@
 {#- The row as delivered, for the quarantine: the raw line when the CSV reader could not split it,
     else the contract columns as JSON. -#}
 {% macro record(columns) -%}
-coalesce(_raw_line, to_json({ {%- for c in columns %}{{ c | literal }}: {{ c | ident }}{{ ", " if not loop.last }}{% endfor -%} })::VARCHAR)
+coalesce(raw._raw_line, to_json({ {%- for c in columns %}{{ c | literal }}: raw.{{ c | ident }}{{ ", " if not loop.last }}{% endfor -%} })::VARCHAR)
 {%- endmacro %}
 
 {#- A reason when a value is not one of an enumerated set (exact match, case matters). -#}
@@ -34,3 +34,25 @@ END
 {%- endmacro %}
 
 {%- set TIMESTAMP = "an ISO 8601 timestamp with a UTC offset" -%}
+
+{#- The rows of `checked` with _is_winner: among accepted rows sharing `keys`, the one that is
+    latest by `order` (columns compared in turn, all descending) wins. An aggregate and a join,
+    rather than a window over wide rows, keeps this fast on tens of millions of rows. -#}
+{% macro with_winners(keys, order, exclude) -%}
+SELECT
+    checked.* EXCLUDE ({{ exclude | join(", ") }}),
+    checked._reason IS NULL AND struct_pack(
+        {%- for column in order %}k{{ loop.index }} := checked.{{ column }}{{ ", " if not loop.last }}{% endfor -%}
+    ) = latest.order_key AS _is_winner
+FROM checked
+LEFT JOIN (
+    SELECT
+        {% for key in keys %}{{ key }}, {% endfor %}
+        max(struct_pack(
+            {%- for column in order %}k{{ loop.index }} := {{ column }}{{ ", " if not loop.last }}{% endfor -%}
+        )) AS order_key
+    FROM checked
+    WHERE _reason IS NULL
+    GROUP BY ALL
+) AS latest ON {% for key in keys %}latest.{{ key }} = checked.{{ key }}{{ " AND " if not loop.last }}{% endfor %}
+{%- endmacro %}

@@ -6,7 +6,6 @@ CREATE OR REPLACE TEMP TABLE calls_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text(sid) AS sid,
         sp_text(parent_call_sid) AS parent_call_sid,
         sp_text(direction) AS direction,
@@ -22,16 +21,25 @@ WITH typed AS (
         sp_text(answered_by) AS answered_by
     FROM raw.calls
 ),
+-- Phone numbers repeat across millions of calls: normalise each distinct text once.
+numbers AS (
+    SELECT number, sp_phone(number) AS digits
+    FROM (SELECT from_number AS number FROM typed UNION SELECT to_number FROM typed)
+    WHERE number IS NOT NULL
+),
 resolved AS (
     SELECT
         typed.*,
         parent_call_sid IS NOT NULL AS is_child_leg,
         direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }} AS is_outbound,
+        to_numbers.digits AS to_digits,
         CASE
-            WHEN direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }} THEN sp_phone(from_number)
-            WHEN direction = 'inbound' THEN sp_phone(to_number)
+            WHEN direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }} THEN from_numbers.digits
+            WHEN direction = 'inbound' THEN to_numbers.digits
         END AS rep_digits
     FROM typed
+    LEFT JOIN numbers AS from_numbers ON from_numbers.number = typed.from_number
+    LEFT JOIN numbers AS to_numbers ON to_numbers.number = typed.to_number
 ),
 checked AS (
     SELECT
@@ -40,7 +48,7 @@ checked AS (
         contacts.contact_id,
         coalesce(contacts.is_decision_maker, FALSE) AS contact_is_decision_maker,
         (started_at AT TIME ZONE {{ timezone | literal }})::DATE AS activity_date,
-        sp_reasons(_error, [
+        sp_reasons(_error, concat_ws('; ',
             {{ c.required("sid", "sid") }},
             {{ c.not_in_set("direction", "direction", contract.CALL_DIRECTIONS) }},
             {{ c.required("from", "from_number") }},
@@ -58,16 +66,11 @@ checked AS (
                 WHEN reps.users_on_number > 1 THEN 'ambiguous rep: several CRM users have phone '
                     || sp_quote(CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END)
             END
-        ]) AS _reason
+        )) AS _reason
     FROM resolved
     LEFT JOIN ({{ lookups.rep_phones() }}) AS reps ON reps.phone_digits = resolved.rep_digits
     LEFT JOIN ({{ lookups.contact_phones() }}) AS contacts
         ON resolved.direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }}
-        AND contacts.digits = sp_phone(resolved.to_number)
+        AND contacts.digits = resolved.to_digits
 )
-SELECT
-    * EXCLUDE (_error, start_text, end_text, duration_text, rep_digits),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY sid, _reason IS NULL ORDER BY _file_date DESC, _file DESC, _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['sid'], ['_file_date', '_file', '_line'], ['_error', 'start_text', 'end_text', 'duration_text', 'rep_digits', 'to_digits']) }};

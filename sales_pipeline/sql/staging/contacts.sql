@@ -4,7 +4,6 @@ CREATE OR REPLACE TEMP TABLE contacts_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text("Id") AS contact_id,
         sp_text("AccountId") AS account_id,
         sp_text("Name") AS contact_name,
@@ -16,15 +15,10 @@ WITH typed AS (
     FROM raw.contacts
 ),
 checked AS (
-    SELECT *, sp_reasons(_error, [
+    SELECT *, sp_reasons(_error, concat_ws('; ',
         {{ c.required("Id", "contact_id") }},
         {{ c.unparsable("Decision_Maker__c", "decision_maker_text", "sp_boolean(decision_maker_text)", "true or false", required=False) }}
-    ]) AS _reason
+    )) AS _reason
     FROM typed
 )
-SELECT
-    * EXCLUDE (_error, decision_maker_text),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY contact_id, _reason IS NULL ORDER BY _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['contact_id'], ['_line'], ['_error', 'decision_maker_text']) }};

@@ -6,7 +6,6 @@ CREATE OR REPLACE TEMP TABLE events_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text("Id") AS event_id,
         sp_text("OwnerId") AS owner_id,
         sp_text("WhoId") AS who_id,
@@ -30,7 +29,7 @@ checked AS (
         contacts.contact_id,
         coalesce(contacts.is_decision_maker, FALSE) AS contact_is_decision_maker,
         (started_at AT TIME ZONE {{ timezone | literal }})::DATE AS activity_date,
-        sp_reasons(_error, [
+        sp_reasons(_error, concat_ws('; ',
             {{ c.required("Id", "event_id") }},
             CASE
                 WHEN owner_id IS NULL THEN 'OwnerId is empty'
@@ -41,16 +40,10 @@ checked AS (
             {{ c.unparsable("EndDateTime", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
             {{ c.unparsable("IsDeleted", "deleted_text", "sp_boolean(deleted_text)", "true or false", required=False) }},
             {{ c.unparsable("LastModifiedDate", "modified_text", "last_modified_at", c.TIMESTAMP) }}
-        ]) AS _reason
+        )) AS _reason
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.owner_id
     -- A WhoId that is no known contact is simply not a decision maker.
     LEFT JOIN staging.contacts AS contacts ON contacts.contact_id = typed.who_id
 )
-SELECT
-    * EXCLUDE (_error, start_text, end_text, deleted_text, modified_text, owner_id),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY event_id, _reason IS NULL
-        ORDER BY last_modified_at DESC, _file_date DESC, _file DESC, _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['event_id'], ['last_modified_at', '_file_date', '_file', '_line'], ['_error', 'start_text', 'end_text', 'deleted_text', 'modified_text', 'owner_id']) }};

@@ -4,7 +4,6 @@ CREATE OR REPLACE TEMP TABLE fx_rates_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text("date") AS date_text,
         sp_date("date") AS rate_date,
         sp_text("currency") AS currency,
@@ -13,7 +12,7 @@ WITH typed AS (
     FROM raw.fx_rates
 ),
 checked AS (
-    SELECT *, sp_reasons(_error, [
+    SELECT *, sp_reasons(_error, concat_ws('; ',
         {{ c.unparsable("date", "date_text", "rate_date", "a YYYY-MM-DD date") }},
         CASE
             WHEN currency IS NULL THEN 'currency is empty'
@@ -22,12 +21,7 @@ checked AS (
         END,
         {{ c.unparsable("rate", "rate_text", "rate", "a plain decimal number") }},
         CASE WHEN rate = 0 THEN 'rate is zero' END
-    ]) AS _reason
+    )) AS _reason
     FROM typed
 )
-SELECT
-    * EXCLUDE (_error, date_text, rate_text),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY rate_date, currency, _reason IS NULL ORDER BY _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['rate_date', 'currency'], ['_line'], ['_error', 'date_text', 'rate_text']) }};

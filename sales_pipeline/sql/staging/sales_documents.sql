@@ -6,7 +6,6 @@ CREATE OR REPLACE TEMP TABLE sales_documents_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text(document_no) AS document_no,
         sp_text(document_type) AS document_type,
         sp_text(document_date) AS document_date_text,
@@ -43,7 +42,7 @@ checked AS (
             net_amount * fx_rate * CASE document_type WHEN 'RETURN' THEN -1 ELSE 1 END
             AS DECIMAL(38, 16)
         ) AS signed_amount,
-        sp_reasons(_error, [
+        sp_reasons(_error, concat_ws('; ',
             {{ c.required("document_no", "document_no") }},
             {{ c.not_in_set("document_type", "document_type", contract.DOCUMENT_TYPES) }},
             {{ c.unparsable("document_date", "document_date_text", "activity_date", "a YYYY-MM-DD date") }},
@@ -63,14 +62,8 @@ checked AS (
             CASE WHEN net_amount = 0 THEN 'net_amount is zero, not a positive decimal' END,
             {{ c.not_in_set("status", "status", contract.DOCUMENT_STATUSES) }},
             {{ c.unparsable("changed_at", "changed_text", "changed_at", c.TIMESTAMP) }}
-        ]) AS _reason
+        )) AS _reason
     FROM converted
     LEFT JOIN reps ON reps.employee_number = converted.sales_rep_no
 )
-SELECT
-    * EXCLUDE (_error, document_date_text, net_amount_text, changed_text),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY document_no, _reason IS NULL
-        ORDER BY changed_at DESC, _file_date DESC, _file DESC, _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['document_no'], ['changed_at', '_file_date', '_file', '_line'], ['_error', 'document_date_text', 'net_amount_text', 'changed_text']) }};

@@ -4,7 +4,6 @@ CREATE OR REPLACE TEMP TABLE sales_targets_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text("Id") AS target_id,
         sp_text("User__c") AS user_id,
         sp_text("Metric__c") AS metric,
@@ -16,7 +15,7 @@ WITH typed AS (
     FROM raw.sales_targets
 ),
 checked AS (
-    SELECT typed.*, sp_reasons(_error, [
+    SELECT typed.*, sp_reasons(_error, concat_ws('; ',
         {{ c.required("Id", "target_id") }},
         CASE
             WHEN typed.user_id IS NULL THEN 'User__c is empty'
@@ -34,13 +33,8 @@ checked AS (
             THEN 'Period_Start__c ' || period_start_text || ' is not the first day of a ' || period_type
         END,
         {{ c.unparsable("Target__c", "target_text", "target", "a plain decimal number") }}
-    ]) AS _reason
+    )) AS _reason
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.user_id
 )
-SELECT
-    * EXCLUDE (_error, period_start_text, target_text),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY target_id, _reason IS NULL ORDER BY _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['target_id'], ['_line'], ['_error', 'period_start_text', 'target_text']) }};

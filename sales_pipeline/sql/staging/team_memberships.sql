@@ -4,7 +4,6 @@ CREATE OR REPLACE TEMP TABLE team_memberships_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text("Id") AS membership_id,
         sp_text("User__c") AS user_id,
         sp_text("Team__c") AS team,
@@ -16,7 +15,7 @@ WITH typed AS (
     FROM raw.team_memberships
 ),
 checked AS (
-    SELECT typed.*, sp_reasons(_error, [
+    SELECT typed.*, sp_reasons(_error, concat_ws('; ',
         {{ c.required("Id", "membership_id") }},
         CASE
             WHEN typed.user_id IS NULL THEN 'User__c is empty'
@@ -27,13 +26,8 @@ checked AS (
         {{ c.unparsable("Start_Date__c", "start_text", "start_date", "a YYYY-MM-DD date") }},
         {{ c.unparsable("End_Date__c", "end_text", "end_date", "a YYYY-MM-DD date", required=False) }},
         CASE WHEN end_date < start_date THEN 'End_Date__c is before Start_Date__c' END
-    ]) AS _reason
+    )) AS _reason
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.user_id
 )
-SELECT
-    * EXCLUDE (_error, start_text, end_text),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY membership_id, _reason IS NULL ORDER BY _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['membership_id'], ['_line'], ['_error', 'start_text', 'end_text']) }};

@@ -4,7 +4,6 @@ CREATE OR REPLACE TEMP TABLE users_checked AS
 WITH typed AS (
     SELECT
         _file, _line, _file_date, _error,
-        {{ c.record(columns) }} AS _record,
         sp_text("Id") AS user_id,
         sp_text("Name") AS rep_name,
         sp_text("Email") AS email,
@@ -17,15 +16,10 @@ WITH typed AS (
     FROM raw.users
 ),
 checked AS (
-    SELECT *, sp_reasons(_error, [
+    SELECT *, sp_reasons(_error, concat_ws('; ',
         {{ c.required("Id", "user_id") }},
         {{ c.unparsable("IsActive", "is_active_text", "is_active", "true or false", required=False) }}
-    ]) AS _reason
+    )) AS _reason
     FROM typed
 )
-SELECT
-    * EXCLUDE (_error, is_active_text),
-    _reason IS NULL AND row_number() OVER (
-        PARTITION BY user_id, _reason IS NULL ORDER BY _line DESC
-    ) = 1 AS _is_winner
-FROM checked;
+{{ c.with_winners(['user_id'], ['_line'], ['_error', 'is_active_text']) }};

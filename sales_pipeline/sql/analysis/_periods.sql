@@ -1,0 +1,58 @@
+{#- Period arithmetic and shared pieces of the analysis templates.
+
+    Every macro takes the grain (sales_pipeline.partitions.Grain) explicitly: a week is 7 days,
+    the other grains are whole months, so shifting a period start by n periods stays on a period
+    start (months are only ever shifted from the first day of a month). -#}
+
+{#- The start of the period `periods` periods after (negative: before) the period starting at `expr`. -#}
+{% macro shift(grain, expr, periods) -%}
+{%- if grain.months == 0 -%}
+CAST({{ expr }} + to_days({{ 7 * periods }}) AS DATE)
+{%- else -%}
+CAST({{ expr }} + to_months({{ grain.months * periods }}) AS DATE)
+{%- endif -%}
+{%- endmacro %}
+
+{#- `periods` periods as an interval, for window frames and series. -#}
+{% macro span(grain, periods) -%}
+{%- if grain.months == 0 -%}
+INTERVAL ({{ 7 * periods }}) DAY
+{%- else -%}
+INTERVAL ({{ grain.months * periods }}) MONTH
+{%- endif -%}
+{%- endmacro %}
+
+{#- Last day of the period starting at `expr`. -#}
+{% macro last_day(grain, expr) -%}
+CAST({{ shift(grain, expr, 1) }} - 1 AS DATE)
+{%- endmacro %}
+
+{#- A running number of the period starting at `expr`: consecutive periods differ by 1, so it is
+    the x axis of the trend regressions. -#}
+{% macro index(grain, expr) -%}
+{%- if grain.months == 0 -%}
+(date_diff('day', DATE '1970-01-05', {{ expr }}) // 7)
+{%- else -%}
+((year({{ expr }}) * 12 + month({{ expr }}) - 1) // {{ grain.months }})
+{%- endif -%}
+{%- endmacro %}
+
+{#- The CRM's Period_Type__c of the grain. -#}
+{% macro period_type(grain) -%}
+{{ grain.unit.capitalize() | literal }}
+{%- endmacro %}
+
+{#- Every metric with what its value is for an entity with no counted event (0 for counts and
+    amounts, NULL for averages) and whether group targets may be summed from rep targets. -#}
+{% macro metric_catalogue(metrics) -%}
+(VALUES
+{%- for m in metrics %}
+    ({{ m.name | literal }}, {{ m.additive | literal }}, {{ "NULL" if m.sql_type == "DOUBLE" else "0" }}::DOUBLE){{ "," if not loop.last }}
+{%- endfor %}
+) AS metric_catalogue(metric, additive, empty_actual)
+{%- endmacro %}
+
+{#- `column` in [lower, upper), both SQL expressions. -#}
+{% macro in_window(column, lower, upper) -%}
+{{ column }} >= {{ lower }} AND {{ column }} < {{ upper }}
+{%- endmacro %}

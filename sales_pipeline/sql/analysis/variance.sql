@@ -1,0 +1,145 @@
+{% import "analysis/_periods.sql" as p %}
+{% set window_start, window_end = start | literal, end | literal %}
+{#- Rebuild {{ table }} for the periods starting in [start, end): actuals against target, the
+    prior period and the same period last year, per rep, team and department and metric. The
+    caller runs this in one transaction. -#}
+{%- macro metric_columns() -%}
+{%- for m in metrics %}{{ m.name }}::DOUBLE AS {{ m.name }}{{ ", " if not loop.last }}{% endfor -%}
+{%- endmacro -%}
+{%- macro facts_read(column) -%}
+    -- Only the periods compared: the window, the period before each, and the same one last year.
+    ({{ p.in_window(column, p.shift(grain, window_start, -1), window_end) }}
+     OR {{ p.in_window(column, p.shift(grain, window_start, -per_year), p.shift(grain, window_end, -per_year)) }})
+{%- endmacro -%}
+DELETE FROM {{ table }} WHERE {{ p.in_window("period_start", window_start, window_end) }};
+
+INSERT INTO {{ table }}
+WITH facts_wide AS (
+    SELECT period_start, 'rep' AS level, rep_id AS entity_id, rep_name AS entity_name,
+           team, department, {{ metric_columns() }}
+    FROM {{ facts.rep }}
+    WHERE {{ facts_read("period_start") }}
+    UNION ALL
+    SELECT period_start, 'team', team, team, team, department, {{ metric_columns() }}
+    FROM {{ facts.team }}
+    WHERE {{ facts_read("period_start") }}
+    UNION ALL
+    SELECT period_start, 'department', department, department, NULL, department, {{ metric_columns() }}
+    FROM {{ facts.department }}
+    WHERE {{ facts_read("period_start") }}
+),
+facts AS (
+    SELECT * FROM facts_wide
+    UNPIVOT INCLUDE NULLS (actual FOR metric IN ({{ metrics | map(attribute="name") | join(", ") }}))
+),
+-- A comparison period counts as covered from the first period the fact table holds: before it
+-- there is no data, so no comparison (NULL) rather than "no activity" (0).
+data_start AS (
+    SELECT 'rep' AS level, min(period_start) AS first_period FROM {{ facts.rep }}
+    UNION ALL
+    SELECT 'team', min(period_start) FROM {{ facts.team }}
+    UNION ALL
+    SELECT 'department', min(period_start) FROM {{ facts.department }}
+),
+metric_catalogue AS (
+    SELECT * FROM {{ p.metric_catalogue(metrics) }}
+),
+rep_targets AS (
+    SELECT * FROM {{ targets }} WHERE {{ p.in_window("period_start", window_start, window_end) }}
+),
+-- Team and department targets are the sum of their reps' (additive metrics only).
+entity_targets AS (
+    SELECT period_start, 'rep' AS level, rep_id AS entity_id, rep_name AS entity_name,
+           team, department, metric, target
+    FROM rep_targets
+    UNION ALL
+    SELECT period_start, 'team', team, team, team, department, metric, sum(target)
+    FROM rep_targets JOIN metric_catalogue USING (metric)
+    WHERE additive
+    GROUP BY ALL
+    UNION ALL
+    SELECT period_start, 'department', department, department, NULL, department, metric, sum(target)
+    FROM rep_targets JOIN metric_catalogue USING (metric)
+    WHERE additive
+    GROUP BY ALL
+),
+-- An entity with a target and no fact row in the period still appears, with the values of no
+-- activity: counts and amounts 0, averages NULL.
+idle_entities AS (
+    SELECT DISTINCT period_start, level, entity_id, entity_name, team, department
+    FROM entity_targets AS t
+    WHERE NOT EXISTS (
+        SELECT 1 FROM facts AS f
+        WHERE f.period_start = t.period_start AND f.level = t.level AND f.entity_id = t.entity_id
+          AND f.team IS NOT DISTINCT FROM t.team AND f.department = t.department
+    )
+),
+current AS (
+    SELECT period_start, level, entity_id, entity_name, team, department, metric, actual
+    FROM facts
+    WHERE {{ p.in_window("period_start", window_start, window_end) }}
+    UNION ALL
+    SELECT period_start, level, entity_id, entity_name, team, department, metric, empty_actual
+    FROM idle_entities CROSS JOIN metric_catalogue
+),
+compared AS (
+    SELECT
+        c.*,
+        t.target,
+        {{ p.shift(grain, "c.period_start", -1) }} AS prior_period_start,
+        {{ p.shift(grain, "c.period_start", -per_year) }} AS last_year_period_start,
+        CASE
+            WHEN prior.period_start IS NOT NULL THEN prior.actual
+            WHEN {{ p.shift(grain, "c.period_start", -1) }} >= data_start.first_period THEN mc.empty_actual
+        END AS prior_actual,
+        CASE
+            WHEN last_year.period_start IS NOT NULL THEN last_year.actual
+            WHEN {{ p.shift(grain, "c.period_start", -per_year) }} >= data_start.first_period THEN mc.empty_actual
+        END AS last_year_actual
+    FROM current AS c
+    JOIN metric_catalogue AS mc USING (metric)
+    JOIN data_start USING (level)
+    LEFT JOIN entity_targets AS t
+        ON t.period_start = c.period_start AND t.level = c.level AND t.entity_id = c.entity_id
+        AND t.team IS NOT DISTINCT FROM c.team AND t.department = c.department
+        AND t.metric = c.metric
+    LEFT JOIN facts AS prior
+        ON prior.period_start = {{ p.shift(grain, "c.period_start", -1) }}
+        AND prior.level = c.level AND prior.entity_id = c.entity_id
+        AND prior.team IS NOT DISTINCT FROM c.team AND prior.department = c.department
+        AND prior.metric = c.metric
+    LEFT JOIN facts AS last_year
+        ON last_year.period_start = {{ p.shift(grain, "c.period_start", -per_year) }}
+        AND last_year.level = c.level AND last_year.entity_id = c.entity_id
+        AND last_year.team IS NOT DISTINCT FROM c.team AND last_year.department = c.department
+        AND last_year.metric = c.metric
+),
+measured AS (
+    SELECT
+        *,
+        actual - target AS gap,
+        actual / nullif(target, 0) AS attainment,
+        actual - prior_actual AS pop_change,
+        (actual - prior_actual) / nullif(prior_actual, 0) AS pop_change_pct,
+        actual - last_year_actual AS yoy_change,
+        (actual - last_year_actual) / nullif(last_year_actual, 0) AS yoy_change_pct
+    FROM compared
+)
+SELECT
+    period_start, level, entity_id, entity_name, team, department, metric,
+    actual, target, gap, attainment,
+    prior_actual, pop_change, pop_change_pct,
+    last_year_actual, yoy_change, yoy_change_pct,
+    -- A target of 0 leaves attainment undefined: no target to classify against. A missing
+    -- actual (an average over nothing) against a target counts as attainment 0.
+    CASE
+        WHEN target IS NULL OR target = 0 THEN 'no_target'
+        WHEN coalesce(attainment, 0) >= {{ config.status_ahead | literal }}::DOUBLE THEN 'ahead'
+        WHEN coalesce(attainment, 0) >= {{ config.status_on_track | literal }}::DOUBLE THEN 'on_track'
+        WHEN coalesce(attainment, 0) >= {{ config.status_at_risk | literal }}::DOUBLE THEN 'at_risk'
+        ELSE 'behind'
+    END AS status,
+    prior_period_start,
+    last_year_period_start
+FROM measured
+ORDER BY period_start, level, department, team, entity_id, metric;
