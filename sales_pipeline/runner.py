@@ -72,7 +72,7 @@ def _warehouse_counts(settings: SalesSettings) -> tuple[int, int, int, int]:
             return sum(
                 conn.execute(f'SELECT count(*) FROM {s}."{t}"').fetchone()[0]
                 for s, t, _ in tables
-                if s == schema and t not in exclude
+                if s == schema and t not in exclude and not t.endswith("_superseded")
             )
 
         (events,) = conn.execute("SELECT count(*) FROM staging.activities").fetchone()

@@ -11,16 +11,15 @@ is also planted at least once on a fixed early working day, so that even a small
 Randomness comes only from numpy generators seeded with ``(seed, stream, ...)``: the same
 arguments give byte-identical files, and each part of the sample has its own stream so that
 changing one part does not reshuffle the others. Rows are produced with vectorised numpy per
-day and written with DuckDB ``COPY``, which keeps 1000 reps x 731 days within minutes.
+day and rendered straight to bytes (see "rendering"), which keeps 1000 reps x 731 days within
+minutes.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import math
-import time as wall_clock
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,9 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-import duckdb
 import numpy as np
-import pandas as pd
 
 Table = dict[str, np.ndarray]
 Generator = np.random.Generator
@@ -236,8 +233,10 @@ def pick(rng: Generator, eligible: np.ndarray, rate: float,
 
 
 def weighted(rng: Generator, weights: Sequence[float], size: int) -> np.ndarray:
-    probabilities = np.asarray(weights, dtype=float)
-    return rng.choice(len(probabilities), size=size, p=probabilities / probabilities.sum())
+    """Indices drawn with the given relative weights."""
+    cumulative = np.cumsum(weights, dtype=float)
+    drawn = np.searchsorted(cumulative / cumulative[-1], rng.random(size), side="right")
+    return np.minimum(drawn, len(cumulative) - 1)
 
 
 def runs_offsets(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -311,7 +310,7 @@ class Calendar:
         return (instants + self.offset(region, utc_day)) // DAY - self.epoch_day
 
     def iso_dates(self, days: np.ndarray) -> np.ndarray:
-        return np.datetime_as_string(np.datetime64(self.start) + np.asarray(days), unit="D")
+        return iso_dates(self.epoch_day + np.asarray(days, dtype=np.int64))
 
     def is_holiday(self) -> np.ndarray:
         return ((self.month == 1) & (self.day_of_month == 1)) | (
@@ -355,6 +354,10 @@ class Plants:
 
 
 # ----------------------------------------------------------------------------- rendering
+#
+# Rendered columns are numpy byte strings (dtype 'S', UTF-8). NUL bytes are padding: the CSV
+# writer drops them, so numbers, dates and timestamps can be laid out as fixed-width byte
+# matrices with leading NULs, without any per-value Python work.
 
 
 def offset_label(seconds: int) -> str:
@@ -363,46 +366,131 @@ def offset_label(seconds: int) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def render_instants(instants: np.ndarray, offsets: np.ndarray, styles: np.ndarray) -> np.ndarray:
-    """ISO 8601 text of epoch seconds, each in its style (see TS_*) and offset."""
-    shown = np.where(styles >= TS_OFFSET, offsets, 0)
-    wall = np.datetime_as_string((instants + shown).astype("datetime64[s]"), unit="s")
-    millis = np.where((styles == TS_Z_MILLIS) | (styles == TS_OFFSET_MILLIS), ".000", "")
-    unique, inverse = np.unique(shown, return_inverse=True)
-    labels = np.array([offset_label(int(o)) for o in unique] or ["+00:00"])[inverse]
-    suffix = np.where(styles <= TS_Z_MILLIS, "Z", labels)
-    return np.strings.add(np.strings.add(wall, millis), suffix)
+OFFSET_STEP = 900  # UTC offsets are whole quarter hours
+OFFSET_RANGE = 14 * HOUR
+
+
+def timestamp_suffixes() -> np.ndarray:
+    """What follows the wall-clock seconds, per TS_* style and offset (in OFFSET_STEPs)."""
+    offsets = range(-OFFSET_RANGE, OFFSET_RANGE + 1, OFFSET_STEP)
+    labels = [offset_label(o) for o in offsets]
+    return np.array([
+        ["Z"] * len(labels),
+        [".000Z"] * len(labels),
+        ["+00:00"] * len(labels),
+        labels,
+        [".000" + label for label in labels],
+    ], dtype="S")
+
+
+TIMESTAMP_SUFFIXES = timestamp_suffixes()
+
+
+def byte_table(values: Sequence[str]) -> np.ndarray:
+    return np.array([v.encode("utf-8") for v in values], dtype="S")
+
+
+def digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
+    """ASCII digits of non-negative integers, zero padded to `width`, one row per value."""
+    remaining = np.asarray(values, dtype=np.int64).copy()
+    digits = np.empty((remaining.size, width), np.uint8)
+    for column in range(width - 1, -1, -1):
+        digits[:, column] = ord("0") + remaining % 10
+        remaining //= 10
+    return digits
+
+
+def as_strings(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.ascontiguousarray(matrix)
+    return matrix.view(f"S{matrix.shape[1]}").reshape(matrix.shape[0])
+
+
+def number_width(values: np.ndarray, minimum: int = 1) -> int:
+    largest = int(np.max(values)) if np.size(values) else 0
+    return max(minimum, len(str(largest)))
+
+
+def ascii_int(values: np.ndarray) -> np.ndarray:
+    """Decimal text of non-negative integers (leading NULs where shorter than the longest)."""
+    values = np.asarray(values, dtype=np.int64)
+    digits = digit_matrix(values, number_width(values))
+    leading = np.cumsum(digits != ord("0"), axis=1) == 0
+    leading[:, -1] = False
+    digits[leading] = 0
+    return as_strings(digits)
 
 
 def zero_padded(numbers: np.ndarray, width: int) -> np.ndarray:
-    text = np.asarray(numbers).astype(str)
-    return np.strings.zfill(text, width) if text.size else text  # zfill fails on empty arrays
+    return as_strings(digit_matrix(numbers, number_width(numbers, width)))
 
 
 def padded_ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    return np.strings.add(prefix, zero_padded(numbers, width))
+    return np.strings.add(prefix.encode("ascii"), zero_padded(numbers, width))
 
 
 def hex_ids(prefix: str, raw: np.ndarray) -> np.ndarray:
     """`prefix` + 32 lower-case hex digits per row of a (n, 16) uint8 array."""
-    text = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype="S32").astype("U32")
-    return np.strings.add(prefix, text)
+    text = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype="S32")
+    return np.strings.add(prefix.encode("ascii"), text)
+
+
+def joined(*parts: np.ndarray | bytes, rows: int) -> np.ndarray:
+    """Byte strings of the parts side by side (matrices, 'S' arrays or constants)."""
+    matrices = []
+    for part in parts:
+        if isinstance(part, bytes):
+            matrices.append(np.broadcast_to(np.frombuffer(part, np.uint8), (rows, len(part))))
+        elif part.dtype.kind == "S":
+            part = np.ascontiguousarray(part)
+            matrices.append(part.view(np.uint8).reshape(rows, part.dtype.itemsize))
+        else:
+            matrices.append(part)
+    return as_strings(np.concatenate(matrices, axis=1))
+
+
+def iso_date_parts(days: np.ndarray) -> np.ndarray:
+    """(n, 10) matrix of 'YYYY-MM-DD' for days since 1970-01-01."""
+    dates = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    year = months.astype(np.int64) // 12 + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (dates - months).astype(np.int64) + 1
+    n = dates.size
+    return np.concatenate([digit_matrix(year, 4), np.full((n, 1), ord("-"), np.uint8),
+                           digit_matrix(month, 2), np.full((n, 1), ord("-"), np.uint8),
+                           digit_matrix(day, 2)], axis=1)
+
+
+def iso_dates(days_since_epoch: np.ndarray) -> np.ndarray:
+    return as_strings(iso_date_parts(days_since_epoch))
+
+
+def render_instants(instants: np.ndarray, offsets: np.ndarray, styles: np.ndarray) -> np.ndarray:
+    """ISO 8601 text of epoch seconds, each in its style (see TS_*) and offset."""
+    instants = np.asarray(instants, dtype=np.int64)
+    shown = np.where(styles >= TS_OFFSET, offsets, 0)
+    wall = instants + shown
+    seconds = wall % DAY
+    n = wall.size
+    suffix = TIMESTAMP_SUFFIXES[styles, (shown + OFFSET_RANGE) // OFFSET_STEP]
+    return joined(iso_date_parts(wall // DAY), b"T", digit_matrix(seconds // HOUR, 2), b":",
+                  digit_matrix(seconds // 60 % 60, 2), b":", digit_matrix(seconds % 60, 2),
+                  suffix, rows=n)
 
 
 def cents_text(cents: np.ndarray) -> np.ndarray:
     cents = np.asarray(cents, dtype=np.int64)
-    whole = (cents // 100).astype(str)
-    return np.strings.add(np.strings.add(whole, "."), zero_padded(cents % 100, 2))
+    return joined(ascii_int(cents // 100), b".", digit_matrix(cents % 100, 2), rows=cents.size)
 
 
 def boolean_text(rng: Generator, values: np.ndarray, empty_false_rate: float = 0.0) -> np.ndarray:
     """'true'/'false' in the varied casing real exports use; some false values left empty."""
-    spelling = rng.choice(4, size=values.size, p=[0.7, 0.15, 0.1, 0.05])
-    trues = np.array(["true", "TRUE", "True", "true"])[spelling]
-    falses = np.array(["false", "FALSE", "False", "false"])[spelling]
+    spelling = weighted(rng, (0.7, 0.15, 0.1, 0.05), values.size)
+    trues = byte_table(["true", "TRUE", "True", "true"])[spelling]
+    falses = byte_table(["false", "FALSE", "False", "false"])[spelling]
     text = np.where(values, trues, falses)
     blank = ~values & (rng.random(values.size) < empty_false_rate)
-    return np.where(blank, "", text)
+    return np.where(blank, b"", text)
 
 
 class SidMinter:
@@ -454,6 +542,8 @@ class PhoneBook:
             join("+", cc, " (", area, ") ", mid, "-", line),
             join("+", cc, " ", area, " ", mid, " ", line),
         ], axis=1)
+        # Concatenation sizes the result for the widest inputs; the table is big, so trim it.
+        variants = variants.astype(f"S{int(np.strings.str_len(variants).max())}")
         return cls(digits=join(cc, area, mid, line), variants=variants)
 
     def formatted(self, numbers: np.ndarray, styles: np.ndarray) -> np.ndarray:
@@ -465,7 +555,7 @@ def number_parts(region: np.ndarray, area: np.ndarray, first_exchange: int,
     """Country code, area, exchange and line of numbers numbered by `serial` in a region."""
     cc = np.array([r.country_code for r in REGIONS])[region]
     exchange = (first_exchange + serial // 10000).astype(str)
-    line = zero_padded(serial % 10000, 4)
+    line = np.char.zfill((serial % 10000).astype(str), 4)
     return cc, area, exchange, line
 
 
@@ -581,7 +671,7 @@ def build_roster(reps: int, calendar: Calendar, rng: Generator) -> Roster:
     return Roster(
         teams=teams, kind=kind, home_team=home_team, region=region,
         names=unique_names(rng, users), ids=ids,
-        employee_numbers=np.strings.add("E", (1001 + np.arange(users)).astype(str)),
+        employee_numbers=padded_ids("E", 1001 + np.arange(users), 4),
         leave_day=leave_day, effort=effort, skill=skill, trend=trend, quota=quota,
         team_factor=team_factor, memberships=memberships, reps=reps,
     )
@@ -747,7 +837,7 @@ def build_phone_book(roster: Roster, contacts_rng: Generator) -> tuple[PhoneBook
     mobile_area = np.array([r.mobile_code for r in REGIONS])
     office_parts = number_parts(contact_region, area[contact_region], 600, serial)
     mobile_parts = number_parts(contact_region, mobile_area[contact_region], 600, serial)
-    per_region = int(min(100_000, max(800, 40 * roster.reps)))
+    per_region = int(min(100_000, max(800, 15 * roster.reps)))
     prospect_region = np.repeat(np.arange(len(REGIONS)), per_region)
     prospect_parts = number_parts(prospect_region, area[prospect_region], 800,
                                   np.tile(np.arange(per_region), len(REGIONS)))
@@ -971,7 +1061,7 @@ def call_table(world: World, rng: Generator, day: int, users: np.ndarray, *,
     no_end = np.isin(outcome.code, (CALL_FAILED, HUNG_UP)) & (rng.random(n) < 0.5)
     return {
         "sid": sids,
-        "parent": parents if parents is not None else np.full(n, "", dtype="U34"),
+        "parent": parents if parents is not None else np.full(n, b"", dtype="S34"),
         "direction": direction,
         "from": from_number,
         "to": to_number,
@@ -999,10 +1089,6 @@ def concat(tables: Sequence[Table]) -> Table:
 
 def take(table: Table, index: np.ndarray) -> Table:
     return {name: column[index] for name, column in table.items()}
-
-
-def size_of(table: Table) -> int:
-    return next(iter(table.values())).size if table else 0
 
 
 def outbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) -> Table:
@@ -1118,7 +1204,7 @@ def call_redeliveries(rng: Generator, day: int, days: int, calls: Table,
     """
     later: dict[int, list[Table]] = {}
     remaining = days - 1 - day
-    eligible = (calls["direction"] != INBOUND) & (calls["parent"] == "") & ~calls["protected"]
+    eligible = (calls["direction"] != INBOUND) & (calls["parent"] == b"") & ~calls["protected"]
     if remaining < 1:
         return {}, later
 
@@ -1176,32 +1262,40 @@ def simulate_calls(world: World, day: int, minter: SidMinter
 def price_text(duration: np.ndarray) -> np.ndarray:
     """Twilio's per-call price: negative USD, 5 decimals, empty for unbilled calls."""
     cost = ((duration + 59) // 60) * 1300  # 0.013 USD a started minute, in 1e-5 USD
-    text = np.strings.add(np.strings.add("-", (cost // 100000).astype(str)), ".")
-    text = np.strings.add(text, zero_padded(cost % 100000, 5))
-    return np.where(duration > 0, text, "")
+    text = joined(b"-", ascii_int(cost // 100000), b".", digit_matrix(cost % 100000, 5),
+                  rows=cost.size)
+    return np.where(duration > 0, text, b"")
 
 
-def render_calls(world: World, calls: Table, account_sid: str) -> dict[str, np.ndarray]:
-    end = calls["end"]
-    sids = calls["sid"]
-    uri_head = f"/2010-04-01/Accounts/{account_sid}/Calls/"
-    return {
-        "sid": sids,
-        "parent_call_sid": calls["parent"],
-        "direction": np.array(DIRECTIONS)[calls["direction"]],
-        "from": world.phones.formatted(calls["from"], calls["from_style"]),
-        "to": world.phones.formatted(calls["to"], calls["to_style"]),
-        "status": np.array(STATUSES)[calls["status"]],
-        "start_time": render_instants(calls["start"], calls["offset"], calls["style"]),
-        "end_time": np.where(end >= 0, render_instants(np.maximum(end, 0), calls["offset"],
-                                                       calls["style"]), ""),
-        "duration": calls["duration"].astype(str),
-        "answered_by": np.array(ANSWERED_BY)[calls["answered"]],
-        "account_sid": np.full(sids.size, account_sid),
-        "price": price_text(calls["duration"]),
-        "price_unit": np.full(sids.size, "USD"),
-        "uri": np.strings.add(np.strings.add(uri_head, sids), ".json"),
+DIRECTION_TEXT = byte_table(DIRECTIONS)
+STATUS_TEXT = byte_table(STATUSES)
+ANSWERED_BY_TEXT = byte_table(ANSWERED_BY)
+
+
+def render_calls(world: World, calls: Table, account_sid: str,
+                 order: Sequence[str]) -> dict[str, np.ndarray]:
+    """The text of the columns in `order` (only those: rendering dominates big files)."""
+    end, sids = calls["end"], calls["sid"]
+    account = account_sid.encode("ascii")
+    renderers: dict[str, Callable[[], np.ndarray]] = {
+        "sid": lambda: sids,
+        "parent_call_sid": lambda: calls["parent"],
+        "direction": lambda: DIRECTION_TEXT[calls["direction"]],
+        "from": lambda: world.phones.formatted(calls["from"], calls["from_style"]),
+        "to": lambda: world.phones.formatted(calls["to"], calls["to_style"]),
+        "status": lambda: STATUS_TEXT[calls["status"]],
+        "start_time": lambda: render_instants(calls["start"], calls["offset"], calls["style"]),
+        "end_time": lambda: np.where(end >= 0, render_instants(
+            np.maximum(end, 0), calls["offset"], calls["style"]), b""),
+        "duration": lambda: ascii_int(calls["duration"]),
+        "answered_by": lambda: ANSWERED_BY_TEXT[calls["answered"]],
+        "account_sid": lambda: np.full(sids.size, account),
+        "price": lambda: price_text(calls["duration"]),
+        "price_unit": lambda: np.full(sids.size, b"USD"),
+        "uri": lambda: joined(b"/2010-04-01/Accounts/" + account + b"/Calls/", sids, b".json",
+                              rows=sids.size),
     }
+    return {name: renderers[name]() for name in order}
 
 
 CALL_COLUMNS = ("sid", "parent_call_sid", "direction", "from", "to", "status", "start_time",
@@ -1302,19 +1396,24 @@ class DefectLog:
 def corrupt_rows(columns: dict[str, np.ndarray], order: Sequence[str], chosen: np.ndarray,
                  kinds: np.ndarray, defects: Sequence[Defect], rng: Generator, source: str,
                  log: DefectLog) -> list[tuple[int, str]]:
-    """Apply each chosen row's defect; rows losing fields come back as raw lines to splice in."""
+    """Apply each chosen row's defect; rows losing fields come back as raw lines to write."""
     short_rows: list[tuple[int, str]] = []
     for row, kind in zip(chosen.tolist(), kinds.tolist(), strict=True):
         defect = defects[kind]
         log.add(f"{source}:{defect.name}")
         if defect.column is None:
-            fields = [str(columns[name][row]) for name in order]
+            fields = [field_text(np.asarray(columns[name])[row]) for name in order]
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator="").writerow(fields[: max(1, len(fields) - 2)])
             short_rows.append((row, buffer.getvalue()))
             continue
-        column = columns[defect.column].astype(object)
-        column[row] = defect.corrupt(str(column[row]), rng)
+        column = as_bytes(columns[defect.column])
+        corrupted = defect.corrupt(field_text(column[row]), rng).encode("utf-8")
+        if len(corrupted) > column.dtype.itemsize:
+            column = column.astype(f"S{len(corrupted)}")
+        else:
+            column = column.copy()
+        column[row] = corrupted
         columns[defect.column] = column
     return short_rows
 
@@ -1414,19 +1513,19 @@ def events_of_day(world: World, day: int, first_id: int) -> Table:
     subject_count = np.array([len(s) for s in SUBJECTS])[event_type]
     return {
         "id": first_id + np.arange(n),
-        "owner": owner,
-        "who": who,
-        "account": account,
-        "type": event_type,
-        "subject": np.floor(rng.random(n) * subject_count).astype(np.int64),
+        "owner": owner.astype(np.int32),
+        "who": who.astype(np.int32),
+        "account": account.astype(np.int32),
+        "type": event_type.astype(np.int8),
+        "subject": np.floor(rng.random(n) * subject_count).astype(np.int8),
         "start": start,
         "end": end,
         "lmd": created,
         "deleted": np.zeros(n, bool),
-        "day": np.full(n, day),
-        "style": weighted(rng, (0.1, 0.65, 0.0, 0.2, 0.05), n),
-        "offset": calendar.offset(region, day),
-        "file": np.full(n, -1),
+        "day": np.full(n, day, np.int32),
+        "style": weighted(rng, (0.1, 0.65, 0.0, 0.2, 0.05), n).astype(np.int8),
+        "offset": calendar.offset(region, day).astype(np.int32),
+        "file": np.full(n, -1, np.int32),
         "protected": np.zeros(n, bool),
     }
 
@@ -1462,16 +1561,16 @@ def event_changes(world: World, base: Table) -> Table:
         np.int64)
     deleted["deleted"][:] = True
 
-    latest = concat([take(base, np.flatnonzero(~resched)), moved])
-    updatable = ((latest["type"] == VISIT) | (latest["type"] == MEETING)) & ~np.isin(
-        latest["id"], deleted["id"])
-    update = pick(rng, updatable, 0.2)
-    updated = take(latest, np.flatnonzero(update))
+    # Reps update visits and meetings after the fact: the current version, moved or not.
+    update_base = pick(rng, planned & ~resched & ~delete, 0.2)
+    update_moved = pick(rng, np.ones(moved["id"].size, bool), 0.2)
+    updated = concat([take(base, np.flatnonzero(update_base)),
+                      take(moved, np.flatnonzero(update_moved))])
     updated["lmd"] = updated["end"] + rng.integers(HOUR // 2, 30 * HOUR, updated["id"].size)
 
     versions = concat([base, moved, deleted, updated])
     versions["file"] = np.clip(calendar.local_day(region_of(world, versions), versions["lmd"]),
-                               0, None)
+                               0, None).astype(np.int32)
     versions["protected"][base["id"].size:] = True
     extra = stale_and_tied_events(world, rng, versions, n)
     return concat([versions, extra])
@@ -1516,6 +1615,12 @@ def stale_and_tied_events(world: World, rng: Generator, versions: Table, n_base:
     return result
 
 
+EVENT_TYPE_TEXT = byte_table(EVENT_TYPES)
+SUBJECT_TEXT = np.array([[t.encode("utf-8") for t in subjects]
+                         + [b""] * (max(map(len, SUBJECTS)) - len(subjects))
+                         for subjects in SUBJECTS], dtype="S")
+
+
 EVENT_COLUMNS = ("Id", "OwnerId", "WhoId", "AccountId", "Type", "Subject", "StartDateTime",
                  "EndDateTime", "IsDeleted", "LastModifiedDate")
 EVENT_COLUMNS_EXTENDED = ("Id", "Subject", "Type", "OwnerId", "CreatedById", "WhoId",
@@ -1526,26 +1631,23 @@ EVENT_COLUMNS_EXTENDED = ("Id", "Subject", "Type", "OwnerId", "CreatedById", "Wh
 def render_events(world: World, events: Table, rng: Generator) -> dict[str, np.ndarray]:
     contacts, roster = world.contacts, world.roster
     owner_ids = roster.ids[events["owner"]]
-    subjects = np.array([SUBJECTS[t][s] for t, s in zip(events["type"].tolist(),
-                                                         events["subject"].tolist(),
-                                                         strict=True)], dtype=object)
     local_day = world.calendar.local_day(region_of(world, events), events["start"])
     return {
         "Id": padded_ids("00U", events["id"] + 1, 12),
         "OwnerId": owner_ids,
-        "WhoId": np.where(events["who"] >= 0, contacts.ids[np.maximum(events["who"], 0)], ""),
+        "WhoId": np.where(events["who"] >= 0, contacts.ids[np.maximum(events["who"], 0)], b""),
         "AccountId": np.where(events["account"] >= 0,
-                              contacts.account_ids[np.maximum(events["account"], 0)], ""),
-        "Type": np.array(EVENT_TYPES)[events["type"]],
-        "Subject": subjects,
+                              contacts.account_ids[np.maximum(events["account"], 0)], b""),
+        "Type": EVENT_TYPE_TEXT[events["type"]],
+        "Subject": SUBJECT_TEXT[events["type"], events["subject"]],
         "StartDateTime": render_instants(events["start"], events["offset"], events["style"]),
         "EndDateTime": render_instants(events["end"], events["offset"], events["style"]),
         "IsDeleted": boolean_text(rng, events["deleted"], empty_false_rate=0.1),
         "LastModifiedDate": render_instants(events["lmd"], events["offset"], events["style"]),
         "CreatedById": owner_ids,
         "ActivityDate": world.calendar.iso_dates(local_day),
-        "Description": np.array(DESCRIPTIONS)[rng.integers(0, len(DESCRIPTIONS),
-                                                           events["id"].size)],
+        "Description": byte_table(DESCRIPTIONS)[rng.integers(0, len(DESCRIPTIONS),
+                                                            events["id"].size)],
     }
 
 
@@ -1561,10 +1663,11 @@ def simulate_events(world: World) -> Table:
     if not base:
         return {}
     events = event_changes(world, base)
-    keep = events["file"] < world.calendar.days
-    events = take(events, np.flatnonzero(keep))
+    del base, days
+    # Files in order; within a file by Id, the versions of one Id in random order.
     tiebreak = world.streams.rng(Streams.EVENT_FILES).random(events["id"].size)
-    return take(events, np.lexsort((tiebreak, events["id"], events["file"])))
+    order = np.lexsort((tiebreak, events["id"], events["file"]))
+    return take(events, order[events["file"][order] < world.calendar.days])
 
 
 # ----------------------------------------------------------------------------- documents
@@ -1621,10 +1724,12 @@ def documents_of_day(world: World, day: int) -> Table:
     offset = np.where(server_time, calendar.offset(BERLIN, day), calendar.offset(region, day))
     return {
         "doc": np.zeros(n, np.int64),
-        "rep": rep, "account": account, "currency": currency, "type": doc_type,
-        "cents": cents, "document_day": document_day, "status": status, "changed": created,
-        "day": np.full(n, day), "style": style, "offset": offset, "protected": protected,
-        "file": np.full(n, -1),
+        "rep": rep.astype(np.int32), "account": account.astype(np.int32),
+        "currency": currency.astype(np.int8), "type": doc_type.astype(np.int8), "cents": cents,
+        "document_day": document_day.astype(np.int32), "status": status.astype(np.int8),
+        "changed": created, "day": np.full(n, day, np.int32), "style": style.astype(np.int8),
+        "offset": offset.astype(np.int32), "protected": protected,
+        "file": np.full(n, -1, np.int32),
     }
 
 
@@ -1644,19 +1749,19 @@ def erp_change_instants(calendar: Calendar, rng: Generator, day: np.ndarray) -> 
     return calendar.instant(BERLIN, day, rng.integers(7 * HOUR, 19 * HOUR, day.size))
 
 
-def same_day_corrections(world: World, rng: Generator, base: Table) -> Table:
+def same_day_corrections(world: World, rng: Generator, base: Table) -> tuple[np.ndarray, Table]:
     """A correction within the hour, rendered so that its text sorts before the original's."""
     eligible = ~base["protected"] & (base["status"] == OPEN)
-    chosen = pick(rng, eligible, 0.015,
-                  base["day"] == world.plants.day("doc_same_day_correction"))
-    fixed = take(base, np.flatnonzero(chosen))
+    chosen = np.flatnonzero(pick(rng, eligible, 0.015,
+                                 base["day"] == world.plants.day("doc_same_day_correction")))
+    fixed = take(base, chosen)
     fixed["changed"] = fixed["changed"] + rng.integers(600, 3000, fixed["doc"].size)
     fixed["cents"] = np.round(fixed["cents"] * rng.uniform(0.95, 1.05, fixed["doc"].size)
                               ).astype(np.int64)
     fixed["style"] = np.where(fixed["style"] >= TS_OFFSET, TS_Z, TS_OFFSET)
-    fixed["offset"] = world.calendar.offset(BERLIN, fixed["day"])
+    fixed["offset"] = world.calendar.offset(BERLIN, fixed["day"]).astype(np.int32)
     fixed["protected"][:] = True
-    return fixed
+    return chosen, fixed
 
 
 def status_changes(world: World, rng: Generator, latest: Table) -> Table:
@@ -1685,7 +1790,7 @@ def status_changes(world: World, rng: Generator, latest: Table) -> Table:
     return changed
 
 
-def stale_and_tied_documents(world: World, rng: Generator, versions: Table,
+def stale_and_tied_documents(world: World, rng: Generator, originals: Table,
                              invoices: Table) -> Table:
     """An older version re-sent after the invoice (must lose), and an equal-instant tie."""
     days = world.calendar.days
@@ -1693,8 +1798,9 @@ def stale_and_tied_documents(world: World, rng: Generator, versions: Table,
     room = invoices["file"] + 4 < days
     invoiced = invoices["status"] == INVOICED
     stale = pick(rng, room & invoiced, 0.002, invoices["day"] == plants.day("doc_stale"))
-    keys, first_rows = np.unique(versions["key"], return_index=True)
-    stale_rows = take(versions, first_rows[np.searchsorted(keys, invoices["key"][stale])])
+    order = np.argsort(originals["key"])
+    position = np.searchsorted(originals["key"], invoices["key"][stale], sorter=order)
+    stale_rows = take(originals, order[position])
     stale_rows["file"] = invoices["file"][stale] + rng.integers(1, 5, stale_rows["doc"].size)
 
     tie = pick(rng, room & invoiced & ~stale, 0.0005, invoices["day"] == plants.day("doc_tie"))
@@ -1716,20 +1822,23 @@ def simulate_documents(world: World) -> Table:
     number_documents(base)
     base["key"] = base["doc"] * 2 + base["type"]
     rng = world.streams.rng(Streams.DOCUMENT_CHANGES)
-    corrections = same_day_corrections(world, rng, base)
-    latest = concat([take(base, np.flatnonzero(~np.isin(base["key"], corrections["key"]))),
-                     corrections]) if corrections else base
+    corrected, corrections = same_day_corrections(world, rng, base)
+    latest = dict(base, cents=base["cents"].copy(), protected=base["protected"].copy())
+    latest["cents"][corrected] = corrections["cents"]
+    latest["protected"][corrected] = True
     changes = status_changes(world, rng, latest)
-    versions = concat([base, corrections, changes])
-    versions["file"] = calendar.local_day(BERLIN, versions["changed"])
-    invoices = take(versions, np.flatnonzero(np.arange(versions["doc"].size)
-                                             >= base["doc"].size + size_of(corrections)))
-    extra = stale_and_tied_documents(world, rng, versions, invoices)
-    documents = concat([versions, extra])
-    documents = take(documents, np.flatnonzero(documents["file"] < calendar.days))
-    documents["file"] = np.maximum(documents["file"], 0)
+    del latest
+    for table in (base, corrections, changes):
+        table["file"] = calendar.local_day(BERLIN, table["changed"]).astype(np.int32)
+    extra = stale_and_tied_documents(world, rng, base, changes)
+    documents = concat([base, corrections, changes, extra])
+    del base, corrections, changes, extra
+    # Files in order; within a file by document, the versions of one document in random order.
     tiebreak = world.streams.rng(Streams.DOCUMENT_FILES).random(documents["doc"].size)
-    return take(documents, np.lexsort((tiebreak, documents["key"], documents["file"])))
+    order = np.lexsort((tiebreak, documents["key"], documents["file"]))
+    documents = take(documents, order[documents["file"][order] < calendar.days])
+    documents["file"] = np.maximum(documents["file"], 0)
+    return documents
 
 
 DOCUMENT_COLUMNS = ("document_no", "document_type", "document_date", "customer_no",
@@ -1740,22 +1849,22 @@ DOCUMENT_COLUMNS_EXTENDED = ("document_no", "changed_at", "status", "document_ty
 
 
 def render_documents(world: World, documents: Table) -> dict[str, np.ndarray]:
-    numbers = (10_000_000 + documents["doc"]).astype(str)
-    prefix = np.where(documents["type"] == ORDER, "SO", "CR")
+    n = documents["doc"].size
+    prefix = np.where(documents["type"] == ORDER, b"SO", b"CR")
     vat = np.round(documents["cents"] * 1.19).astype(np.int64)
     return {
-        "document_no": np.strings.add(prefix, numbers),
-        "document_type": np.array(DOCUMENT_TYPES)[documents["type"]],
+        "document_no": joined(prefix, zero_padded(10_000_000 + documents["doc"], 8), rows=n),
+        "document_type": byte_table(DOCUMENT_TYPES)[documents["type"]],
         "document_date": world.calendar.iso_dates(documents["document_day"]),
-        "customer_no": np.strings.add("C", (100_000 + documents["account"]).astype(str)),
+        "customer_no": padded_ids("C", 100_000 + documents["account"], 6),
         "sales_rep_no": world.roster.employee_numbers[documents["rep"]],
-        "currency": np.array(CURRENCIES)[documents["currency"]],
+        "currency": byte_table(CURRENCIES)[documents["currency"]],
         "net_amount": cents_text(documents["cents"]),
-        "status": np.array(DOCUMENT_STATUSES)[documents["status"]],
+        "status": byte_table(DOCUMENT_STATUSES)[documents["status"]],
         "changed_at": render_instants(documents["changed"], documents["offset"],
                                       documents["style"]),
         "gross_amount": cents_text(vat),
-        "created_by": np.full(documents["doc"].size, "ERP_BATCH"),
+        "created_by": np.full(n, b"ERP_BATCH"),
     }
 
 
@@ -1897,65 +2006,75 @@ def clear_landing(out_dir: Path) -> None:
             path.unlink()
 
 
+def as_bytes(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind == "S":
+        return np.ascontiguousarray(values)
+    return np.strings.encode(values.astype(str), "utf-8")
+
+
+def field_text(value: bytes | str) -> str:
+    """A rendered value as text: NUL padding removed."""
+    text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    return text.replace("\x00", "")
+
+
+def quoted_where_needed(values: np.ndarray, quote_all: bool) -> np.ndarray:
+    """RFC 4180 quoting: fields with a separator, quote or line break (all non-empty ones with
+    `quote_all`) are wrapped in quotes, with inner quotes doubled."""
+    if not values.size:
+        return values
+    matrix = values.view(np.uint8).reshape(values.size, values.dtype.itemsize)
+    if quote_all:
+        needs_quotes = (matrix != 0).any(axis=1)
+    else:
+        needs_quotes = np.isin(matrix, np.frombuffer(b',"\n\r', np.uint8)).any(axis=1)
+    if not needs_quotes.any():
+        return values
+    escaped = np.strings.replace(values, b'"', b'""')
+    return np.where(needs_quotes, np.strings.add(np.strings.add(b'"', escaped), b'"'), values)
+
+
+def csv_bytes(columns: Mapping[str, np.ndarray], order: Sequence[str], quote_all: bool,
+              raw_rows: Sequence[tuple[int, str]] = ()) -> bytes:
+    """The file's bytes: fields side by side in a byte matrix, then every NUL dropped."""
+    fields = [quoted_where_needed(as_bytes(columns[name]), quote_all) for name in order]
+    header = ",".join(field_text(v) for v in quoted_where_needed(as_bytes(np.array(order)),
+                                                                 quote_all).tolist())
+    rows = fields[0].size
+    pieces = []
+    for position, values in enumerate(fields):
+        pieces.append(values.view(np.uint8).reshape(rows, values.dtype.itemsize))
+        pieces.append(np.full((rows, 1), ord("\n" if position == len(fields) - 1 else ","),
+                              np.uint8))
+    matrix = np.concatenate(pieces, axis=1) if rows else np.zeros((0, 1), np.uint8)
+    if raw_rows:
+        lines = {row: text.encode("utf-8") + b"\n" for row, text in raw_rows}
+        width = max(matrix.shape[1], *map(len, lines.values()))
+        matrix = np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+        for row, line in lines.items():
+            matrix[row] = 0
+            matrix[row, : len(line)] = np.frombuffer(line, np.uint8)
+    body = matrix.ravel()
+    return (header + "\n").encode("utf-8") + body[body != 0].tobytes()
+
+
 class CsvWriter:
-    """Writes string columns as RFC 4180 CSV through DuckDB: empty strings become empty fields."""
+    """Writes CSV files: UTF-8, ',' separated, '\\n' line ends, quotes only where needed
+    (or on every non-empty field with `quote_all`), empty values as empty fields."""
 
     def __init__(self) -> None:
-        self._connection = duckdb.connect()
         self.files = 0
 
     def write(self, path: Path, columns: Mapping[str, np.ndarray], order: Sequence[str], *,
-              quote_all: bool = False, raw_lines: Sequence[tuple[int, str]] = ()) -> int:
-        """Write `order` columns, splicing each raw line in before the data row it names."""
+              quote_all: bool = False, raw_rows: Sequence[tuple[int, str]] = ()) -> int:
+        """Write the `order` columns; each raw row replaces the data row it names by raw text.
+
+        Returns the number of data rows."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame = pd.DataFrame({name: np.asarray(columns[name]) for name in order})
-        select = ", ".join(f"NULLIF(CAST({quoted(n)} AS VARCHAR), '') AS {quoted(n)}"
-                           for n in order)
-        options = "HEADER, DELIMITER ',', QUOTE '\"', ESCAPE '\"'"
-        if quote_all:
-            options += ", FORCE_QUOTE *"
-        target = str(path).replace("'", "''")
-        self._connection.register("frame", frame)
-        try:
-            self._connection.execute(f"COPY (SELECT {select} FROM frame) TO '{target}' ({options})")
-        finally:
-            self._connection.unregister("frame")
-        if raw_lines:
-            splice_lines(path, raw_lines)
+        path.write_bytes(csv_bytes(columns, order, quote_all, raw_rows))
         self.files += 1
-        return len(frame) + len(raw_lines)
-
-    def close(self) -> None:
-        self._connection.close()
-
-
-def quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def splice_lines(path: Path, raw_lines: Sequence[tuple[int, str]]) -> None:
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    for row, text in sorted(raw_lines, reverse=True):
-        lines.insert(row + 1, text + "\n")
-    path.write_text("".join(lines), encoding="utf-8")
-
-
-def without_rows(columns: Mapping[str, np.ndarray], rows: Sequence[int]) -> dict[str, np.ndarray]:
-    keep = np.ones(next(iter(columns.values())).size, bool)
-    keep[list(rows)] = False
-    return {name: column[keep] for name, column in columns.items()}
-
-
-def write_with_defects(writer: CsvWriter, path: Path, columns: dict[str, np.ndarray],
-                       order: Sequence[str], short_rows: list[tuple[int, str]], *,
-                       quote_all: bool = False) -> int:
-    """Rows that lost fields are removed from the frame and spliced back in as raw lines."""
-    if not short_rows:
-        return writer.write(path, columns, order, quote_all=quote_all)
-    rows = [row for row, _ in short_rows]
-    remaining = without_rows(columns, rows)
-    raw = [(row - i, text) for i, (row, text) in enumerate(sorted(short_rows))]
-    return writer.write(path, remaining, order, quote_all=quote_all, raw_lines=raw)
+        return np.asarray(columns[order[0]]).size
 
 
 def layout(rng: Generator, columns: Sequence[str], shuffled: bool) -> list[str]:
@@ -1998,9 +2117,9 @@ def write_snapshots(world: World, writer: CsvWriter, out_dir: Path, targets: Tab
         "Email": np.strings.add(np.strings.lower(np.strings.replace(contacts.names, " ", ".")),
                                 "@customer.example"),
         "MobilePhone": np.where(contacts.mobile >= 0, phones.formatted(
-            np.maximum(contacts.mobile, 0), rng.integers(0, PHONE_STYLES, n)), ""),
+            np.maximum(contacts.mobile, 0), rng.integers(0, PHONE_STYLES, n)), b""),
         "Phone": np.where(contacts.phone >= 0, phones.formatted(
-            np.maximum(contacts.phone, 0), rng.integers(0, PHONE_STYLES, n)), ""),
+            np.maximum(contacts.phone, 0), rng.integers(0, PHONE_STYLES, n)), b""),
         "Decision_Maker__c": boolean_text(rng, contacts.is_dm),
     }
     counts["contacts"] = writer.write(out_dir / "crm/Contact.csv", contact_columns,
@@ -2028,8 +2147,9 @@ def write_snapshots(world: World, writer: CsvWriter, out_dir: Path, targets: Tab
         "Metric__c": targets["metric"],
         "Period_Type__c": targets["period"],
         "Period_Start__c": targets["start"],
-        "Target__c": targets["value"].astype(str),
-        "CurrencyIsoCode": np.where(targets["metric"] == "sales_volume", REPORTING_CURRENCY, ""),
+        "Target__c": ascii_int(targets["value"]),
+        "CurrencyIsoCode": np.where(targets["metric"] == "sales_volume",
+                                    REPORTING_CURRENCY.encode("ascii"), b""),
     }
     counts["targets"] = writer.write(out_dir / "crm/Sales_Target__c.csv", target_columns,
                                      list(target_columns))
@@ -2072,20 +2192,20 @@ class DailyWriter:
         rng = world.streams.rng(Streams.CALL_FILES, day)
         if calls:
             calls = take(calls, np.argsort(calls["start"], kind="stable"))
-        columns = render_calls(world, calls, self.account_sid) if calls else {
-            name: np.array([], dtype="U1") for name in CALL_COLUMNS_UPGRADED + CALL_COLUMNS}
         upgraded = day >= self.upgrade_day
         shuffled = rng.random() < 0.04 or self._plant("calls_shuffled", day, "calls")
         order = layout(rng, CALL_COLUMNS_UPGRADED if upgraded else CALL_COLUMNS, shuffled)
+        columns = render_calls(world, calls, self.account_sid, order) if calls else {
+            name: np.array([], dtype="U1") for name in order}
         short: list[tuple[int, str]] = []
         if calls:
-            eligible = ((calls["direction"] != INBOUND) & (calls["parent"] == "")
+            eligible = ((calls["direction"] != INBOUND) & (calls["parent"] == b"")
                         & ~calls["protected"])
             short = inject_defects(columns, order, eligible, self.catalogue["calls"], rng,
                                    "calls", day, world.plants, self.planted["calls"],
                                    self.defects, preassigned=calls["defect"])
         path = self.out_dir / f"telephony/calls_{world.calendar.date_of(day).isoformat()}.csv"
-        self.rows["calls"] += write_with_defects(self.writer, path, columns, order, short)
+        self.rows["calls"] += self.writer.write(path, columns, order, raw_rows=short)
 
     def events_file(self, day: int) -> None:
         world = self.world
@@ -2103,8 +2223,8 @@ class DailyWriter:
         else:
             columns = {name: np.array([], dtype="U1") for name in EVENT_COLUMNS_EXTENDED}
         path = self.out_dir / f"crm/Event_{world.calendar.date_of(day).isoformat()}.csv"
-        self.rows["events"] += write_with_defects(self.writer, path, columns, order, short,
-                                                  quote_all=quote_all)
+        self.rows["events"] += self.writer.write(path, columns, order, quote_all=quote_all,
+                                                 raw_rows=short)
 
     def documents_file(self, day: int) -> None:
         world = self.world
@@ -2122,7 +2242,7 @@ class DailyWriter:
         else:
             columns = {name: np.array([], dtype="U1") for name in DOCUMENT_COLUMNS_EXTENDED}
         path = self.out_dir / f"erp/sales_documents_{world.calendar.date_of(day).isoformat()}.csv"
-        self.rows["documents"] += write_with_defects(self.writer, path, columns, order, short)
+        self.rows["documents"] += self.writer.write(path, columns, order, raw_rows=short)
 
 
 def file_slices(table: Table, days: int) -> list[np.ndarray]:
@@ -2205,23 +2325,3 @@ def generate_sample(out_dir: Path, *, reps: int = 40, days: int = 731,
         targets=snapshot_rows["targets"], fx_rates=snapshot_rows["fx_rates"],
         malformed=daily.defects.total, cases=MappingProxyType(dict(sorted(cases.items()))),
     )
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write the deterministic sample landing area.")
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--reps", type=int, default=40)
-    parser.add_argument("--days", type=int, default=731)
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1))
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    began = wall_clock.perf_counter()
-    summary = generate_sample(args.out_dir, reps=args.reps, days=args.days, start=args.start,
-                              seed=args.seed)
-    elapsed = wall_clock.perf_counter() - began
-    print(f"{summary.files} files in {elapsed:.1f}s: {summary.calls} calls, {summary.events} "
-          f"events, {summary.documents} documents, {summary.malformed} malformed rows")
-
-
-if __name__ == "__main__":
-    main()

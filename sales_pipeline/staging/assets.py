@@ -1,90 +1,25 @@
-"""Staging layer: the contract applied once per source.
+"""Staging layer: the contract applied once per source (the work itself is in merge.py).
 
-Each source is one multi-asset writing two tables in one transaction: `staging.<source>` (clean,
-typed, deduplicated rows) and `quarantine.<source>` (every rejected row with file, line and
-reason). `staging.activities` then joins the counted events to reps, days and teams.
+Each source is one multi-asset writing three tables in one transaction: `staging.<source>`
+(clean, typed, deduplicated rows), `staging.<source>_superseded` (accepted rows a later delivery
+replaced) and `quarantine.<source>` (every rejected row with file, line and reason).
+`staging.activities` then joins the counted events to reps, days and teams.
 """
 
-
-from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
 
-from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
-from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
-from sales_pipeline.sql import render
+from sales_pipeline.staging.merge import RULES, build_activities, stage_source
 from sales_pipeline.validation.checks import STAGED_ROWS_CONFORM, staging_rows_check
 from sales_pipeline.validation.suites import STAGING_SPECS
 
 RECONCILES = "reconciles_per_file"
+TOUCHED_PERIODS = "touched_periods"
 REJECTED_SHARE = "rejected_share_within_threshold"
-
-# Which staged tables each source needs to resolve identities, rates and teams.
-STAGING_DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "users": (),
-    "contacts": (),
-    "fx_rates": (),
-    "team_memberships": ("users",),
-    "sales_targets": ("users",),
-    "calls": ("users", "contacts"),
-    "events": ("users", "contacts"),
-    "sales_documents": ("users", "fx_rates"),
-}
-
-
-@dataclass(frozen=True)
-class FileReconciliation:
-    file: str
-    rows_read: int | None
-    accepted: int
-    superseded: int
-    quarantined: int
-
-    @property
-    def balances(self) -> bool:
-        return self.rows_read is None or self.rows_read == (
-            self.accepted + self.superseded + self.quarantined
-        )
-
-
-def stage_source(
-    conn: duckdb.DuckDBPyConnection, name: str, sales_config: SalesConfig
-) -> list[FileReconciliation]:
-    """Rebuild staging.<name> and quarantine.<name> from raw.<name>, atomically."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        conn.execute(
-            render(
-                f"staging/{name}.sql",
-                columns=SOURCES[name].columns,
-                contract=contract,
-                timezone=sales_config.timezone,
-                reporting_currency=sales_config.reporting_currency,
-                metric_names=[metric.name for metric in METRICS],
-            )
-        )
-        conn.execute(
-            render(
-                "staging/publish.sql",
-                name=name,
-                columns=SOURCES[name].columns,
-                raw_table=SOURCES[name].raw_table,
-            )
-        )
-        reconciliation = [
-            FileReconciliation(*row)
-            for row in conn.execute(render("staging/reconciliation.sql", name=name)).fetchall()
-        ]
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return reconciliation
-
 
 def latest_delivery_files(conn: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:
     """Files of each source's latest ingestion that loaded any: the newest delivery."""
@@ -132,9 +67,10 @@ def _top_reasons(conn: duckdb.DuckDBPyConnection, name: str) -> dg.MetadataValue
 
 def build_staging_asset(name: str) -> dg.AssetsDefinition:
     staging_key = dg.AssetKey(["staging", name])
+    superseded_key = dg.AssetKey(["staging", f"{name}_superseded"])
     quarantine_key = dg.AssetKey(["quarantine", name])
     deps = [dg.AssetKey(["raw", name])] + [
-        dg.AssetKey(["staging", upstream]) for upstream in STAGING_DEPENDENCIES[name]
+        dg.AssetKey(["staging", upstream]) for upstream in RULES[name].lookups
     ]
 
     @dg.multi_asset(
@@ -147,6 +83,14 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
                 kinds={"duckdb"},
                 description=f"raw.{name} with the contract applied: typed, validated, "
                 "deduplicated, identities resolved.",
+            ),
+            dg.AssetSpec(
+                superseded_key,
+                deps=deps,
+                group_name="staging",
+                kinds={"duckdb"},
+                description=f"Accepted rows of raw.{name} that a later or newer row of the same "
+                "key replaced: kept so that every delivered row is accounted for.",
             ),
             dg.AssetSpec(
                 quarantine_key,
@@ -187,8 +131,12 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
     )
     def stage(context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig):
         with warehouse.connect() as conn:
-            reconciliation = stage_source(conn, name, sales_config)
+            merge = stage_source(conn, name, sales_config)
+            reconciliation = merge.reconciliation
             (staged,) = conn.execute(f"SELECT count(*) FROM staging.{name}").fetchone()
+            (superseded,) = conn.execute(
+                f"SELECT count(*) FROM staging.{name}_superseded"
+            ).fetchone()
             (quarantined,) = conn.execute(f"SELECT count(*) FROM quarantine.{name}").fetchone()
             examples = conn.execute(
                 f"SELECT file, line, reason FROM quarantine.{name} ORDER BY file, line LIMIT 50"
@@ -209,8 +157,13 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
         if quarantined > len(examples):
             context.log.warning(f"... and {quarantined - len(examples)} more in quarantine.{name}")
 
+        context.log.info(
+            f"staging.{name}: merged {len(merge.files)} file(s)"
+            + (" (full rebuild: rules or lookups changed)" if merge.full else "")
+        )
         totals = {
-            "rows_read": sum(r.rows_read or 0 for r in reconciliation),
+            "files_merged": len(merge.files),
+            "rows_read": sum(r.rows_read for r in reconciliation),
             "accepted": sum(r.accepted for r in reconciliation),
             "superseded": sum(r.superseded for r in reconciliation),
             "quarantined": sum(r.quarantined for r in reconciliation),
@@ -222,12 +175,17 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(staged),
                 **{key: dg.MetadataValue.int(value) for key, value in totals.items()},
+                "full_rebuild": dg.MetadataValue.bool(merge.full),
                 "files": dg.MetadataValue.int(len(reconciliation)),
                 "reconciliation": markdown_table(
                     ["file", "read", "accepted", "superseded", "quarantined"],
                     ((r.file, r.rows_read, r.accepted, r.superseded, r.quarantined) for r in notable),
                 ),
             },
+        )
+        yield dg.MaterializeResult(
+            asset_key=superseded_key,
+            metadata={"dagster/row_count": dg.MetadataValue.int(superseded)},
         )
         yield dg.MaterializeResult(
             asset_key=quarantine_key,
@@ -293,7 +251,7 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
 )
 def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect() as conn:
-        conn.execute(render("staging/activities.sql"))
+        result = build_activities(conn, context.run_id)
         rows, duplicates, missing = conn.execute(
             "SELECT count(*), count(*) - count(DISTINCT activity_id), "
             "count(*) FILTER (WHERE rep_id IS NULL OR activity_date IS NULL OR team IS NULL) "
@@ -305,10 +263,22 @@ def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
         ).fetchall()
         delivery = latest_delivery_files(conn, ["calls", "events", "sales_documents"])
         staged_rows_check = staging_rows_check(conn, "staging.activities", delivery)
-    context.log.info(f"staging.activities: {rows} counted events")
+    context.log.info(
+        f"staging.activities: {rows} counted events; "
+        + ("rebuilt in full" if result.full else f"{result.changed_events} changed")
+    )
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(rows),
+            "full_rebuild": dg.MetadataValue.bool(result.full),
+            "changed_events": dg.MetadataValue.int(result.changed_events),
+            # Read by the period schedules: these periods' facts are out of date.
+            TOUCHED_PERIODS: dg.MetadataValue.json(
+                {
+                    grain: [day.isoformat() for day in days]
+                    for grain, days in result.touched_periods.items()
+                }
+            ),
             "by_activity": markdown_table(["activity", "rows", "first day", "last day"], by_activity),
         }
     )

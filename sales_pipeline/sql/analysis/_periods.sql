@@ -44,12 +44,12 @@ CAST({{ shift(grain, expr, 1) }} - 1 AS DATE)
 
 {#- Every metric with what its value is for an entity with no counted event (0 for counts and
     amounts, NULL for averages) and whether group targets may be summed from rep targets. -#}
-{% macro metric_catalogue(metrics) -%}
+{% macro metric_catalogue(metrics, alias="metric_catalogue") -%}
 (VALUES
 {%- for m in metrics %}
     ({{ m.name | literal }}, {{ m.additive | literal }}, {{ "NULL" if m.sql_type == "DOUBLE" else "0" }}::DOUBLE){{ "," if not loop.last }}
 {%- endfor %}
-) AS metric_catalogue(metric, additive, empty_actual)
+) AS {{ alias }}(metric, additive, empty_actual)
 {%- endmacro %}
 
 {#- `column` in [lower, upper), both SQL expressions. -#}

@@ -44,7 +44,7 @@ panel AS (
         {{ p.index(grain, "periods.period_start") }}::DOUBLE AS x
     FROM entities AS e
     JOIN periods ON periods.period_start BETWEEN e.first_period AND e.last_period
-    JOIN {{ p.metric_catalogue(metrics) }} AS mc USING (metric)
+    JOIN {{ p.metric_catalogue(metrics, "mc") }} USING (metric)
     LEFT JOIN history AS h
         ON h.period_start = periods.period_start AND h.level = e.level
         AND h.entity_id = e.entity_id AND h.team IS NOT DISTINCT FROM e.team

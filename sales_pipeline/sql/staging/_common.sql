@@ -34,25 +34,3 @@ END
 {%- endmacro %}
 
 {%- set TIMESTAMP = "an ISO 8601 timestamp with a UTC offset" -%}
-
-{#- The rows of `checked` with _is_winner: among accepted rows sharing `keys`, the one that is
-    latest by `order` (columns compared in turn, all descending) wins. An aggregate and a join,
-    rather than a window over wide rows, keeps this fast on tens of millions of rows. -#}
-{% macro with_winners(keys, order, exclude) -%}
-SELECT
-    checked.* EXCLUDE ({{ exclude | join(", ") }}),
-    checked._reason IS NULL AND struct_pack(
-        {%- for column in order %}k{{ loop.index }} := checked.{{ column }}{{ ", " if not loop.last }}{% endfor -%}
-    ) = latest.order_key AS _is_winner
-FROM checked
-LEFT JOIN (
-    SELECT
-        {% for key in keys %}{{ key }}, {% endfor %}
-        max(struct_pack(
-            {%- for column in order %}k{{ loop.index }} := {{ column }}{{ ", " if not loop.last }}{% endfor -%}
-        )) AS order_key
-    FROM checked
-    WHERE _reason IS NULL
-    GROUP BY ALL
-) AS latest ON {% for key in keys %}latest.{{ key }} = checked.{{ key }}{{ " AND " if not loop.last }}{% endfor %}
-{%- endmacro %}

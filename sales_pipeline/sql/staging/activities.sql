@@ -1,8 +1,19 @@
+{#- With `changed_only`, only the events listed in pipeline.activity_changes are rebuilt (the
+    caller deletes their old rows first); otherwise the whole table is. -#}
+{%- macro changed(source, key) -%}
+{% if changed_only %}
+    AND {{ key }} IN (SELECT key FROM pipeline.activity_changes WHERE source = '{{ source }}')
+{%- endif %}
+{%- endmacro -%}
 -- One row per counted event: every outbound call (child legs are not calls), every CRM Visit and
 -- Meeting that is not deleted, every sales document that is not cancelled. Each carries the rep,
 -- the local day and the rep's team and department on that day, and the clean values the metrics
 -- of sales_pipeline/facts/metrics.py aggregate.
+{% if changed_only %}
+INSERT INTO staging.activities
+{% else %}
 CREATE OR REPLACE TABLE staging.activities AS
+{% endif %}
 WITH counted AS (
     SELECT
         'call:' || sid AS activity_id,
@@ -18,7 +29,7 @@ WITH counted AS (
         _file,
         _line
     FROM staging.calls
-    WHERE is_outbound AND NOT is_child_leg
+    WHERE is_outbound AND NOT is_child_leg {{ changed("calls", "sid") }}
     UNION ALL
     SELECT
         'event:' || event_id,
@@ -32,7 +43,7 @@ WITH counted AS (
         _file,
         _line
     FROM staging.events
-    WHERE NOT is_deleted AND event_type IN ('Visit', 'Meeting')
+    WHERE NOT is_deleted AND event_type IN ('Visit', 'Meeting') {{ changed("events", "event_id") }}
     UNION ALL
     SELECT
         'document:' || document_no,
@@ -46,7 +57,7 @@ WITH counted AS (
         _file,
         _line
     FROM staging.sales_documents
-    WHERE status <> 'CANCELLED'
+    WHERE status <> 'CANCELLED' {{ changed("sales_documents", "document_no") }}
 )
 SELECT
     counted.activity_id,
@@ -68,4 +79,5 @@ QUALIFY row_number() OVER (
     PARTITION BY counted.activity_id
     ORDER BY membership.start_date DESC NULLS LAST, membership.membership_id DESC NULLS LAST
 ) = 1
+-- Day order lets DuckDB skip row groups when a period's facts are built.
 ORDER BY counted.activity_date, counted.rep_id, counted.activity_id;

@@ -20,6 +20,8 @@ WITH typed AS (
         sp_count(duration) AS duration,
         sp_text(answered_by) AS answered_by
     FROM raw.calls
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 -- Phone numbers repeat across millions of calls: normalise each distinct text once.
 numbers AS (
@@ -73,4 +75,4 @@ checked AS (
         ON resolved.direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }}
         AND contacts.digits = resolved.to_digits
 )
-{{ c.with_winners(['sid'], ['_file_date', '_file', '_line'], ['_error', 'start_text', 'end_text', 'duration_text', 'rep_digits', 'to_digits']) }};
+SELECT * EXCLUDE (_error, start_text, end_text, duration_text, rep_digits, to_digits) FROM checked;

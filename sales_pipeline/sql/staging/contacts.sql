@@ -13,6 +13,8 @@ WITH typed AS (
         sp_text("Decision_Maker__c") AS decision_maker_text,
         coalesce(sp_boolean("Decision_Maker__c"), FALSE) AS is_decision_maker
     FROM raw.contacts
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 checked AS (
     SELECT *, sp_reasons(_error, concat_ws('; ',
@@ -21,4 +23,4 @@ checked AS (
     )) AS _reason
     FROM typed
 )
-{{ c.with_winners(['contact_id'], ['_line'], ['_error', 'decision_maker_text']) }};
+SELECT * EXCLUDE (_error, decision_maker_text) FROM checked;

@@ -21,6 +21,8 @@ WITH typed AS (
         sp_text("LastModifiedDate") AS modified_text,
         sp_timestamp("LastModifiedDate") AS last_modified_at
     FROM raw.events
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 checked AS (
     SELECT
@@ -46,4 +48,4 @@ checked AS (
     -- A WhoId that is no known contact is simply not a decision maker.
     LEFT JOIN staging.contacts AS contacts ON contacts.contact_id = typed.who_id
 )
-{{ c.with_winners(['event_id'], ['last_modified_at', '_file_date', '_file', '_line'], ['_error', 'start_text', 'end_text', 'deleted_text', 'modified_text', 'owner_id']) }};
+SELECT * EXCLUDE (_error, start_text, end_text, deleted_text, modified_text, owner_id) FROM checked;

@@ -10,6 +10,8 @@ WITH typed AS (
         sp_text("rate") AS rate_text,
         sp_rate("rate") AS rate
     FROM raw.fx_rates
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 checked AS (
     SELECT *, sp_reasons(_error, concat_ws('; ',
@@ -24,4 +26,4 @@ checked AS (
     )) AS _reason
     FROM typed
 )
-{{ c.with_winners(['rate_date', 'currency'], ['_line'], ['_error', 'date_text', 'rate_text']) }};
+SELECT * EXCLUDE (_error, date_text, rate_text) FROM checked;

@@ -1,12 +1,16 @@
--- Per file: rows read at ingestion against what staging made of them.
+-- Per file of {{ name }}: rows read at ingestion against where each of them is now.
+WITH counts AS (
+    SELECT _file AS file, count(*) AS n, 'read' AS kind FROM {{ raw_table }} GROUP BY ALL
+    UNION ALL SELECT _file, count(*), 'accepted' FROM staging.{{ name }} GROUP BY ALL
+    UNION ALL SELECT _file, count(*), 'superseded' FROM staging.{{ name }}_superseded GROUP BY ALL
+    UNION ALL SELECT file, count(*), 'quarantined' FROM quarantine.{{ name }} GROUP BY ALL
+)
 SELECT
-    checked._file AS file,
-    any_value(landed.rows_read) AS rows_read,
-    count(*) FILTER (WHERE checked._is_winner) AS accepted,
-    count(*) FILTER (WHERE checked._reason IS NULL AND NOT checked._is_winner) AS superseded,
-    count(*) FILTER (WHERE checked._reason IS NOT NULL) AS quarantined
-FROM {{ name }}_checked AS checked
-LEFT JOIN raw.landed_files AS landed
-    ON landed.source = {{ name | literal }} AND landed.file = checked._file
-GROUP BY checked._file
-ORDER BY checked._file;
+    file,
+    sum(n) FILTER (WHERE kind = 'read') AS rows_read,
+    coalesce(sum(n) FILTER (WHERE kind = 'accepted'), 0) AS accepted,
+    coalesce(sum(n) FILTER (WHERE kind = 'superseded'), 0) AS superseded,
+    coalesce(sum(n) FILTER (WHERE kind = 'quarantined'), 0) AS quarantined
+FROM counts
+GROUP BY file
+ORDER BY file;

@@ -19,6 +19,8 @@ WITH typed AS (
         sp_text(changed_at) AS changed_text,
         sp_timestamp(changed_at) AS changed_at
     FROM raw.sales_documents
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 reps AS (
     SELECT employee_number, min(user_id) AS user_id, count(*) AS users_with_number
@@ -66,4 +68,4 @@ checked AS (
     FROM converted
     LEFT JOIN reps ON reps.employee_number = converted.sales_rep_no
 )
-{{ c.with_winners(['document_no'], ['changed_at', '_file_date', '_file', '_line'], ['_error', 'document_date_text', 'net_amount_text', 'changed_text']) }};
+SELECT * EXCLUDE (_error, document_date_text, net_amount_text, changed_text) FROM checked;

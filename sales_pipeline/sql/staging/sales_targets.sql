@@ -13,6 +13,8 @@ WITH typed AS (
         sp_text("Target__c") AS target_text,
         sp_decimal("Target__c") AS target
     FROM raw.sales_targets
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 checked AS (
     SELECT typed.*, sp_reasons(_error, concat_ws('; ',
@@ -37,4 +39,4 @@ checked AS (
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.user_id
 )
-{{ c.with_winners(['target_id'], ['_line'], ['_error', 'period_start_text', 'target_text']) }};
+SELECT * EXCLUDE (_error, period_start_text, target_text) FROM checked;

@@ -13,6 +13,8 @@ WITH typed AS (
         sp_text("End_Date__c") AS end_text,
         sp_date("End_Date__c") AS end_date
     FROM raw.team_memberships
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 checked AS (
     SELECT typed.*, sp_reasons(_error, concat_ws('; ',
@@ -30,4 +32,4 @@ checked AS (
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.user_id
 )
-{{ c.with_winners(['membership_id'], ['_line'], ['_error', 'start_text', 'end_text']) }};
+SELECT * EXCLUDE (_error, start_text, end_text) FROM checked;

@@ -14,6 +14,8 @@ WITH typed AS (
         sp_text("IsActive") AS is_active_text,
         sp_boolean("IsActive") AS is_active
     FROM raw.users
+    -- Only the files of this delivery; the merge step takes care of earlier ones.
+    WHERE _file IN (SELECT file FROM delivery_files)
 ),
 checked AS (
     SELECT *, sp_reasons(_error, concat_ws('; ',
@@ -22,4 +24,4 @@ checked AS (
     )) AS _reason
     FROM typed
 )
-{{ c.with_winners(['user_id'], ['_line'], ['_error', 'is_active_text']) }};
+SELECT * EXCLUDE (_error, is_active_text) FROM checked;

@@ -1,0 +1,290 @@
+"""Action plans: per rep and period, what went well, what cost sales, and what to do next.
+
+`marts.action_plan_<grain>` holds up to two strengths, up to two development areas and one
+commitment per rep and period, each a plain-English statement with its numbers and a `source`
+list naming the mart rows it was made from. The rules (docs/reports.md):
+
+- strength: a metric at or above its target (ranked by attainment), or in the top quartile of the
+  rep's team (at least `MIN_PEERS_FOR_QUARTILE` reps, and above the team median);
+- development: the most negative driver effects (activity, conversion, order value) of the first
+  comparison that has one, in the order target, prior period, last year; a factor within the
+  normal band of its comparison (`AnalysisConfig.driver_normal_band`) does not count;
+- commitment: one per rep and period with a development, on its largest factor, with a measurable
+  target for the next period.
+
+Everything is generated in one SQL pass over the selected periods (`sql/analysis/action_plan_*`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+import duckdb
+
+from sales_pipeline.metadata import markdown_table
+from sales_pipeline.partitions import GRAINS, Grain, partitions_for
+from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
+from sales_pipeline.settings import SalesSettings
+from sales_pipeline.sql import render
+
+
+@dataclass(frozen=True)
+class MetricLabel:
+    metric: str
+    label: str  # starts a sentence: "Visits 42 vs target 36"
+    noun: str   # inside one: "convert 12% of visits into orders"
+
+
+METRIC_LABELS: tuple[MetricLabel, ...] = (
+    MetricLabel("calls_made", "Calls made", "calls made"),
+    MetricLabel("calls_connected", "Connected calls", "connected calls"),
+    MetricLabel("talk_seconds", "Talk time", "talk time"),
+    MetricLabel("avg_call_seconds", "Average call length", "average call length"),
+    MetricLabel("dm_conversations", "Decision-maker conversations", "decision-maker conversations"),
+    MetricLabel("distinct_dms_reached", "Decision makers reached", "decision makers reached"),
+    MetricLabel("visits", "Visits", "visits"),
+    MetricLabel("meetings", "Meetings", "meetings"),
+    MetricLabel("orders", "Orders", "orders"),
+    MetricLabel("sales_volume", "Sales volume", "sales volume"),
+    MetricLabel("conversion", "Conversion", "conversion"),
+    MetricLabel("avg_order_value", "Average order value", "average order value"),
+)
+LABELS_BY_METRIC: dict[str, MetricLabel] = {label.metric: label for label in METRIC_LABELS}
+
+# Metrics where more is better without qualification, so beating a target or the team is praise.
+# A longer average call is not in itself good, so avg_call_seconds is never a strength.
+PRAISABLE_METRICS: tuple[str, ...] = (
+    "sales_volume", "orders", "calls_made", "calls_connected", "talk_seconds",
+    "dm_conversations", "distinct_dms_reached", "visits", "meetings",
+)
+
+# Below four reps a "top quartile" is one rep out of three or fewer: no real comparison.
+MIN_PEERS_FOR_QUARTILE = 4
+# An effect costing less than one unit of the reporting currency is not worth a sentence.
+MIN_COST = 1.0
+
+PERIOD_TYPES: dict[str, str] = {
+    "weekly": "Week", "monthly": "Month", "quarterly": "Quarter", "yearly": "Year",
+}
+
+ITEMS = ("strength", "development", "commitment")
+
+
+def action_plan_table(grain: Grain) -> str:
+    return f"marts.action_plan_{grain.name}"
+
+
+def analysis_table(name: str, grain: Grain) -> str:
+    return f"marts.{name}_{grain.name}"
+
+
+def next_period_step(grain: Grain) -> str:
+    """The SQL interval from a period's first day to the next period's."""
+    return "INTERVAL 7 DAY" if grain.months == 0 else f"INTERVAL {grain.months} MONTH"
+
+
+def _template_params(
+    grain: Grain, start: date, end: date, currency: str, normal_band: float
+) -> dict[str, object]:
+    return {
+        "table": action_plan_table(grain),
+        "variance": analysis_table("variance", grain),
+        "drivers": analysis_table("drivers", grain),
+        "start": start,
+        "end": end,
+        "currency": currency,
+        "unit": grain.unit,
+        "period_type": PERIOD_TYPES[grain.name],
+        "step": next_period_step(grain),
+        "labels": METRIC_LABELS,
+        "praisable": PRAISABLE_METRICS,
+        "min_peers": MIN_PEERS_FOR_QUARTILE,
+        "min_cost": MIN_COST,
+        "normal_band": float(normal_band),
+    }
+
+
+def build_action_plans(
+    conn: duckdb.DuckDBPyConnection,
+    grain: Grain,
+    start: date,
+    end: date,
+    *,
+    currency: str,
+    normal_band: float,
+) -> None:
+    """Rebuild the action plans of every period starting in [start, end), atomically."""
+    params = _template_params(grain, start, end, currency, normal_band)
+    conn.execute(render("analysis/action_plan_create.sql", **params))
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(render("analysis/action_plan_build.sql", **params))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def unresolved_sources(
+    conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date, *, currency: str
+) -> list[tuple[str, int]]:
+    """Traces of the plans in [start, end) that do not name the rows they should."""
+    params = _template_params(grain, start, end, currency, 0.0)
+    return conn.execute(render("analysis/action_plan_check.sql", **params)).fetchall()
+
+
+def shape_violations(
+    conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date
+) -> list[dict[str, object]]:
+    """Rep-periods that break the counting rules: at most two strengths and two developments,
+    exactly one commitment when there is a development and none otherwise."""
+    rows = conn.execute(
+        f"""
+        SELECT period_start, rep_id, team, department,
+               count(*) FILTER (WHERE item = 'strength') AS strengths,
+               count(*) FILTER (WHERE item = 'development') AS developments,
+               count(*) FILTER (WHERE item = 'commitment') AS commitments
+        FROM {action_plan_table(grain)}
+        WHERE period_start >= $start AND period_start < $end
+        GROUP BY ALL
+        HAVING strengths > 2 OR developments > 2
+            OR commitments <> CASE WHEN developments > 0 THEN 1 ELSE 0 END
+        ORDER BY ALL
+        LIMIT 20
+        """,
+        {"start": start, "end": end},
+    ).fetchall()
+    names = ("period_start", "rep_id", "team", "department", "strengths", "developments",
+             "commitments")
+    return [
+        {name: str(value) if isinstance(value, date) else value
+         for name, value in zip(names, row, strict=True)}
+        for row in rows
+    ]
+
+
+def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["marts", f"action_plan_{grain.name}"])
+    table = action_plan_table(grain)
+
+    @dg.asset(
+        key=key,
+        deps=[
+            dg.AssetKey(["marts", f"variance_{grain.name}"]),
+            dg.AssetKey(["marts", f"drivers_{grain.name}"]),
+            dg.AssetKey(["marts", f"trends_{grain.name}"]),
+            # Next period's set targets for the commitments, read from the CRM snapshot.
+            dg.AssetKey(["staging", "sales_targets"]),
+        ],
+        partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name=f"analysis_{grain.name}",
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        tags={"grain": grain.name},
+        description=f"Per rep and {grain.unit}: up to two strengths, up to two development areas "
+        "with their cost in sales volume and cause, and one measurable commitment for the next "
+        f"{grain.unit}, each traced to its source rows (docs/reports.md).",
+        check_specs=[
+            dg.AssetCheckSpec(
+                "sources_resolve",
+                asset=key,
+                description="Every trace in `source` names exactly one row of the variance, "
+                "driver or target table (a peer trace: the team's rep rows).",
+            ),
+            dg.AssetCheckSpec(
+                "plan_shape",
+                asset=key,
+                description="At most two strengths and two developments per rep and period, "
+                "and exactly one commitment when there is a development.",
+            ),
+        ],
+    )
+    def action_plan(
+        context: dg.AssetExecutionContext,
+        warehouse: Warehouse,
+        sales_config: SalesConfig,
+        analysis_config: AnalysisConfig,
+    ):
+        window = context.partition_time_window
+        start, end = window.start.date(), window.end.date()
+        currency = sales_config.reporting_currency
+        with warehouse.connect() as conn:
+            build_action_plans(
+                conn, grain, start, end,
+                currency=currency, normal_band=analysis_config.driver_normal_band,
+            )
+            unresolved = unresolved_sources(conn, grain, start, end, currency=currency)
+            violations = shape_violations(conn, grain, start, end)
+            counts = conn.execute(
+                f"SELECT item, count(*), count(DISTINCT (period_start, rep_id, team, department)) "
+                f"FROM {table} WHERE period_start >= $start AND period_start < $end "
+                "GROUP BY item",
+                {"start": start, "end": end},
+            ).fetchall()
+            causes = conn.execute(
+                f"SELECT cause, count(*) AS developments, round(-sum(cost_in_sales_volume)) AS cost "
+                f"FROM {table} WHERE period_start >= $start AND period_start < $end "
+                "AND item = 'development' GROUP BY cause ORDER BY cost DESC",
+                {"start": start, "end": end},
+            ).fetchall()
+            preview = conn.execute(
+                f"SELECT period_start, rep_name, team, item, rank, statement FROM {table} "
+                "WHERE period_start = (SELECT max(period_start) FROM "
+                f"{table} WHERE period_start >= $start AND period_start < $end) "
+                "ORDER BY department, team, rep_name, rep_id, "
+                "CASE item WHEN 'strength' THEN 1 WHEN 'development' THEN 2 ELSE 3 END, rank "
+                "LIMIT 30",
+                {"start": start, "end": end},
+            ).fetchall()
+
+        by_item = {item: (rows, reps) for item, rows, reps in counts}
+        context.log.info(
+            f"{table}: "
+            + ", ".join(f"{by_item.get(item, (0, 0))[0]} {item}(s)" for item in ITEMS)
+            + f" in [{start}, {end})"
+        )
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "window": dg.MetadataValue.text(f"{start} .. {end}"),
+                **{
+                    f"{item}s": dg.MetadataValue.int(by_item.get(item, (0, 0))[0])
+                    for item in ITEMS
+                },
+                "reps_with_a_development": dg.MetadataValue.int(
+                    by_item.get("development", (0, 0))[1]
+                ),
+                "developments_by_cause": markdown_table(
+                    ["cause", "developments", f"cost ({currency})"], causes
+                ),
+                "preview_latest_period": markdown_table(
+                    ["period_start", "rep", "team", "item", "rank", "statement"], preview
+                ),
+            },
+        )
+        yield dg.AssetCheckResult(
+            check_name="sources_resolve",
+            asset_key=key,
+            passed=not unresolved,
+            metadata={
+                "unresolved": dg.MetadataValue.int(len(unresolved)),
+                "examples": dg.MetadataValue.json(
+                    [{"trace": trace, "matching_rows": matches} for trace, matches in unresolved[:20]]
+                ),
+            },
+        )
+        yield dg.AssetCheckResult(
+            check_name="plan_shape",
+            asset_key=key,
+            passed=not violations,
+            metadata={"violations": dg.MetadataValue.json(violations)},
+        )
+
+    return action_plan
+
+
+def build_action_plan_assets(settings: SalesSettings) -> list[dg.AssetsDefinition]:
+    return [build_action_plan_asset(grain, settings) for grain in GRAINS]

@@ -1,0 +1,246 @@
+"""Analysis marts as Dagster assets: targets, variance, trends and drivers at every grain.
+
+Each table is one asset per grain, partitioned like the facts and tagged with the grain, so it runs
+in the grain's job and schedule right after the facts it reads. Materializing a range of
+partitions rebuilds exactly those periods (DELETE the window, INSERT it again) in one transaction,
+with one set-wise SQL statement over the whole range (`sql/analysis/<table>.sql`).
+
+The modules `targets`, `variance`, `trends` and `drivers` say what each table's checks, key table
+and chart are; this module turns them into assets. Decisions are documented in docs/analysis.md.
+"""
+
+import base64
+import io
+from collections.abc import Callable, Sequence
+from datetime import date
+from types import ModuleType
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from sales_pipeline.analysis import drivers, targets, trends, variance
+from sales_pipeline.facts.assets import LEVELS, fact_table
+from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.metadata import markdown_table
+from sales_pipeline.partitions import GRAINS, Grain, partitions_for
+from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse
+from sales_pipeline.settings import SalesSettings
+from sales_pipeline.sql import render
+
+ANALYSES: tuple[ModuleType, ...] = (targets, variance, trends, drivers)
+
+# Peer statistics (median, MAD) need a few peers to mean anything: with two, every robust z is
+# +-0.67 whatever the values.
+PEER_MIN_COUNT = 3
+
+
+def periods_per_year(grain: Grain) -> int:
+    """How many periods back the same period last year is. For weeks: 52 (364 days), which is
+    the same ISO week number except after a 53-week year (docs/analysis.md)."""
+    return 52 if grain.months == 0 else 12 // grain.months
+
+
+def table_name(analysis: str, grain: Grain) -> str:
+    return f"marts.{analysis}_{grain.name}"
+
+
+def asset_key(analysis: str, grain: Grain) -> dg.AssetKey:
+    return dg.AssetKey(["marts", f"{analysis}_{grain.name}"])
+
+
+def _fact_key(level_name: str, grain: Grain) -> dg.AssetKey:
+    level = next(level for level in LEVELS if level.name == level_name)
+    return dg.AssetKey(["marts", fact_table(level, grain)])
+
+
+def sql_params(grain: Grain, start: date, end: date, config: AnalysisConfig) -> dict[str, Any]:
+    """Everything the analysis templates of one grain and window are rendered with."""
+    return {
+        "grain": grain,
+        "start": start,
+        "end": end,
+        "per_year": periods_per_year(grain),
+        "metrics": METRICS,
+        "config": config,
+        "peer_min_count": PEER_MIN_COUNT,
+        "facts": {level.name: f"marts.{fact_table(level, grain)}" for level in LEVELS},
+        "targets": table_name("targets", grain),
+        "variance": table_name("variance", grain),
+    }
+
+
+def create_tables(conn: duckdb.DuckDBPyConnection, grain: Grain) -> None:
+    conn.execute(render("analysis/create_tables.sql", grain=grain))
+
+
+def rebuild(
+    conn: duckdb.DuckDBPyConnection,
+    analysis: str,
+    grain: Grain,
+    start: date,
+    end: date,
+    config: AnalysisConfig,
+) -> None:
+    """Recompute the periods of `analysis` at `grain` that start in [start, end), atomically."""
+    create_tables(conn, grain)
+    sql = render(
+        f"analysis/{analysis}.sql",
+        table=table_name(analysis, grain),
+        **sql_params(grain, start, end, config),
+    )
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(sql)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:
+    """What each table reads, with the periods it reads as partition mappings."""
+    # The period itself, the prior one and the same one last year (and all between: a time
+    # window mapping is a contiguous range).
+    year_back = dg.TimeWindowPartitionMapping(
+        start_offset=-periods_per_year(grain), end_offset=0,
+        allow_nonexistent_upstream_partitions=True,
+    )
+    if analysis == "targets":
+        return [
+            dg.AssetDep(dg.AssetKey(["staging", name]))
+            for name in ("sales_targets", "team_memberships", "users")
+        ]
+    if analysis == "variance":
+        return [
+            *(dg.AssetDep(_fact_key(level.name, grain), partition_mapping=year_back)
+              for level in LEVELS),
+            dg.AssetDep(asset_key("targets", grain)),
+        ]
+    if analysis == "trends":
+        # The own-history window: the period and the trend_window periods before it. Declared with
+        # the default window; a run configured with a longer one reads further back than shown.
+        history = dg.TimeWindowPartitionMapping(
+            start_offset=-AnalysisConfig().trend_window, end_offset=0,
+            allow_nonexistent_upstream_partitions=True,
+        )
+        return [dg.AssetDep(asset_key("variance", grain), partition_mapping=history)]
+    if analysis == "drivers":
+        return [
+            dg.AssetDep(_fact_key("rep", grain), partition_mapping=year_back),
+            dg.AssetDep(asset_key("targets", grain)),
+        ]
+    raise ValueError(f"unknown analysis {analysis!r}")
+
+
+def chart(draw: Callable[[Any], str]) -> dg.MetadataValue:
+    """A small PNG drawn by `draw(axes)` (which returns the alt text), as an inline Markdown image.
+
+    matplotlib is imported here, not at module level: the code location loads without it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 3.4), dpi=90)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    alt = draw(axes)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{encoded})")
+
+
+def fetch(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
+          ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Header and rows of a query, fully fetched (DuckDB 2 wants that before the next one)."""
+    result = conn.execute(sql, params or {})
+    header = [column[0] for column in result.description]
+    return header, result.fetchall()
+
+
+def build_analysis_asset(
+    analysis: ModuleType, grain: Grain, settings: SalesSettings
+) -> dg.AssetsDefinition:
+    name = analysis.NAME
+    key = asset_key(name, grain)
+    table = table_name(name, grain)
+
+    @dg.asset(
+        key=key,
+        deps=_upstream(name, grain),
+        partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name=f"analysis_{grain.name}",
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        tags={"grain": grain.name},
+        description=analysis.DESCRIPTION.format(grain=grain.name, unit=grain.unit),
+        check_specs=[
+            dg.AssetCheckSpec(check, asset=key, description=description)
+            for check, description in analysis.CHECKS.items()
+        ],
+    )
+    def analysis_asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, analysis_config: AnalysisConfig
+    ):
+        window = context.partition_time_window
+        start, end = window.start.date(), window.end.date()
+        params = sql_params(grain, start, end, analysis_config)
+        queries = {"table": table, **params}
+        with warehouse.connect() as conn:
+            rebuild(conn, name, grain, start, end, analysis_config)
+            (rows,) = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE period_start >= $start AND period_start < $end",
+                {"start": start, "end": end},
+            ).fetchone()
+            key_tables = {
+                title: markdown_table(*fetch(conn, render(template, **queries)))
+                for title, template in analysis.KEY_TABLES.items()
+            }
+            chart_data = fetch(conn, render(analysis.CHART_SQL, **queries))
+            check_header, (check_row,) = fetch(conn, render(analysis.CHECKS_SQL, **queries))
+        outcomes = analysis.evaluate_checks(dict(zip(check_header, check_row, strict=True)))
+
+        context.log.info(f"{table}: {rows} rows in [{start}, {end})")
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(rows),
+                "window": dg.MetadataValue.text(f"{start} .. {end}"),
+                **key_tables,
+                "chart": chart(lambda axes: analysis.draw(*chart_data, axes, params)),
+            },
+        )
+        for check in analysis.CHECKS:
+            passed, details = outcomes[check]
+            yield dg.AssetCheckResult(
+                check_name=check,
+                asset_key=key,
+                passed=passed,
+                metadata={k: _metadata_value(v) for k, v in details.items()},
+            )
+
+    return analysis_asset
+
+
+def _metadata_value(value: object) -> dg.MetadataValue:
+    if isinstance(value, bool):
+        return dg.MetadataValue.bool(value)
+    if isinstance(value, int):
+        return dg.MetadataValue.int(value)
+    if isinstance(value, float):
+        return dg.MetadataValue.float(value)
+    if isinstance(value, str):
+        return dg.MetadataValue.text(value)
+    return dg.MetadataValue.json(value)
+
+
+def build_analysis_assets(
+    settings: SalesSettings, grains: Sequence[Grain] = GRAINS
+) -> list[dg.AssetsDefinition]:
+    return [
+        build_analysis_asset(analysis, grain, settings)
+        for grain in grains
+        for analysis in ANALYSES
+    ]

@@ -1,0 +1,63 @@
+"""marts.variance_<grain>: every rep, team and department against target and against the past.
+
+Long format, one row per (period_start, level, entity, metric): actual, target, gap, attainment,
+the prior period and the same period last year with their changes, and a status from attainment
+with the thresholds of AnalysisConfig. Built by `sql/analysis/variance.sql` from the fact marts
+(current, prior and last-year periods) and marts.targets_<grain>; decisions in docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAME = "variance"
+DESCRIPTION = (
+    "Actual against target, prior {unit} and the same {unit} last year, per rep, team and "
+    "department and metric (one row per period_start, level, entity_id, team, department, "
+    "metric), with a status from attainment."
+)
+CHECKS: dict[str, str] = {
+    "keys_unique_and_present": "No two rows share (period_start, level, entity_id, team, "
+    "department, metric); keys are present (team only on department rows is null); every "
+    "entity has every metric.",
+    "group_targets_add_up": "Team and department targets are the sum of their reps' targets "
+    "for additive metrics, and null for the others.",
+}
+CHECKS_SQL = "analysis/variance_checks.sql"
+KEY_TABLES = {
+    "rep_status_by_metric": "analysis/variance_summary_status.sql",
+    "teams_and_departments_sales_volume": "analysis/variance_summary_teams.sql",
+}
+CHART_SQL = "analysis/variance_chart.sql"
+
+
+def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
+    keys = {
+        name: int(counts[name])
+        for name in ("duplicate_keys", "null_keys", "entities_missing_metrics")
+    }
+    groups = {"group_targets_not_summed": int(counts["group_targets_not_summed"])}
+    return {
+        "keys_unique_and_present": (not any(keys.values()), keys),
+        "group_targets_add_up": (not any(groups.values()), groups),
+    }
+
+
+def draw(header: list[str], rows: list[tuple[Any, ...]], axes: Any, params: dict[str, Any]) -> str:
+    config = params["config"]
+    attainment = [min(row[1], 2.0) for row in rows]  # one outlier must not squash the rest
+    period = rows[0][0] if rows else None
+    if attainment:
+        axes.hist(attainment, bins=20, color="#4c72b0")
+    for threshold, label, colour in (
+        (config.status_at_risk, "at risk", "#c44e52"),
+        (config.status_on_track, "on track", "#dd8452"),
+        (config.status_ahead, "ahead", "#55a868"),
+    ):
+        axes.axvline(threshold, color=colour, linestyle="--", linewidth=1, label=label)
+    axes.set_xlabel("sales_volume attainment (actual / target, capped at 2)")
+    axes.set_ylabel("reps")
+    axes.set_title(f"Rep attainment, {params['grain'].name} period {period or 'none'}",
+                   fontsize=10)
+    axes.legend(fontsize=8)
+    return "Distribution of rep sales_volume attainment with the status thresholds"

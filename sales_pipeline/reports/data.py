@@ -1,0 +1,146 @@
+"""Everything the reports of a range of periods show, read from the warehouse in a few queries.
+
+Reports loop over periods and teams in Python; the data behind them is read once per table for
+the whole range (plus the history the trend charts look back over), then indexed by key.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from sales_pipeline.analysis.action_plans import action_plan_table, analysis_table
+from sales_pipeline.facts.assets import DEPARTMENT, REP, TEAM, fact_table
+from sales_pipeline.partitions import Grain
+from sales_pipeline.reports.formatting import add_periods
+
+Row = dict[str, Any]
+# (level, entity_id, team, department): team is None at department level.
+Entity = tuple[str, str, str | None, str]
+
+# How many periods a trend chart shows, ending with the reported one.
+TREND_PERIODS: dict[str, int] = {"weekly": 13, "monthly": 12, "quarterly": 8, "yearly": 5}
+# The two activity metrics a rep's sales are driven by (field: visits; inside: connected calls).
+ACTIVITY_METRICS = ("visits", "calls_connected")
+# Rep-level variance the leaderboards need; team and department levels are read in full.
+REP_VARIANCE_METRICS = ("sales_volume", "orders", *ACTIVITY_METRICS, "dm_conversations")
+
+
+@dataclass
+class ReportData:
+    grain: Grain
+    start: date
+    end: date
+    history_start: date
+    # (period, team, department) -> fact row; (period, department) -> fact row.
+    team_facts: dict[tuple[date, str, str], Row] = field(default_factory=dict)
+    department_facts: dict[tuple[date, str], Row] = field(default_factory=dict)
+    # period -> rep fact rows of that period.
+    rep_facts: dict[date, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    # (period, entity) -> metric -> variance row.
+    variance: dict[tuple[date, Entity], dict[str, Row]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # (period, entity) -> metric -> trend row.
+    trends: dict[tuple[date, Entity], dict[str, Row]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # (period, rep_id, team, department) -> comparison -> driver row.
+    drivers: dict[tuple[date, str, str, str], dict[str, Row]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # (period, rep_id, team, department) -> plan rows in item and rank order.
+    plans: dict[tuple[date, str, str, str], list[Row]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    @property
+    def periods(self) -> list[date]:
+        """Periods of the range with activity: the ones that get reports."""
+        return sorted({p for p, _, _ in self.team_facts if self.start <= p < self.end})
+
+    def teams(self, period: date) -> list[tuple[str, str]]:
+        return sorted((team, dep) for p, team, dep in self.team_facts if p == period)
+
+    def departments(self, period: date) -> list[str]:
+        return sorted(dep for p, dep in self.department_facts if p == period)
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[Row]:
+    cursor = conn.execute(sql, list(params))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _entity(row: Row) -> Entity:
+    if row["level"] == "department":
+        return ("department", row["entity_id"], None, row["department"])
+    return (row["level"], row["entity_id"], row["team"], row["department"])
+
+
+def load_report_data(
+    conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date
+) -> ReportData:
+    history_start = add_periods(grain, start, 1 - TREND_PERIODS[grain.name])
+    data = ReportData(grain=grain, start=start, end=end, history_start=history_start)
+    window = (start, end)
+    history = (history_start, end)
+
+    for row in _rows(conn, f"SELECT * FROM marts.{fact_table(TEAM, grain)} "
+                     "WHERE period_start >= ? AND period_start < ?", history):
+        data.team_facts[(row["period_start"], row["team"], row["department"])] = row
+    for row in _rows(conn, f"SELECT * FROM marts.{fact_table(DEPARTMENT, grain)} "
+                     "WHERE period_start >= ? AND period_start < ?", history):
+        data.department_facts[(row["period_start"], row["department"])] = row
+    for row in _rows(conn, f"SELECT * FROM marts.{fact_table(REP, grain)} "
+                     "WHERE period_start >= ? AND period_start < ? "
+                     "ORDER BY period_start, sales_volume DESC, rep_name, rep_id", window):
+        data.rep_facts[row["period_start"]].append(row)
+
+    # The range in full for teams and departments, the leaderboard metrics for reps, and the
+    # sales targets of the history for the trend charts.
+    for row in _rows(
+        conn,
+        f"""
+        SELECT * FROM {analysis_table("variance", grain)}
+        WHERE (period_start >= ? AND period_start < ?
+               AND (level <> 'rep' OR list_contains(?::VARCHAR[], metric)))
+           OR (period_start >= ? AND period_start < ? AND level <> 'rep'
+               AND metric = 'sales_volume')
+        """,
+        (*window, list(REP_VARIANCE_METRICS), *history),
+    ):
+        data.variance[(row["period_start"], _entity(row))][row["metric"]] = row
+    for row in _rows(
+        conn,
+        f"""
+        SELECT period_start, level, entity_id, team, department, metric, direction, slope,
+               own_anomaly, peer_anomaly
+        FROM {analysis_table("trends", grain)}
+        WHERE period_start >= ? AND period_start < ?
+          AND (level <> 'rep' OR metric = 'sales_volume')
+        """,
+        window,
+    ):
+        data.trends[(row["period_start"], _entity(row))][row["metric"]] = row
+    for row in _rows(conn, f"SELECT * FROM {analysis_table('drivers', grain)} "
+                     "WHERE period_start >= ? AND period_start < ?", window):
+        key = (row["period_start"], row["rep_id"], row["team"], row["department"])
+        data.drivers[key][row["comparison"]] = row
+    for row in _rows(
+        conn,
+        f"""
+        SELECT * FROM {action_plan_table(grain)}
+        WHERE period_start >= ? AND period_start < ?
+        ORDER BY period_start, rep_id, team, department,
+                 CASE item WHEN 'strength' THEN 1 WHEN 'development' THEN 2 ELSE 3 END, rank
+        """,
+        window,
+    ):
+        data.plans[(row["period_start"], row["rep_id"], row["team"], row["department"])].append(row)
+    return data

@@ -1,0 +1,99 @@
+"""Numbers, periods and names as the reports print them (the action-plan SQL formats alike)."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, timedelta
+
+from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
+from sales_pipeline.partitions import Grain
+
+MONEY_METRICS = frozenset({"sales_volume", "avg_order_value"})
+
+
+def is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | None) -> str:
+    if is_missing(value):
+        return "–"
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def money(value: float | None, currency: str) -> str:
+    return "–" if is_missing(value) else f"{number(round(value))} {currency}"
+
+
+def percent(ratio: float | None) -> str:
+    return "–" if is_missing(ratio) else f"{100 * ratio:.0f}%"
+
+
+def signed_percent(ratio: float | None) -> str:
+    if is_missing(ratio):
+        return "–"
+    return f"{100 * ratio:+.0f}%".replace("-", "−")
+
+
+def signed_money(value: float | None, currency: str) -> str:
+    if is_missing(value):
+        return "–"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{number(round(abs(value)))} {currency}"
+
+
+def metric_value(metric: str, value: float | None, currency: str) -> str:
+    if is_missing(value):
+        return "–"
+    if metric in MONEY_METRICS:
+        return money(value, currency)
+    if metric == "talk_seconds":
+        return f"{value / 3600:,.1f} h"
+    if metric == "avg_call_seconds":
+        return f"{value:.0f} s"
+    if metric == "conversion":
+        return f"{100 * value:.1f}%"
+    return number(value)
+
+
+def metric_label(metric: str) -> str:
+    label = LABELS_BY_METRIC.get(metric)
+    return label.label if label else metric.replace("_", " ").capitalize()
+
+
+def add_periods(grain: Grain, start: date, count: int) -> date:
+    """The first day of the period `count` periods after (or before, if negative) `start`."""
+    if grain.months == 0:
+        return start + timedelta(days=7 * count)
+    month_index = start.year * 12 + start.month - 1 + count * grain.months
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def period_label(grain: Grain, start: date) -> str:
+    if grain.name == "weekly":
+        iso_year, week, _ = start.isocalendar()
+        return f"Week {week} of {iso_year} (from {start:%-d %b %Y})"
+    if grain.name == "monthly":
+        return f"{start:%B %Y}"
+    if grain.name == "quarterly":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return str(start.year)
+
+
+def short_period_label(grain: Grain, start: date) -> str:
+    """A chart tick: short enough for a dozen side by side."""
+    if grain.name == "weekly":
+        return f"W{start.isocalendar()[1]}"
+    if grain.name == "monthly":
+        return f"{start:%b %y}"
+    if grain.name == "quarterly":
+        return f"Q{(start.month - 1) // 3 + 1} {start:%y}"
+    return str(start.year)
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text or "unnamed"

@@ -1,0 +1,62 @@
+{% import "staging/_common.sql" as c %}
+{%- set key_list = keys | join(", ") -%}
+{%- macro key_match(left, right) -%}
+{% for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{{ " AND " if not loop.last }}{% endfor %}
+{%- endmacro -%}
+{%- macro order_key(table) -%}
+struct_pack({% for column in order %}k{{ loop.index }} := {{ table }}.{{ column }}{{ ", " if not loop.last }}{% endfor %})
+{%- endmacro -%}
+-- Merge one delivery of {{ name }} into staging. Inputs: delivery_files(file), the files read
+-- since the last merge, and {{ name }}_checked, their rows with _reason (NULL = accepted).
+-- Among accepted rows sharing ({{ key_list }}), the latest by ({{ order | join(", ") }}) wins
+-- and is in staging.{{ name }}; the others are in staging.{{ name }}_superseded. Only the keys
+-- the delivery touches are recomputed, so the cost follows the delivery, not the history.
+
+{% if full %}
+CREATE OR REPLACE TABLE staging.{{ name }} AS
+SELECT * EXCLUDE (_reason) FROM {{ name }}_checked LIMIT 0;
+CREATE OR REPLACE TABLE staging.{{ name }}_superseded AS
+SELECT * FROM staging.{{ name }} LIMIT 0;
+CREATE OR REPLACE TABLE quarantine.{{ name }} (
+    file VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, record VARCHAR
+);
+{% endif %}
+
+-- The keys of the delivery's accepted rows, and of the rows it replaces (a file delivered again).
+CREATE OR REPLACE TEMP TABLE affected_keys AS
+SELECT {{ key_list }} FROM {{ name }}_checked WHERE _reason IS NULL
+UNION
+SELECT {{ key_list }} FROM staging.{{ name }} WHERE _file IN (SELECT file FROM delivery_files)
+UNION
+SELECT {{ key_list }} FROM staging.{{ name }}_superseded WHERE _file IN (SELECT file FROM delivery_files);
+
+CREATE OR REPLACE TEMP TABLE candidates AS
+SELECT kept.* FROM staging.{{ name }} AS kept SEMI JOIN affected_keys AS k ON {{ key_match("k", "kept") }}
+WHERE kept._file NOT IN (SELECT file FROM delivery_files)
+UNION ALL BY NAME
+SELECT kept.* FROM staging.{{ name }}_superseded AS kept SEMI JOIN affected_keys AS k ON {{ key_match("k", "kept") }}
+WHERE kept._file NOT IN (SELECT file FROM delivery_files)
+UNION ALL BY NAME
+SELECT * EXCLUDE (_reason) FROM {{ name }}_checked WHERE _reason IS NULL;
+
+CREATE OR REPLACE TEMP TABLE ranked AS
+SELECT candidates.*, {{ order_key("candidates") }} = latest.order_key AS _is_winner
+FROM candidates
+JOIN (
+    SELECT {{ key_list }}, max({{ order_key("candidates") }}) AS order_key
+    FROM candidates
+    GROUP BY ALL
+) AS latest ON {{ key_match("latest", "candidates") }};
+
+DELETE FROM staging.{{ name }} AS kept USING affected_keys AS k WHERE {{ key_match("k", "kept") }};
+DELETE FROM staging.{{ name }}_superseded AS kept USING affected_keys AS k WHERE {{ key_match("k", "kept") }};
+INSERT INTO staging.{{ name }} BY NAME SELECT * EXCLUDE (_is_winner) FROM ranked WHERE _is_winner;
+INSERT INTO staging.{{ name }}_superseded BY NAME SELECT * EXCLUDE (_is_winner) FROM ranked WHERE NOT _is_winner;
+
+-- The record as delivered is looked up for rejected rows only.
+DELETE FROM quarantine.{{ name }} WHERE file IN (SELECT file FROM delivery_files);
+INSERT INTO quarantine.{{ name }}
+SELECT checked._file, checked._line, checked._reason, {{ c.record(columns) }}
+FROM {{ name }}_checked AS checked
+JOIN {{ raw_table }} AS raw ON raw._file = checked._file AND raw._line = checked._line
+WHERE checked._reason IS NOT NULL;

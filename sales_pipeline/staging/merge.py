@@ -1,0 +1,287 @@
+"""Applying the contract to each delivery: validate its rows, merge them into staging.
+
+A delivery is the set of raw files a source has not merged yet. Its rows are validated on their
+own (sql/staging/<source>.sql), then merged (sql/staging/merge.sql): only the keys the delivery
+touches are recomputed, so a day's files cost a day's work whatever the history. A source is
+rebuilt from raw in full when the rules themselves change (code) or when a table its rows are
+resolved against changes (a new user, contact, rate or team), because then any row may change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from sales_pipeline import contract
+from sales_pipeline.contract import SOURCES
+from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.partitions import GRAINS
+from sales_pipeline.resources import SalesConfig
+from sales_pipeline.sql import render
+
+
+@dataclass(frozen=True)
+class StagingRule:
+    """How a source's accepted rows are deduplicated and what they are resolved against."""
+
+    keys: tuple[str, ...]
+    # Latest wins: compared in turn, all descending.
+    order: tuple[str, ...]
+    # Staged tables the validation looks rows up in.
+    lookups: tuple[str, ...] = ()
+    # Whether its winners are counted events (feed staging.activities).
+    counted: bool = False
+
+
+SNAPSHOT_ORDER = ("_line",)
+DAILY_ORDER = ("_file_date", "_file", "_line")
+
+RULES: dict[str, StagingRule] = {
+    "users": StagingRule(("user_id",), SNAPSHOT_ORDER),
+    "contacts": StagingRule(("contact_id",), SNAPSHOT_ORDER),
+    "fx_rates": StagingRule(("rate_date", "currency"), SNAPSHOT_ORDER),
+    "team_memberships": StagingRule(("membership_id",), SNAPSHOT_ORDER, ("users",)),
+    "sales_targets": StagingRule(("target_id",), SNAPSHOT_ORDER, ("users",)),
+    "calls": StagingRule(("sid",), DAILY_ORDER, ("users", "contacts"), counted=True),
+    "events": StagingRule(
+        ("event_id",), ("last_modified_at", *DAILY_ORDER), ("users", "contacts"), counted=True
+    ),
+    "sales_documents": StagingRule(
+        ("document_no",), ("changed_at", *DAILY_ORDER), ("users", "fx_rates"), counted=True
+    ),
+}
+ACTIVITY_LOOKUPS = ("users", "team_memberships")
+
+
+@dataclass(frozen=True)
+class FileReconciliation:
+    file: str
+    rows_read: int
+    accepted: int
+    superseded: int
+    quarantined: int
+
+    @property
+    def balances(self) -> bool:
+        return self.rows_read == self.accepted + self.superseded + self.quarantined
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    full: bool
+    files: list[str]
+    reconciliation: list[FileReconciliation]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _lookups_hash(conn: duckdb.DuckDBPyConnection, lookups: tuple[str, ...]) -> str:
+    """A content hash of the (small) lookup tables: a new export with equal content is no change."""
+    parts = []
+    for table in lookups:
+        (part,) = conn.execute(
+            f"SELECT count(*) || ':' || coalesce(bit_xor(hash(t::VARCHAR)), 0) FROM staging.{table} t"
+        ).fetchone()
+        parts.append(part)
+    return _digest(*parts)
+
+
+def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _record_state(
+    conn: duckdb.DuckDBPyConnection, source: str, rules_hash: str, lookups_hash: str
+) -> None:
+    conn.execute("DELETE FROM pipeline.merge_state WHERE source = ?", [source])
+    conn.execute(
+        "INSERT INTO pipeline.merge_state VALUES (?, ?, ?)", [source, rules_hash, lookups_hash]
+    )
+
+
+def _in_transaction(conn: duckdb.DuckDBPyConnection, work):
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        result = work()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def stage_source(
+    conn: duckdb.DuckDBPyConnection, name: str, sales_config: SalesConfig
+) -> MergeResult:
+    """Merge the files of raw.<name> not yet staged into staging/quarantine, atomically."""
+    rule = RULES[name]
+    source = SOURCES[name]
+    validate_sql = render(
+        f"staging/{name}.sql",
+        columns=source.columns,
+        contract=contract,
+        timezone=sales_config.timezone,
+        reporting_currency=sales_config.reporting_currency,
+        metric_names=[metric.name for metric in METRICS],
+    )
+
+    def merge_sql(full: bool) -> str:
+        return render(
+            "staging/merge.sql",
+            name=name,
+            keys=rule.keys,
+            order=rule.order,
+            columns=source.columns,
+            raw_table=source.raw_table,
+            full=full,
+        )
+
+    def work() -> MergeResult:
+        conn.execute(render("staging/state.sql"))
+        rules_hash = _digest(validate_sql, merge_sql(False), merge_sql(True))
+        lookups_hash = _lookups_hash(conn, rule.lookups)
+        state = conn.execute(
+            "SELECT rules_hash, lookups_hash FROM pipeline.merge_state WHERE source = ?", [name]
+        ).fetchone()
+        full = (
+            state != (rules_hash, lookups_hash)
+            or not _table_exists(conn, "staging", name)
+            # Snapshots are small and replaced whole: rebuilding is simpler than merging.
+            or not source.daily
+        )
+        if full:
+            conn.execute("DELETE FROM pipeline.merged_files WHERE source = ?", [name])
+        files = [
+            file
+            for (file,) in conn.execute(
+                """
+                SELECT landed.file FROM raw.landed_files AS landed
+                LEFT JOIN pipeline.merged_files AS merged
+                    ON merged.source = landed.source AND merged.file = landed.file
+                WHERE landed.source = $source AND landed.status = 'loaded'
+                  AND merged.fingerprint IS DISTINCT FROM landed.fingerprint
+                ORDER BY landed.file
+                """,
+                {"source": name},
+            ).fetchall()
+        ]
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE delivery_files AS "
+            "SELECT unnest(?::VARCHAR[]) AS file",
+            [files],
+        )
+        conn.execute(validate_sql)
+        conn.execute(merge_sql(full))
+        conn.execute(
+            "DELETE FROM pipeline.merged_files "
+            "WHERE source = ? AND file IN (SELECT file FROM delivery_files)",
+            [name],
+        )
+        conn.execute(
+            "INSERT INTO pipeline.merged_files SELECT source, file, fingerprint "
+            "FROM raw.landed_files WHERE source = ? AND file IN (SELECT file FROM delivery_files)",
+            [name],
+        )
+        _record_state(conn, name, rules_hash, lookups_hash)
+        if rule.counted:
+            if full:
+                conn.execute("INSERT INTO pipeline.activity_changes VALUES (?, '*')", [name])
+            else:
+                conn.execute(
+                    f"INSERT INTO pipeline.activity_changes SELECT ?, {rule.keys[0]} "
+                    "FROM affected_keys",
+                    [name],
+                )
+        reconciliation = [
+            FileReconciliation(*row)
+            for row in conn.execute(
+                render("staging/reconciliation.sql", name=name, raw_table=source.raw_table)
+            ).fetchall()
+        ]
+        return MergeResult(full=full, files=files, reconciliation=reconciliation)
+
+    return _in_transaction(conn, work)
+
+
+@dataclass(frozen=True)
+class ActivitiesResult:
+    full: bool
+    changed_events: int
+    touched_periods: dict[str, list[date]]
+
+
+def build_activities(conn: duckdb.DuckDBPyConnection, run_id: str) -> ActivitiesResult:
+    """Bring staging.activities up to date with the sources' changes since its last build.
+
+    Records, per grain, the periods whose counted events changed (pipeline.touched_periods):
+    the facts of exactly those periods are out of date until they are rebuilt.
+    """
+
+    def work() -> ActivitiesResult:
+        conn.execute(render("staging/state.sql"))
+        rules_hash = _digest(render("staging/activities.sql", changed_only=False))
+        lookups_hash = _lookups_hash(conn, ACTIVITY_LOOKUPS)
+        state = conn.execute(
+            "SELECT rules_hash, lookups_hash FROM pipeline.merge_state WHERE source = 'activities'"
+        ).fetchone()
+        (rebuild_all,) = conn.execute(
+            "SELECT count(*) > 0 FROM pipeline.activity_changes WHERE key = '*'"
+        ).fetchone()
+        full = bool(
+            rebuild_all
+            or state != (rules_hash, lookups_hash)
+            or not _table_exists(conn, "staging", "activities")
+        )
+        (changed,) = conn.execute("SELECT count(*) FROM pipeline.activity_changes").fetchone()
+        conn.execute("CREATE OR REPLACE TEMP TABLE touched_days (day DATE)")
+        if full:
+            conn.execute(render("staging/activities.sql", changed_only=False))
+            conn.execute("INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities")
+        else:
+            conn.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE changed_ids AS
+                SELECT DISTINCT CASE source WHEN 'calls' THEN 'call:' WHEN 'events' THEN 'event:'
+                       ELSE 'document:' END || key AS activity_id
+                FROM pipeline.activity_changes;
+                INSERT INTO touched_days
+                SELECT DISTINCT activity_date FROM staging.activities
+                WHERE activity_id IN (SELECT activity_id FROM changed_ids);
+                DELETE FROM staging.activities WHERE activity_id IN (SELECT activity_id FROM changed_ids);
+                """
+            )
+            conn.execute(render("staging/activities.sql", changed_only=True))
+            conn.execute(
+                "INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities "
+                "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
+            )
+        touched: dict[str, list[date]] = {}
+        for grain in GRAINS:
+            periods = [
+                day
+                for (day,) in conn.execute(
+                    f"SELECT DISTINCT date_trunc('{grain.unit}', day)::DATE AS period FROM touched_days "
+                    "WHERE day IS NOT NULL ORDER BY period"
+                ).fetchall()
+            ]
+            touched[grain.name] = periods
+            conn.execute(
+                "INSERT INTO pipeline.touched_periods "
+                "SELECT ?, ?, unnest(?::DATE[]), now()",
+                [run_id, grain.name, periods],
+            )
+        conn.execute("DELETE FROM pipeline.activity_changes")
+        _record_state(conn, "activities", rules_hash, lookups_hash)
+        return ActivitiesResult(full=full, changed_events=changed, touched_periods=touched)
+
+    return _in_transaction(conn, work)
