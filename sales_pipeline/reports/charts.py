@@ -17,6 +17,8 @@ from typing import Any
 WIDTH_INCHES = 7.0
 DPI = 96
 FONT_SIZE = 7.5
+# The fewest periods a trend chart spans, so that two or three bars do not fill its width.
+MIN_TREND_SLOTS = 6
 
 COLORS = {
     "bar": "#a9c1dc",
@@ -45,7 +47,7 @@ def _compact(value: float, _position: object = None) -> str:
     if magnitude >= 1_000_000:
         return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
     if magnitude >= 1_000:
-        return f"{value / 1_000:.0f}k"
+        return f"{value / 1_000:.1f}k".replace(".0k", "k")
     return f"{value:.0f}"
 
 
@@ -80,7 +82,10 @@ def _style(axes: Any) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axes.spines[["top", "right"]].set_visible(False)
+    # Tick marks are a line artist each; the grid already marks the values, so only the period
+    # ticks on the x axis keep theirs.
     axes.tick_params(labelsize=FONT_SIZE, length=2)
+    axes.tick_params(axis="y", left=False)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
     axes.yaxis.set_major_formatter(FuncFormatter(_compact))
     axes.grid(axis="y", color=COLORS["grid"], linewidth=0.6)
@@ -143,12 +148,16 @@ class TrendChart:
         self.activity.set_ydata([math.nan] * pad + [_nan(v) for v in activity])
         self.sales_title.set_text(sales_title)
         self.activity_title.set_text(activity_title)
+        # A short history is drawn over fewer slots, not squeezed against the right edge.
+        first_slot = min(pad, self.slots - MIN_TREND_SLOTS) if self.slots > MIN_TREND_SLOTS else 0
         for axes in (self.sales_axes, self.activity_axes):
+            axes.set_xlim(first_slot - 0.6, self.slots - 0.4)
             axes.set_xticklabels([labels[i] for i in self.tick_positions])
             axes.relim()
             axes.autoscale_view(scalex=False)
             low, high = axes.get_ylim()
-            axes.set_ylim(min(0.0, low), high if high > 0 else 1.0)
+            # Headroom, so the markers of the highest period are not cut by the frame.
+            axes.set_ylim(min(0.0, low), high * 1.08 if high > 0 else 1.0)
         return _image(self.figure)
 
 
@@ -162,7 +171,7 @@ class HorizontalBarChart:
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         self.rows = rows
-        height = 0.75 + rows * (0.3 if len(series) > 1 else 0.22)
+        height = (1.0 if len(series) > 1 else 0.75) + rows * (0.3 if len(series) > 1 else 0.22)
         self.figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
         self.axes = self.figure.subplots()
         self.series_bars = []
@@ -177,7 +186,7 @@ class HorizontalBarChart:
         self.axes.set_yticks(positions, [""] * rows)
         self.axes.set_ylim(rows - 0.5, -0.5)  # first row on top
         self.axes.spines[["top", "right"]].set_visible(False)
-        self.axes.tick_params(labelsize=FONT_SIZE, length=2)
+        self.axes.tick_params(labelsize=FONT_SIZE, left=False, bottom=False)
         self.axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
         self.axes.xaxis.set_major_formatter(
             FuncFormatter(lambda value, _: f"{100 * value:.0f}%") if percent
@@ -186,11 +195,14 @@ class HorizontalBarChart:
         self.axes.set_axisbelow(True)
         self.title = _title(self.axes)
         self.title.set_y(1.0 + 0.3 / height)
+        bottom = 0.3
         if len(series) > 1:
-            self.figure.legend(loc="upper right", ncols=len(series), fontsize=FONT_SIZE,
-                               frameon=False)
-        top = 1 - 0.42 / height
-        self.figure.subplots_adjust(left=0.2, right=0.98, bottom=0.3 / height, top=top)
+            # Below the bars: at the top it would collide with a long title.
+            self.figure.legend(loc="lower center", ncols=len(series), fontsize=FONT_SIZE,
+                               frameon=False, borderaxespad=0.1)
+            bottom = 0.55
+        self.figure.subplots_adjust(left=0.2, right=0.98, bottom=bottom / height,
+                                    top=1 - 0.42 / height)
 
     def render(
         self,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -74,7 +75,12 @@ class ReportData:
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[Row]:
     cursor = conn.execute(sql, list(params))
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    # Money columns are DECIMAL in the marts; the reports add, chart and format them as floats.
+    return [
+        {name: float(value) if isinstance(value, Decimal) else value
+         for name, value in zip(names, values, strict=True)}
+        for values in cursor.fetchall()
+    ]
 
 
 def _entity(row: Row) -> Entity:

@@ -10,6 +10,10 @@ from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
 from sales_pipeline.partitions import Grain
 
 MONEY_METRICS = frozenset({"sales_volume", "avg_order_value"})
+# Typographic signs, spelled as escapes so the source stays unambiguous: an empty cell, and a
+# minus as wide as the plus it lines up with.
+MISSING = "\u2013"
+MINUS = "\u2212"
 
 
 def is_missing(value: object) -> bool:
@@ -18,36 +22,36 @@ def is_missing(value: object) -> bool:
 
 def number(value: float | None) -> str:
     if is_missing(value):
-        return "–"
+        return MISSING
     if float(value).is_integer() or abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.1f}"
 
 
 def money(value: float | None, currency: str) -> str:
-    return "–" if is_missing(value) else f"{number(round(value))} {currency}"
+    return MISSING if is_missing(value) else f"{number(round(value))} {currency}"
 
 
 def percent(ratio: float | None) -> str:
-    return "–" if is_missing(ratio) else f"{100 * ratio:.0f}%"
+    return MISSING if is_missing(ratio) else f"{100 * ratio:.0f}%"
 
 
 def signed_percent(ratio: float | None) -> str:
     if is_missing(ratio):
-        return "–"
-    return f"{100 * ratio:+.0f}%".replace("-", "−")
+        return MISSING
+    return f"{100 * ratio:+.0f}%".replace("-", MINUS)
 
 
 def signed_money(value: float | None, currency: str) -> str:
     if is_missing(value):
-        return "–"
-    sign = "+" if value >= 0 else "−"
+        return MISSING
+    sign = "+" if value >= 0 else MINUS
     return f"{sign}{number(round(abs(value)))} {currency}"
 
 
 def metric_value(metric: str, value: float | None, currency: str) -> str:
     if is_missing(value):
-        return "–"
+        return MISSING
     if metric in MONEY_METRICS:
         return money(value, currency)
     if metric == "talk_seconds":

@@ -147,7 +147,7 @@ class PeriodRenderer:
 
     def direction(self, entity: Entity, metric: str) -> str:
         trend = self.data.trends.get((self.period, entity), {}).get(metric)
-        return DIRECTION_LABELS.get(trend["direction"], trend["direction"]) if trend else "–"
+        return DIRECTION_LABELS.get(trend["direction"], trend["direction"]) if trend else fmt.MISSING
 
     def value(self, metric: str, value: float | None) -> str:
         return fmt.metric_value(metric, value, self.currency)
@@ -211,8 +211,8 @@ class PeriodRenderer:
                 "attainment": fmt.percent(row.get("attainment")),
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
-                "pop": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
-                "yoy": fmt.signed_percent(_change(actual, row.get("last_year_actual"))),
+                "vs_prior": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
+                "vs_last_year": fmt.signed_percent(_change(actual, row.get("last_year_actual"))),
                 "trend": self.direction(entity, metric),
             })
         return cards
@@ -233,9 +233,9 @@ class PeriodRenderer:
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "prior": self.value(metric.name, row.get("prior_actual")),
-                "pop": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
+                "vs_prior": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
                 "last_year": self.value(metric.name, row.get("last_year_actual")),
-                "yoy": fmt.signed_percent(_change(actual, row.get("last_year_actual"))),
+                "vs_last_year": fmt.signed_percent(_change(actual, row.get("last_year_actual"))),
                 "trend": self.direction(entity, metric.name),
             })
         return rows
@@ -263,7 +263,7 @@ class PeriodRenderer:
                 "activity": fmt.number(rep.get(activity_metric)),
                 "dm_conversations": fmt.number(rep["dm_conversations"]),
                 "trend": self.direction(entity, "sales_volume"),
-                "cause": CAUSE_LABELS.get(driver["cause"], driver["cause"]) if driver else "–",
+                "cause": CAUSE_LABELS.get(driver["cause"], driver["cause"]) if driver else fmt.MISSING,
             })
         return rows
 
@@ -320,7 +320,7 @@ class PeriodRenderer:
             "activity": fmt.signed_money(row["effects"][0], money),
             "conversion": fmt.signed_money(row["effects"][1], money),
             "value": fmt.signed_money(row["effects"][2], money),
-            "cause": CAUSE_LABELS.get(row["cause"], row["cause"] or "–"),
+            "cause": CAUSE_LABELS.get(row["cause"], row["cause"] or fmt.MISSING),
         } for row in rows]
 
     def driver_chart(self, labels: Sequence[str], rows: Sequence[dict[str, Any]],
@@ -455,7 +455,7 @@ class PeriodRenderer:
         plans = self.plans(reps)
         commitments = [
             {"rep": plan["rep"], "team": plan["team"], "statement": item["statement"],
-             "cause": CAUSE_LABELS.get(item["cause"], item["cause"] or "–"),
+             "cause": CAUSE_LABELS.get(item["cause"], item["cause"] or fmt.MISSING),
              "file": self.team_file(plan["team"], department), "anchor": plan["anchor"]}
             for plan in plans for item in plan["commitments"]
         ]

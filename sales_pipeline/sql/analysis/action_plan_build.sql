@@ -13,81 +13,6 @@ WITH labels(metric, label, noun) AS (
 {%- endfor %}
 ),
 
--- Strengths: a metric at or above target, or in the top quartile of the rep's team ------------
-rep_metrics AS (
-    SELECT
-        v.period_start, v.entity_id AS rep_id, v.entity_name AS rep_name, v.team, v.department,
-        v.metric, v.actual, v.target, v.attainment,
-        count(v.actual) OVER peers AS peer_count,
-        quantile_cont(v.actual, 0.75) OVER peers AS peer_top_quartile,
-        median(v.actual) OVER peers AS peer_median
-    FROM {{ variance }} AS v
-    WHERE v.level = 'rep'
-      AND v.period_start >= {{ start | literal }} AND v.period_start < {{ end | literal }}
-      AND v.metric IN {{ praisable | in_list }}
-    WINDOW peers AS (PARTITION BY v.period_start, v.team, v.department, v.metric)
-),
-strength_candidates AS (
-    SELECT
-        *,
-        coalesce(attainment >= 1, FALSE) AS above_target,
-        -- Strictly above the median too: when most of the team ties, the quartile says nothing.
-        coalesce(
-            peer_count >= {{ min_peers }} AND actual >= peer_top_quartile AND actual > peer_median,
-            FALSE
-        ) AS top_quartile
-    FROM rep_metrics
-),
-strengths AS (
-    SELECT
-        *,
-        row_number() OVER (
-            PARTITION BY period_start, rep_id, team, department
-            ORDER BY above_target DESC, attainment DESC NULLS LAST,
-                     actual / nullif(peer_median, 0) DESC NULLS LAST, metric
-        ) AS item_rank
-    FROM strength_candidates
-    WHERE above_target OR top_quartile
-    QUALIFY item_rank <= 2
-),
-strength_items AS (
-    SELECT
-        s.period_start, s.rep_id, s.rep_name, s.team, s.department,
-        'strength' AS item,
-        s.item_rank AS rank,
-        s.metric,
-        NULL::VARCHAR AS factor,
-        l.label || ' ' || ap_metric_value(s.metric, s.actual)
-            || CASE WHEN s.above_target
-                THEN ' vs target ' || ap_metric_value(s.metric, s.target)
-                     || ' (' || ap_percent(s.attainment) || ')'
-                ELSE '' END
-            || CASE WHEN s.top_quartile
-                THEN ', top quartile of ' || s.team || ' (peer median '
-                     || ap_metric_value(s.metric, s.peer_median) || ' over '
-                     || s.peer_count || ' reps)'
-                ELSE '' END
-            || '.' AS statement,
-        s.actual::DOUBLE AS actual,
-        (CASE WHEN s.above_target THEN s.target ELSE s.peer_top_quartile END)::DOUBLE
-            AS reference_value,
-        CASE WHEN s.above_target THEN 'target' ELSE 'peer_top_quartile' END AS reference_kind,
-        NULL::DOUBLE AS cost_in_sales_volume,
-        NULL::VARCHAR AS cause,
-        NULL::DATE AS next_period_start,
-        NULL::DOUBLE AS commitment_target,
-        NULL::VARCHAR AS commitment_basis,
-        [{{ variance | literal }} || '/' || s.period_start || '/rep/' || ap_key(s.rep_id) || '/'
-            || ap_key(s.team) || '/' || ap_key(s.department) || '/' || ap_key(s.metric)]
-        || CASE WHEN s.top_quartile
-            -- The peers the quartile was taken over: every rep row of the team for that metric.
-            THEN [{{ variance | literal }} || '/' || s.period_start || '/rep/*/' || ap_key(s.team)
-                  || '/' || ap_key(s.department) || '/' || ap_key(s.metric)]
-            ELSE []::VARCHAR[] END AS source
-    FROM strengths AS s
-    JOIN labels AS l USING (metric)
-),
-
 -- Developments: the largest negative driver effects of the preferred comparison ----------------
 drivers_in_range AS (
     SELECT
@@ -141,7 +66,7 @@ developments AS (
             WHEN 'skill' THEN 'skill (activity turns into fewer orders)'
             WHEN 'value' THEN 'value (smaller orders)'
             WHEN 'mixed' THEN 'mixed (several factors together)'
-            WHEN 'on_track' THEN 'none overall (on track)'
+            WHEN 'on_track' THEN 'none overall, sales volume is on track'
             ELSE n.cause
         END AS cause_text,
         {{ drivers | literal }} || '/' || n.period_start || '/' || ap_key(n.rep_id) || '/'
@@ -151,6 +76,88 @@ developments AS (
     JOIN labels AS activity_label ON activity_label.metric = n.activity_metric
     QUALIFY item_rank <= 2
 ),
+-- Strengths: a metric at or above target, or in the top quartile of the rep's team ------------
+rep_metrics AS (
+    SELECT
+        v.period_start, v.entity_id AS rep_id, v.entity_name AS rep_name, v.team, v.department,
+        v.metric, v.actual, v.target, v.attainment,
+        count(v.actual) OVER peers AS peer_count,
+        quantile_cont(v.actual, 0.75) OVER peers AS peer_top_quartile,
+        median(v.actual) OVER peers AS peer_median
+    FROM {{ variance }} AS v
+    WHERE v.level = 'rep'
+      AND v.period_start >= {{ start | literal }} AND v.period_start < {{ end | literal }}
+      AND v.metric IN {{ praisable | in_list }}
+    WINDOW peers AS (PARTITION BY v.period_start, v.team, v.department, v.metric)
+),
+strength_candidates AS (
+    SELECT
+        *,
+        coalesce(attainment >= 1, FALSE) AS above_target,
+        -- Strictly above the median too: when most of the team ties, the quartile says nothing.
+        coalesce(
+            peer_count >= {{ min_peers }} AND actual >= peer_top_quartile AND actual > peer_median,
+            FALSE
+        ) AS top_quartile
+    FROM rep_metrics
+),
+strengths AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY period_start, rep_id, team, department
+            ORDER BY above_target DESC, attainment DESC NULLS LAST,
+                     actual / nullif(peer_median, 0) DESC NULLS LAST, metric
+        ) AS item_rank
+    FROM strength_candidates AS c
+    WHERE (above_target OR top_quartile)
+      -- A metric the rep is asked to develop is not also praised: "top quartile of the team"
+      -- next to "below target" on the same number would read as a contradiction.
+      AND NOT EXISTS (
+          SELECT 1 FROM developments AS d
+          WHERE d.period_start = c.period_start AND d.rep_id = c.rep_id AND d.team = c.team
+            AND d.department = c.department AND d.factor_metric = c.metric
+      )
+    QUALIFY item_rank <= 2
+),
+strength_items AS (
+    SELECT
+        s.period_start, s.rep_id, s.rep_name, s.team, s.department,
+        'strength' AS item,
+        s.item_rank AS rank,
+        s.metric,
+        NULL::VARCHAR AS factor,
+        l.label || ' ' || ap_metric_value(s.metric, s.actual)
+            || CASE WHEN s.above_target
+                THEN ' vs target ' || ap_metric_value(s.metric, s.target)
+                     || ' (' || ap_percent(s.attainment) || ')'
+                ELSE '' END
+            || CASE WHEN s.top_quartile
+                THEN ', top quartile of ' || s.team || ' (peer median '
+                     || ap_metric_value(s.metric, s.peer_median) || ' over '
+                     || s.peer_count || ' reps)'
+                ELSE '' END
+            || '.' AS statement,
+        s.actual::DOUBLE AS actual,
+        (CASE WHEN s.above_target THEN s.target ELSE s.peer_top_quartile END)::DOUBLE
+            AS reference_value,
+        CASE WHEN s.above_target THEN 'target' ELSE 'peer_top_quartile' END AS reference_kind,
+        NULL::DOUBLE AS cost_in_sales_volume,
+        NULL::VARCHAR AS cause,
+        NULL::DATE AS next_period_start,
+        NULL::DOUBLE AS commitment_target,
+        NULL::VARCHAR AS commitment_basis,
+        [{{ variance | literal }} || '/' || s.period_start || '/rep/' || ap_key(s.rep_id) || '/'
+            || ap_key(s.team) || '/' || ap_key(s.department) || '/' || ap_key(s.metric)]
+        || CASE WHEN s.top_quartile
+            -- The peers the quartile was taken over: every rep row of the team for that metric.
+            THEN [{{ variance | literal }} || '/' || s.period_start || '/rep/*/' || ap_key(s.team)
+                  || '/' || ap_key(s.department) || '/' || ap_key(s.metric)]
+            ELSE []::VARCHAR[] END AS source
+    FROM strengths AS s
+    JOIN labels AS l USING (metric)
+),
+
 development_items AS (
     SELECT
         period_start, rep_id, rep_name, team, department,
