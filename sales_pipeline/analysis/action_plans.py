@@ -15,8 +15,6 @@ list naming the mart rows it was made from. The rules (docs/reports.md):
 Everything is generated in one SQL pass over the selected periods (`sql/analysis/action_plan_*`).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import date
 

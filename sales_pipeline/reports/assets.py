@@ -5,8 +5,6 @@ renders every period's team and department reports into SALES_REPORTS_DIR (see `
 The period schedules and `sales-pipeline backfill` run it through the grain's job.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from sales_pipeline.facts.assets import LEVELS, fact_table
