@@ -498,7 +498,7 @@ class SidMinter:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self.issued = 0
+        self.issued = 1  # counter 0 would scramble to eight zeros
 
     def mint(self, rng: Generator, n: int) -> np.ndarray:
         raw = np.empty((n, 16), dtype=np.uint8)
@@ -1341,7 +1341,7 @@ def defect_catalogue(world: World) -> dict[str, tuple[Defect, ...]]:
     strangers = world.phones.variants[world.numbers.strangers, 1]
 
     def stranger(_: str, rng: Generator) -> str:
-        return str(strangers[rng.integers(strangers.size)])
+        return field_text(strangers[rng.integers(strangers.size)])
 
     unknown_user = "005" + "9" * 12
     return {
@@ -2019,16 +2019,18 @@ def field_text(value: bytes | str) -> str:
     return text.replace("\x00", "")
 
 
+NEEDS_QUOTES = np.zeros(256, bool)
+NEEDS_QUOTES[list(b',"\n\r')] = True  # bytes that force a field into quotes
+
+
 def quoted_where_needed(values: np.ndarray, quote_all: bool) -> np.ndarray:
     """RFC 4180 quoting: fields with a separator, quote or line break (all non-empty ones with
     `quote_all`) are wrapped in quotes, with inner quotes doubled."""
     if not values.size:
         return values
     matrix = values.view(np.uint8).reshape(values.size, values.dtype.itemsize)
-    if quote_all:
-        needs_quotes = (matrix != 0).any(axis=1)
-    else:
-        needs_quotes = np.isin(matrix, np.frombuffer(b',"\n\r', np.uint8)).any(axis=1)
+    special = matrix != 0 if quote_all else NEEDS_QUOTES[matrix]
+    needs_quotes = special.any(axis=1)
     if not needs_quotes.any():
         return values
     escaped = np.strings.replace(values, b'"', b'""')
@@ -2307,15 +2309,12 @@ def generate_sample(out_dir: Path, *, reps: int = 40, days: int = 731,
 
     clear_landing(out_dir)
     writer = CsvWriter()
-    try:
-        snapshot_rows = write_snapshots(world, writer, out_dir, targets)
-        daily = DailyWriter(world, writer, out_dir, events, documents)
-        for day, calls in stream_calls(world):
-            daily.calls(day, calls)
-            daily.events_file(day)
-            daily.documents_file(day)
-    finally:
-        writer.close()
+    snapshot_rows = write_snapshots(world, writer, out_dir, targets)
+    daily = DailyWriter(world, writer, out_dir, events, documents)
+    for day, calls in stream_calls(world):
+        daily.calls(day, calls)
+        daily.events_file(day)
+        daily.documents_file(day)
     cases = {**count_cases(events, documents), **daily.defects.counts}
     return SampleSummary(
         out_dir=out_dir, reps=reps, days=days, start=start, end=world.calendar.end, seed=seed,
