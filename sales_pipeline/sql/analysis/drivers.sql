@@ -47,30 +47,43 @@ reps AS (
     )
 ),
 -- Field or inside rep, decided over the trailing year so that it does not flip with one quiet
--- week: field when visits and meetings are at least a tenth of connected calls.
+-- week: field when visits and meetings are at least a tenth of connected calls. A rep with no
+-- activity at all in that year is a field rep if given a visits target.
 rep_activity AS (
     SELECT period_start, rep_id,
-           sum(visits + meetings) AS face_to_face, sum(calls_connected) AS connected
+           sum(visits + meetings) AS face_to_face, sum(connected) AS connected
     FROM (
-        SELECT period_start, rep_id, visits, meetings, calls_connected FROM rep_facts
+        SELECT period_start, rep_id, visits, meetings, calls_connected AS connected FROM rep_facts
         UNION ALL
         SELECT period_start, rep_id, 0, 0, 0 FROM reps
     )
     GROUP BY ALL
 ),
-rep_types AS (
+trailing_year AS (
     SELECT
         period_start, rep_id,
-        CASE
-            WHEN sum(face_to_face) OVER trailing_year > 0
-             AND sum(face_to_face) OVER trailing_year * 10 >= sum(connected) OVER trailing_year
-            THEN 'field' ELSE 'inside'
-        END AS rep_type
+        sum(face_to_face) OVER year_frame AS face_to_face,
+        sum(connected) OVER year_frame AS connected
     FROM rep_activity
-    WINDOW trailing_year AS (
+    WINDOW year_frame AS (
         PARTITION BY rep_id ORDER BY period_start
         RANGE BETWEEN {{ p.span(grain, per_year - 1) }} PRECEDING AND CURRENT ROW
     )
+),
+rep_types AS (
+    SELECT
+        y.period_start, y.rep_id,
+        CASE
+            WHEN y.face_to_face = 0 AND y.connected = 0 THEN
+                CASE WHEN t.has_visits_target THEN 'field' ELSE 'inside' END
+            WHEN y.face_to_face * 10 >= y.connected THEN 'field'
+            ELSE 'inside'
+        END AS rep_type
+    FROM trailing_year AS y
+    LEFT JOIN (
+        SELECT period_start, rep_id, bool_or(visits_target IS NOT NULL) AS has_visits_target
+        FROM rep_targets GROUP BY ALL
+    ) AS t USING (period_start, rep_id)
 ),
 typed AS (
     SELECT
