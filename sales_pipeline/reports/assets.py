@@ -15,8 +15,9 @@ from sales_pipeline.reports.render import render_reports
 from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
 from sales_pipeline.settings import SalesSettings
 
-# Enough to find any period's index in the UI without a multi-megabyte metadata entry.
-LISTED_FILES = 200
+# Enough to list a year of weekly reports in the UI without a multi-megabyte metadata entry;
+# beyond it the period indexes, which link every report, are still all listed.
+LISTED_FILES = 500
 
 
 def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
@@ -70,9 +71,9 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
             "render_seconds": dg.MetadataValue.float(round(result.seconds, 2)),
             "ms_per_report": dg.MetadataValue.float(round(per_report_ms, 1)),
             "index": dg.MetadataValue.path(str(sales_config.reports_path / "index.html")),
-            "files": dg.MetadataValue.json(
-                [str(path) for path in result.files[-LISTED_FILES:]]
-            ),
+            "period_indexes": dg.MetadataValue.json([str(p) for p in result.period_indexes]),
+            "files": dg.MetadataValue.json([str(p) for p in result.files[:LISTED_FILES]]),
+            "files_not_listed": dg.MetadataValue.int(max(0, len(result.files) - LISTED_FILES)),
         }
         if result.example_report is not None:
             metadata["example_report"] = dg.MetadataValue.path(str(result.example_report))

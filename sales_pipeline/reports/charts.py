@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 WIDTH_INCHES = 7.0
@@ -76,6 +76,18 @@ def _image(figure: Any) -> str:
             return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _limits(values: Iterable[float]) -> tuple[float, float]:
+    """An axis range over the values and zero, with headroom so that the markers and bars at the
+    extremes are not cut by the frame. Computed here rather than by relim(), which re-measures
+    every bar and costs more than the data it looks at."""
+    finite = [float(v) for v in values if v is not None and not math.isnan(v)]
+    low, high = min([0.0, *finite]), max([0.0, *finite])
+    if low == high:
+        return (0.0, 1.0)
+    span = high - low
+    return (low - 0.06 * span if low < 0 else 0.0, high + 0.06 * span if high > 0 else 0.0)
 
 
 def _style(axes: Any) -> None:
@@ -150,14 +162,12 @@ class TrendChart:
         self.activity_title.set_text(activity_title)
         # A short history is drawn over fewer slots, not squeezed against the right edge.
         first_slot = min(pad, self.slots - MIN_TREND_SLOTS) if self.slots > MIN_TREND_SLOTS else 0
-        for axes in (self.sales_axes, self.activity_axes):
+        sales_range = [*(bar.get_height() for bar in self.bars), *self.targets.get_ydata()]
+        for axes, values in ((self.sales_axes, sales_range),
+                             (self.activity_axes, self.activity.get_ydata())):
             axes.set_xlim(first_slot - 0.6, self.slots - 0.4)
             axes.set_xticklabels([labels[i] for i in self.tick_positions])
-            axes.relim()
-            axes.autoscale_view(scalex=False)
-            low, high = axes.get_ylim()
-            # Headroom, so the markers of the highest period are not cut by the frame.
-            axes.set_ylim(min(0.0, low), high * 1.08 if high > 0 else 1.0)
+            axes.set_ylim(*_limits(values))
         return _image(self.figure)
 
 
@@ -171,7 +181,7 @@ class HorizontalBarChart:
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         self.rows = rows
-        height = (1.0 if len(series) > 1 else 0.75) + rows * (0.3 if len(series) > 1 else 0.22)
+        height = 0.75 + rows * (0.3 if len(series) > 1 else 0.22)
         self.figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
         self.axes = self.figure.subplots()
         self.series_bars = []
@@ -182,6 +192,7 @@ class HorizontalBarChart:
             bars = self.axes.barh([p + offset for p in positions], [0.0] * rows, height=band,
                                   color=color, label=label)
             self.series_bars.append(bars)
+        self.reference = reference
         self.axes.axvline(reference, color=COLORS["target"], linewidth=0.9)
         self.axes.set_yticks(positions, [""] * rows)
         self.axes.set_ylim(rows - 0.5, -0.5)  # first row on top
@@ -195,13 +206,9 @@ class HorizontalBarChart:
         self.axes.set_axisbelow(True)
         self.title = _title(self.axes)
         self.title.set_y(1.0 + 0.3 / height)
-        bottom = 0.3
-        if len(series) > 1:
-            # Below the bars: at the top it would collide with a long title.
-            self.figure.legend(loc="lower center", ncols=len(series), fontsize=FONT_SIZE,
-                               frameon=False, borderaxespad=0.1)
-            bottom = 0.55
-        self.figure.subplots_adjust(left=0.2, right=0.98, bottom=bottom / height,
+        # No matplotlib legend: laying it out costs a fifth of the chart; the report prints the
+        # colour key in HTML next to the image (DRIVER_SERIES).
+        self.figure.subplots_adjust(left=0.2, right=0.98, bottom=0.3 / height,
                                     top=1 - 0.42 / height)
 
     def render(
@@ -221,8 +228,8 @@ class HorizontalBarChart:
             for bar, color in zip(self.series_bars[0], colors, strict=True):
                 bar.set_color(color)
         self.title.set_text(title)
-        self.axes.relim()
-        self.axes.autoscale_view(scaley=False)
+        self.axes.set_xlim(*_limits([self.reference, *(bar.get_width() for bars in
+                                                         self.series_bars for bar in bars)]))
         return _image(self.figure)
 
 

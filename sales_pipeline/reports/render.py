@@ -31,7 +31,7 @@ import jinja2
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.reports import formatting as fmt
-from sales_pipeline.reports.charts import COLORS, ChartBook
+from sales_pipeline.reports.charts import COLORS, DRIVER_SERIES, ChartBook
 from sales_pipeline.reports.data import (
     ACTIVITY_METRICS,
     TREND_PERIODS,
@@ -85,6 +85,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["colors"] = COLORS
+    env.globals["driver_series"] = DRIVER_SERIES
     return env
 
 
