@@ -11,12 +11,12 @@ from sales_pipeline.resources import build_resources
 from sales_pipeline.schedules import build_schedules
 from sales_pipeline.sensors import landing_files_sensor
 from sales_pipeline.settings import SalesSettings
-from sales_pipeline.staging.assets import staging_assets
+from sales_pipeline.staging.assets import build_staging_assets
 
 
 def build_definitions(settings: SalesSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*raw_assets, *staging_assets, *build_fact_assets(settings)],
+        assets=[*raw_assets, *build_staging_assets(settings), *build_fact_assets(settings)],
         jobs=[ingest_job, *build_period_jobs()],
         schedules=build_schedules(settings.timezone),
         sensors=[landing_files_sensor],

@@ -43,6 +43,7 @@ class SalesConfig(dg.ConfigurableResource):
     reporting_currency: str
     reports_dir: str
     max_rejected_share: float
+    history_start: str
 
     @property
     def landing_path(self) -> Path:
@@ -85,6 +86,7 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             reporting_currency=settings.reporting_currency,
             reports_dir=str(settings.reports_dir),
             max_rejected_share=settings.max_rejected_share,
+            history_start=settings.history_start.isoformat(),
         ),
         "analysis_config": AnalysisConfig(),
     }

@@ -1,16 +1,18 @@
-"""Schedules: daily ingestion, and per grain the facts of the last complete period.
+"""Schedules: daily ingestion, and per grain the last complete period plus every period a late
+delivery changed since its facts were built.
 
 Each runs in the sales organisation's time zone. A period's facts are built a few hours after it
 closed, once the nightly ingestion has picked up the last day's exports.
 """
 
-
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import dagster as dg
 
 from sales_pipeline.jobs import INGEST_JOB, period_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
+from sales_pipeline.staging.assets import activity_versions_key
 
 INGEST_CRON = "0 1 * * *"
 
@@ -28,6 +30,31 @@ def last_complete_period_key(grain: Grain, context: dg.ScheduleEvaluationContext
     return grain.period_start(local_day - timedelta(days=1)).strftime(KEY_FORMAT)
 
 
+def _latest_by_partition(
+    fetch: Callable[..., dg.EventRecordsResult], asset_key: dg.AssetKey
+) -> dict[str, int]:
+    """Storage id of the newest event per partition of an asset."""
+    latest: dict[str, int] = {}
+    cursor = None
+    while True:
+        result = fetch(asset_key, limit=1000, cursor=cursor, ascending=True)
+        for record in result.records:
+            if record.partition_key is not None:
+                latest[record.partition_key] = record.storage_id
+        if not result.has_more:
+            return latest
+        cursor = result.cursor
+
+
+def out_of_date_period_keys(instance: dg.DagsterInstance, grain: Grain) -> list[str]:
+    """Periods whose counted events changed after the grain's facts were last built for them."""
+    changed = _latest_by_partition(instance.fetch_observations, activity_versions_key(grain))
+    built = _latest_by_partition(
+        instance.fetch_materializations, dg.AssetKey(["marts", f"rep_activity_{grain.name}"])
+    )
+    return sorted(key for key, storage_id in changed.items() if storage_id > built.get(key, -1))
+
+
 def build_period_schedule(grain: Grain, timezone: str) -> dg.ScheduleDefinition:
     @dg.schedule(
         name=f"{grain.name}_schedule",
@@ -35,11 +62,15 @@ def build_period_schedule(grain: Grain, timezone: str) -> dg.ScheduleDefinition:
         cron_schedule=PERIOD_CRONS[grain.name],
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Facts, analysis and reports of the last complete {grain.unit}.",
+        description=f"Facts, analysis and reports of the last complete {grain.unit}, and of "
+        f"every earlier {grain.unit} a late delivery changed.",
     )
-    def period_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        key = last_complete_period_key(grain, context)
-        return dg.RunRequest(run_key=f"{grain.name}:{key}", partition_key=key)
+    def period_schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
+        tick = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
+        keys = {last_complete_period_key(grain, context)}
+        keys.update(out_of_date_period_keys(context.instance, grain))
+        for key in sorted(keys):
+            yield dg.RunRequest(run_key=f"{grain.name}:{key}:{tick}", partition_key=key)
 
     return period_schedule
 

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from sales_pipeline.definitions import build_definitions
+from sales_pipeline.partitions import GRAINS
 from sales_pipeline.runner import run_backfill
 from sales_pipeline.sample import generate_sample
 from sales_pipeline_tests.conftest import settings_for
@@ -92,3 +93,64 @@ def test_redelivered_file_replaces_its_rows(sample, tmp_path, instance) -> None:
     assert after != before
     fresh = _backfill(landing, tmp_path / "fresh", instance)
     assert after == fresh
+
+
+def test_late_change_marks_exactly_its_periods_and_the_schedule_rebuilds_them(
+    sample, tmp_path, instance
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sales_pipeline.schedules import out_of_date_period_keys
+    from sales_pipeline.staging.assets import activity_versions_key
+
+    landing = tmp_path / "landing"
+    shutil.copytree(sample, landing)
+    settings = settings_for(landing, tmp_path, timezone="Europe/Berlin")
+    defs = build_definitions(settings)
+    assert run_backfill(defs, settings, instance, progress=lambda _: None).success
+    monthly = next(g for g in GRAINS if g.name == "monthly")
+    assert out_of_date_period_keys(instance, monthly) == []
+
+    # Weeks later, the ERP re-delivers an order of 2026-01-14 as cancelled.
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        document_no, currency, amount, rep_no = conn.execute(
+            "SELECT document_no, currency, net_amount::VARCHAR, sales_rep_no "
+            "FROM staging.sales_documents WHERE activity_date = DATE '2026-01-14' "
+            "AND status <> 'CANCELLED' AND document_type = 'ORDER' ORDER BY document_no LIMIT 1"
+        ).fetchone()
+    late = landing / "erp" / "sales_documents_2026-02-20.csv"
+    late.write_text(
+        "document_no,document_type,document_date,customer_no,sales_rep_no,currency,net_amount,"
+        f"status,changed_at\n{document_no},ORDER,2026-01-14,K1,{rep_no},{currency},{amount},"
+        "CANCELLED,2026-02-20T10:00:00+01:00\n"
+    )
+    ingest = defs.resolve_job_def("ingest_landing").execute_in_process(instance=instance)
+    assert ingest.success
+
+    assert out_of_date_period_keys(instance, monthly) == ["2026-01-01"]
+    weekly = next(g for g in GRAINS if g.name == "weekly")
+    assert out_of_date_period_keys(instance, weekly) == ["2026-01-12"]
+    observed = instance.fetch_observations(activity_versions_key(monthly), limit=100).records
+    assert "2026-01-01" in {record.partition_key for record in observed}
+
+    # The next monthly tick (1 March) asks for February and for the changed January.
+    schedule = defs.get_repository_def().get_schedule_def("monthly_schedule")
+    context = dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=datetime(2026, 3, 1, 3, 0, tzinfo=ZoneInfo("Europe/Berlin")),
+        repository_def=defs.get_repository_def(),
+    )
+    requested = [request.partition_key for request in schedule.evaluate_tick(context).run_requests]
+    assert requested == ["2026-01-01", "2026-02-01"]
+
+    job = defs.resolve_job_def("build_monthly")
+    for key in requested:
+        assert job.execute_in_process(instance=instance, partition_key=key).success
+    assert out_of_date_period_keys(instance, monthly) == []
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        (orders_left,) = conn.execute(
+            "SELECT count(*) FROM staging.activities WHERE activity_id = ?",
+            [f"document:{document_no}"],
+        ).fetchone()
+    assert orders_left == 0

@@ -17,6 +17,7 @@ from sales_pipeline.partitions import GRAINS, Grain, partitions_for
 from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
+from sales_pipeline.staging.assets import activity_versions_key
 
 ADDITIVE_COUNTS = tuple(
     metric.name for metric in METRICS if metric.additive and metric.sql_type == "BIGINT"
@@ -47,7 +48,7 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
 
     @dg.asset(
         key=key,
-        deps=[dg.AssetKey(["staging", "activities"])],
+        deps=[dg.AssetKey(["staging", "activities"]), activity_versions_key(grain)],
         partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"facts_{grain.name}",

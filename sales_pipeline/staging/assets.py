@@ -7,12 +7,17 @@ replaced) and `quarantine.<source>` (every rejected row with file, line and reas
 """
 
 
+from datetime import date
+
 import dagster as dg
 import duckdb
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from sales_pipeline.contract import SOURCES
 from sales_pipeline.metadata import markdown_table
+from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain, partitions_for
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
+from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.merge import RULES, build_activities, stage_source
 from sales_pipeline.validation.checks import STAGED_ROWS_CONFORM, staging_rows_check
 from sales_pipeline.validation.suites import STAGING_SPECS
@@ -254,7 +259,9 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
         ),
     ],
 )
-def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
+def staging_activities(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
+):
     with warehouse.connect() as conn:
         result = build_activities(conn, context.run_id)
         rows, duplicates, missing = conn.execute(
@@ -272,16 +279,30 @@ def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
         f"staging.activities: {rows} counted events; "
         + ("rebuilt in full" if result.full else f"{result.changed_events} changed")
     )
+    history_start = date.fromisoformat(sales_config.history_start)
+    for grain in GRAINS:
+        first_period = grain.period_start(history_start)
+        for period_start, version in result.changed_periods[grain.name].items():
+            if period_start >= first_period:
+                context.log_event(
+                    dg.AssetObservation(
+                        asset_key=activity_versions_key(grain),
+                        partition=period_start.strftime(KEY_FORMAT),
+                        tags={DATA_VERSION_TAG: version},
+                    )
+                )
     yield dg.MaterializeResult(
+        # Changes are versioned per period (pipeline/activity_versions_<grain>), so that Dagster
+        # marks exactly the fact partitions they touch as stale, not every partition.
+        data_version=dg.DataVersion("versioned-per-period"),
         metadata={
             "dagster/row_count": dg.MetadataValue.int(rows),
             "full_rebuild": dg.MetadataValue.bool(result.full),
             "changed_events": dg.MetadataValue.int(result.changed_events),
-            # Read by the period schedules: these periods' facts are out of date.
             TOUCHED_PERIODS: dg.MetadataValue.json(
                 {
-                    grain: [day.isoformat() for day in days]
-                    for grain, days in result.touched_periods.items()
+                    grain: [day.isoformat() for day in periods]
+                    for grain, periods in result.changed_periods.items()
                 }
             ),
             "by_activity": markdown_table(["activity", "rows", "first day", "last day"], by_activity),
@@ -298,7 +319,45 @@ def staging_activities(context: dg.AssetExecutionContext, warehouse: Warehouse):
     yield staged_rows_check
 
 
-staging_assets: list[dg.AssetsDefinition] = [
-    *(build_staging_asset(name) for name in SOURCES),
-    staging_activities,
-]
+def activity_versions_key(grain: Grain) -> dg.AssetKey:
+    return dg.AssetKey(["pipeline", f"activity_versions_{grain.name}"])
+
+
+def build_activity_versions_asset(grain: Grain, settings: SalesSettings) -> dg.SourceAsset:
+    """Per-period content versions of staging.activities, the upstream of the grain's facts.
+
+    staging.activities reports a version for every period it changes, as an observation of this
+    asset; observing it by hand reads the same versions back from the warehouse.
+    """
+    partitions_def = partitions_for(grain, settings.history_start, settings.timezone)
+    first_period = grain.period_start(settings.history_start)
+
+    @dg.observable_source_asset(
+        key=activity_versions_key(grain),
+        partitions_def=partitions_def,
+        group_name="pipeline",
+        required_resource_keys={"warehouse"},
+        op_tags={"dagster/concurrency_key": WAREHOUSE_POOL},
+        description=f"Content version of each {grain.unit}'s counted events (view "
+        f"pipeline.activity_versions_{grain.name}): a new version marks that period's facts stale.",
+    )
+    def activity_versions(context) -> dg.DataVersionsByPartition:
+        with context.resources.warehouse.connect() as conn:
+            rows = conn.execute(
+                "SELECT period_start, version FROM pipeline.period_versions "
+                "WHERE grain = ? AND period_start >= ?",
+                [grain.name, first_period],
+            ).fetchall()
+        return dg.DataVersionsByPartition(
+            {period.strftime(KEY_FORMAT): version for period, version in rows}
+        )
+
+    return activity_versions
+
+
+def build_staging_assets(settings: SalesSettings) -> list[dg.AssetsDefinition | dg.SourceAsset]:
+    return [
+        *(build_staging_asset(name) for name in SOURCES),
+        staging_activities,
+        *(build_activity_versions_asset(grain, settings) for grain in GRAINS),
+    ]

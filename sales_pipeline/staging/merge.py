@@ -147,7 +147,7 @@ def stage_source(
         )
 
     def work() -> MergeResult:
-        conn.execute(render("staging/state.sql"))
+        conn.execute(render("staging/state.sql", grains=GRAINS))
         rules_hash = _digest(validate_sql, merge_sql(False), merge_sql(True))
         lookups_hash = _lookups_hash(conn, rule.lookups)
         state = conn.execute(
@@ -217,18 +217,20 @@ def stage_source(
 class ActivitiesResult:
     full: bool
     changed_events: int
-    touched_periods: dict[str, list[date]]
+    # Per grain: the periods whose counted events changed, with their new content version.
+    changed_periods: dict[str, dict[date, str]]
 
 
 def build_activities(conn: duckdb.DuckDBPyConnection, run_id: str) -> ActivitiesResult:
     """Bring staging.activities up to date with the sources' changes since its last build.
 
-    Records, per grain, the periods whose counted events changed (pipeline.touched_periods):
-    the facts of exactly those periods are out of date until they are rebuilt.
+    Records, per grain, the periods whose counted events changed and their new content version
+    (pipeline.period_versions, pipeline.touched_periods): the facts of exactly those periods are
+    out of date until they are rebuilt.
     """
 
     def work() -> ActivitiesResult:
-        conn.execute(render("staging/state.sql"))
+        conn.execute(render("staging/state.sql", grains=GRAINS))
         rules_hash = _digest(render("staging/activities.sql", changed_only=False))
         lookups_hash = _lookups_hash(conn, ACTIVITY_LOOKUPS)
         state = conn.execute(
@@ -246,42 +248,45 @@ def build_activities(conn: duckdb.DuckDBPyConnection, run_id: str) -> Activities
         conn.execute("CREATE OR REPLACE TEMP TABLE touched_days (day DATE)")
         if full:
             conn.execute(render("staging/activities.sql", changed_only=False))
-            conn.execute("INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities")
+            conn.execute(
+                "INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities "
+                "UNION SELECT day FROM pipeline.day_versions"
+            )
         else:
             conn.execute(
                 """
                 CREATE OR REPLACE TEMP TABLE changed_ids AS
                 SELECT DISTINCT CASE source WHEN 'calls' THEN 'call:' WHEN 'events' THEN 'event:'
                        ELSE 'document:' END || key AS activity_id
-                FROM pipeline.activity_changes;
-                INSERT INTO touched_days
-                SELECT DISTINCT activity_date FROM staging.activities
-                WHERE activity_id IN (SELECT activity_id FROM changed_ids);
-                DELETE FROM staging.activities WHERE activity_id IN (SELECT activity_id FROM changed_ids);
+                FROM pipeline.activity_changes
                 """
+            )
+            conn.execute(
+                "INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities "
+                "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
+            )
+            conn.execute(
+                "DELETE FROM staging.activities "
+                "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
             )
             conn.execute(render("staging/activities.sql", changed_only=True))
             conn.execute(
                 "INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities "
                 "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
             )
-        touched: dict[str, list[date]] = {}
-        for grain in GRAINS:
-            periods = [
-                day
-                for (day,) in conn.execute(
-                    f"SELECT DISTINCT date_trunc('{grain.unit}', day)::DATE AS period FROM touched_days "
-                    "WHERE day IS NOT NULL ORDER BY period"
-                ).fetchall()
-            ]
-            touched[grain.name] = periods
-            conn.execute(
-                "INSERT INTO pipeline.touched_periods "
-                "SELECT ?, ?, unnest(?::DATE[]), now()",
-                [run_id, grain.name, periods],
-            )
+        conn.execute(render("staging/period_versions.sql", grains=GRAINS))
+        changed_periods: dict[str, dict[date, str]] = {grain.name: {} for grain in GRAINS}
+        for grain, period_start, version in conn.execute(
+            "SELECT grain, period_start, version FROM changed_periods ORDER BY ALL"
+        ).fetchall():
+            changed_periods[grain][period_start] = version
+        conn.execute(
+            "INSERT INTO pipeline.touched_periods "
+            "SELECT ?, grain, period_start, now() FROM changed_periods",
+            [run_id],
+        )
         conn.execute("DELETE FROM pipeline.activity_changes")
         _record_state(conn, "activities", rules_hash, lookups_hash)
-        return ActivitiesResult(full=full, changed_events=changed, touched_periods=touched)
+        return ActivitiesResult(full=full, changed_events=changed, changed_periods=changed_periods)
 
     return _in_transaction(conn, work)

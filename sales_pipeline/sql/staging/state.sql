@@ -18,3 +18,13 @@ CREATE TABLE IF NOT EXISTS pipeline.touched_periods (
     run_id VARCHAR NOT NULL, grain VARCHAR NOT NULL, period_start DATE NOT NULL,
     touched_at TIMESTAMPTZ NOT NULL
 );
+-- A content hash of each day's and each period's counted events: a period whose hash changes
+-- is out of date in the marts (and shown stale in Dagster) until its facts are rebuilt.
+CREATE TABLE IF NOT EXISTS pipeline.day_versions (day DATE NOT NULL, version UBIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS pipeline.period_versions (
+    grain VARCHAR NOT NULL, period_start DATE NOT NULL, version VARCHAR NOT NULL
+);
+{% for grain in grains %}
+CREATE OR REPLACE VIEW pipeline.activity_versions_{{ grain.name }} AS
+SELECT period_start, version FROM pipeline.period_versions WHERE grain = {{ grain.name | literal }};
+{% endfor %}
