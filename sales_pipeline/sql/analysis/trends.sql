@@ -9,22 +9,29 @@
 DELETE FROM {{ table }} WHERE {{ p.in_window("period_start", window_start, window_end) }};
 
 INSERT INTO {{ table }}
-WITH history AS (
-    SELECT period_start, level, entity_id, entity_name, team, department, metric, actual
-    FROM {{ variance }}
-    WHERE {{ p.in_window("period_start", p.shift(grain, window_start, -n), window_end) }}
-),
--- The entities reported on, and the first period each has a row in. Before it the entity did not
--- exist (a new rep, a rep new to the team): those periods are left out, not counted as 0.
-entities AS (
+WITH entities AS (
+    -- The entities reported on, and the first period each has a row in. Before it the entity did
+    -- not exist (a new rep, a rep new to the team): those periods are left out, not counted as 0.
     SELECT
         {{ entity }},
+        -- A number per entity: the window functions sort and join far faster on it than on
+        -- five strings.
+        row_number() OVER () AS entity_number,
+        arg_max(entity_name, period_start) AS entity_name,
         greatest(min(period_start), {{ p.shift(grain, window_start, -n) }}) AS first_period,
         max(period_start) AS last_period
     FROM {{ variance }}
     WHERE period_start < {{ window_end }}
     GROUP BY ALL
     HAVING max(period_start) >= {{ window_start }}
+),
+history AS (
+    SELECT e.entity_number, v.period_start, v.actual
+    FROM {{ variance }} AS v
+    JOIN entities AS e
+        ON e.level = v.level AND e.entity_id = v.entity_id AND e.team IS NOT DISTINCT FROM v.team
+        AND e.department = v.department AND e.metric = v.metric
+    WHERE {{ p.in_window("v.period_start", p.shift(grain, window_start, -n), window_end) }}
 ),
 periods AS (
     SELECT CAST(unnest(generate_series(
@@ -37,18 +44,16 @@ periods AS (
 -- (0 for counts and amounts; NULL, i.e. left out, for averages).
 panel AS (
     SELECT
-        e.level, e.entity_id, e.team, e.department, e.metric, periods.period_start,
+        e.entity_number,
+        periods.period_start,
         h.period_start IS NOT NULL AS observed,
-        h.entity_name,
         CASE WHEN h.period_start IS NOT NULL THEN h.actual ELSE mc.empty_actual END AS y,
         {{ p.index(grain, "periods.period_start") }}::DOUBLE AS x
     FROM entities AS e
     JOIN periods ON periods.period_start BETWEEN e.first_period AND e.last_period
     JOIN {{ p.metric_catalogue(metrics, "mc") }} USING (metric)
     LEFT JOIN history AS h
-        ON h.period_start = periods.period_start AND h.level = e.level
-        AND h.entity_id = e.entity_id AND h.team IS NOT DISTINCT FROM e.team
-        AND h.department = e.department AND h.metric = e.metric
+        ON h.entity_number = e.entity_number AND h.period_start = periods.period_start
 ),
 windowed AS (
     SELECT
@@ -64,19 +69,21 @@ windowed AS (
         count(y) OVER own_history AS own_n
     FROM panel
     WINDOW
-        trend_frame AS (PARTITION BY {{ entity }} ORDER BY period_start
+        trend_frame AS (PARTITION BY entity_number ORDER BY period_start
                         ROWS BETWEEN {{ n - 1 }} PRECEDING AND CURRENT ROW),
-        own_history AS (PARTITION BY {{ entity }} ORDER BY period_start
+        own_history AS (PARTITION BY entity_number ORDER BY period_start
                         ROWS BETWEEN {{ n }} PRECEDING AND 1 PRECEDING)
 ),
 current AS (
     SELECT
-        *,
-        CASE WHEN periods_used >= 2 AND sxx > 0 THEN fitted_slope END AS slope,
+        e.level, e.entity_id, e.team, e.department, e.metric, e.entity_name,
+        w.*,
+        CASE WHEN w.periods_used >= 2 AND w.sxx > 0 THEN w.fitted_slope END AS slope,
         -- Residual sum of squares of the fit; rounding can leave a tiny negative.
-        greatest(syy - sxy * sxy / nullif(sxx, 0), 0) AS ssr
-    FROM windowed
-    WHERE observed AND {{ p.in_window("period_start", window_start, window_end) }}
+        greatest(w.syy - w.sxy * w.sxy / nullif(w.sxx, 0), 0) AS ssr
+    FROM windowed AS w
+    JOIN entities AS e USING (entity_number)
+    WHERE w.observed AND {{ p.in_window("w.period_start", window_start, window_end) }}
 ),
 tested AS (
     SELECT
@@ -90,20 +97,20 @@ tested AS (
             ELSE slope / sqrt(ssr / (periods_used - 2) / sxx)
         END AS slope_t,
         CASE WHEN own_n >= {{ config.trend_min_periods }} AND own_sd > 0
-             THEN (y - own_mean) / own_sd END AS own_z
+             THEN (y - own_mean) / own_sd END AS own_z,
+        CASE WHEN level = 'rep' THEN team END AS peer_team,
+        CASE WHEN level <> 'department' THEN department END AS peer_department
     FROM current
 ),
 -- Peers: reps of the same team, teams of the same department, all departments; same period and
 -- metric. Robust z: distance from the peers' median in MADs scaled to a standard deviation.
 peer_groups AS (
     SELECT
-        period_start, level, metric,
-        CASE WHEN level = 'rep' THEN team END AS peer_team,
-        CASE WHEN level <> 'department' THEN department END AS peer_department,
+        period_start, level, metric, peer_team, peer_department,
         median(y) AS peer_median,
         mad(y) AS peer_mad,
         count(y) AS peer_count
-    FROM current
+    FROM tested
     GROUP BY ALL
 )
 SELECT
@@ -131,6 +138,7 @@ SELECT
 FROM tested AS t
 JOIN peer_groups AS g
     ON g.period_start = t.period_start AND g.level = t.level AND g.metric = t.metric
-    AND g.peer_team IS NOT DISTINCT FROM (CASE WHEN t.level = 'rep' THEN t.team END)
-    AND g.peer_department IS NOT DISTINCT FROM (CASE WHEN t.level <> 'department' THEN t.department END)
-ORDER BY t.period_start, t.level, t.department, t.team, t.entity_id, t.metric;
+    AND g.peer_team IS NOT DISTINCT FROM t.peer_team
+    AND g.peer_department IS NOT DISTINCT FROM t.peer_department
+-- Stored by period so that the DELETE and reads of a window touch only its row groups.
+ORDER BY t.period_start;

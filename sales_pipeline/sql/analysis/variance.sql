@@ -28,10 +28,6 @@ WITH facts_wide AS (
     FROM {{ facts.department }}
     WHERE {{ facts_read("period_start") }}
 ),
-facts AS (
-    SELECT * FROM facts_wide
-    UNPIVOT INCLUDE NULLS (actual FOR metric IN ({{ metrics | map(attribute="name") | join(", ") }}))
-),
 -- A comparison period counts as covered from the first period the fact table holds: before it
 -- there is no data, so no comparison (NULL) rather than "no activity" (0).
 data_start AS (
@@ -69,50 +65,73 @@ idle_entities AS (
     SELECT DISTINCT period_start, level, entity_id, entity_name, team, department
     FROM entity_targets AS t
     WHERE NOT EXISTS (
-        SELECT 1 FROM facts AS f
+        SELECT 1 FROM facts_wide AS f
         WHERE f.period_start = t.period_start AND f.level = t.level AND f.entity_id = t.entity_id
           AND f.team IS NOT DISTINCT FROM t.team AND f.department = t.department
     )
 ),
 current AS (
-    SELECT period_start, level, entity_id, entity_name, team, department, metric, actual
-    FROM facts
+    SELECT * FROM facts_wide
     WHERE {{ p.in_window("period_start", window_start, window_end) }}
     UNION ALL
-    SELECT period_start, level, entity_id, entity_name, team, department, metric, empty_actual
-    FROM idle_entities CROSS JOIN metric_catalogue
+    SELECT
+        period_start, level, entity_id, entity_name, team, department,
+        {%- for m in metrics %}
+        {{ "NULL" if m.sql_type == "DOUBLE" else "0" }}::DOUBLE AS {{ m.name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    FROM idle_entities
 ),
-compared AS (
+-- Prior and last-year rows are looked up once per entity (all metrics at once), then the
+-- metrics are turned into rows.
+joined AS (
     SELECT
         c.*,
-        t.target,
-        {{ p.shift(grain, "c.period_start", -1) }} AS prior_period_start,
-        {{ p.shift(grain, "c.period_start", -per_year) }} AS last_year_period_start,
-        CASE
-            WHEN prior.period_start IS NOT NULL THEN prior.actual
-            WHEN {{ p.shift(grain, "c.period_start", -1) }} >= data_start.first_period THEN mc.empty_actual
-        END AS prior_actual,
-        CASE
-            WHEN last_year.period_start IS NOT NULL THEN last_year.actual
-            WHEN {{ p.shift(grain, "c.period_start", -per_year) }} >= data_start.first_period THEN mc.empty_actual
-        END AS last_year_actual
+        prior.period_start IS NOT NULL AS prior_found,
+        last_year.period_start IS NOT NULL AS last_year_found,
+        {%- for m in metrics %}
+        prior.{{ m.name }} AS {{ m.name }}__prior,
+        last_year.{{ m.name }} AS {{ m.name }}__last_year{{ "," if not loop.last }}
+        {%- endfor %}
     FROM current AS c
-    JOIN metric_catalogue AS mc USING (metric)
-    JOIN data_start USING (level)
-    LEFT JOIN entity_targets AS t
-        ON t.period_start = c.period_start AND t.level = c.level AND t.entity_id = c.entity_id
-        AND t.team IS NOT DISTINCT FROM c.team AND t.department = c.department
-        AND t.metric = c.metric
-    LEFT JOIN facts AS prior
+    LEFT JOIN facts_wide AS prior
         ON prior.period_start = {{ p.shift(grain, "c.period_start", -1) }}
         AND prior.level = c.level AND prior.entity_id = c.entity_id
         AND prior.team IS NOT DISTINCT FROM c.team AND prior.department = c.department
-        AND prior.metric = c.metric
-    LEFT JOIN facts AS last_year
+    LEFT JOIN facts_wide AS last_year
         ON last_year.period_start = {{ p.shift(grain, "c.period_start", -per_year) }}
         AND last_year.level = c.level AND last_year.entity_id = c.entity_id
         AND last_year.team IS NOT DISTINCT FROM c.team AND last_year.department = c.department
-        AND last_year.metric = c.metric
+),
+long AS (
+    SELECT * FROM joined
+    UNPIVOT INCLUDE NULLS ((actual, prior_value, last_year_value) FOR metric IN (
+        {%- for m in metrics %}
+        ({{ m.name }}, {{ m.name }}__prior, {{ m.name }}__last_year) AS {{ m.name | literal }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ))
+),
+compared AS (
+    SELECT
+        l.period_start, l.level, l.entity_id, l.entity_name, l.team, l.department, l.metric,
+        l.actual,
+        t.target,
+        {{ p.shift(grain, "l.period_start", -1) }} AS prior_period_start,
+        {{ p.shift(grain, "l.period_start", -per_year) }} AS last_year_period_start,
+        CASE
+            WHEN l.prior_found THEN l.prior_value
+            WHEN {{ p.shift(grain, "l.period_start", -1) }} >= data_start.first_period THEN mc.empty_actual
+        END AS prior_actual,
+        CASE
+            WHEN l.last_year_found THEN l.last_year_value
+            WHEN {{ p.shift(grain, "l.period_start", -per_year) }} >= data_start.first_period THEN mc.empty_actual
+        END AS last_year_actual
+    FROM long AS l
+    JOIN metric_catalogue AS mc USING (metric)
+    JOIN data_start USING (level)
+    LEFT JOIN entity_targets AS t
+        ON t.period_start = l.period_start AND t.level = l.level AND t.entity_id = l.entity_id
+        AND t.team IS NOT DISTINCT FROM l.team AND t.department = l.department
+        AND t.metric = l.metric
 ),
 measured AS (
     SELECT
@@ -142,4 +161,5 @@ SELECT
     prior_period_start,
     last_year_period_start
 FROM measured
-ORDER BY period_start, level, department, team, entity_id, metric;
+-- Stored by period so that the DELETE and reads of a window touch only its row groups.
+ORDER BY period_start;
