@@ -37,7 +37,9 @@ Generator = np.random.Generator
 
 @dataclass(frozen=True)
 class SampleSummary:
-    """What `generate_sample` wrote: row counts are data rows as written, malformed included."""
+    """What `generate_sample` wrote. Row counts are data rows as written (re-deliveries and
+    malformed rows included); `cases` counts the malformed rows per `source:defect` and a few
+    hard cases (deleted event rows, returns, cancelled document rows)."""
 
     out_dir: Path
     reps: int
@@ -84,6 +86,7 @@ STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 COMPLETED, BUSY, NO_ANSWER, FAILED, CANCELED = range(5)
 ANSWERED_BY = ("", "human", "machine_start", "machine_end_beep", "machine_end_silence",
                "machine_end_other", "fax", "unknown")
+NOT_DETECTED, HUMAN, MACHINE_START, MACHINE_END_BEEP, _, _, FAX_TONE, UNDETERMINED = range(8)
 EVENT_TYPES = ("Visit", "Meeting", "Call", "Other")
 VISIT, MEETING, LOGGED_CALL, OTHER = range(4)
 DOCUMENT_TYPES = ("ORDER", "RETURN")
@@ -101,6 +104,7 @@ EPOCH = date(1970, 1, 1)
 PAD_DAYS = 64  # offsets are tabulated this far around the sample for look-backs and late changes
 
 DEFECT_RATE = 1 / 2000
+PHONE_UPGRADE_AT = 0.45  # share of the sample after which call exports have Twilio's full shape
 FIRST_PLANT_WEEKDAY = 2  # the first working days stay clean so the sample starts plainly
 
 
@@ -120,6 +124,7 @@ REGIONS = (
     Region("Berlin", "Europe/Berlin", "49", "30", "151", (0.8, 0.0, 0.0, 0.2)),
     Region("London", "Europe/London", "44", "20", "7700", (0.25, 0.0, 0.75, 0.0)),
 )
+NEW_YORK = 1  # starts the working day a little later
 BERLIN = 2  # the ERP server runs on Berlin time and exports by Berlin day
 
 
@@ -210,7 +215,7 @@ class Streams:
     """Independent, reproducible random streams: one per purpose, optionally per day."""
 
     ROSTER, CONTACTS, ACTIVITY, FX, CALLS, CALL_FILES, EVENTS, EVENT_CHANGES, EVENT_FILES, \
-        DOCUMENTS, DOCUMENT_CHANGES, DOCUMENT_FILES, LAYOUTS, TARGETS, PHONES = range(15)
+        DOCUMENTS, DOCUMENT_CHANGES, DOCUMENT_FILES, ACCOUNT, SNAPSHOTS, ROW_ORDER = range(15)
 
     def __init__(self, seed: int) -> None:
         if seed < 0:
@@ -517,9 +522,9 @@ PHONE_STYLES = 6  # see PhoneBook.build: E.164 first, then human formats
 
 @dataclass(frozen=True)
 class PhoneBook:
-    """Every number of the sample, once as digits and once per human formatting style."""
+    """Every number of the sample in each human formatting style. All styles of a number have
+    the same digits once non-digits and a leading '00' are removed (contract section 3)."""
 
-    digits: np.ndarray
     variants: np.ndarray  # (numbers, PHONE_STYLES)
 
     @classmethod
@@ -544,7 +549,7 @@ class PhoneBook:
         ], axis=1)
         # Concatenation sizes the result for the widest inputs; the table is big, so trim it.
         variants = variants.astype(f"S{int(np.strings.str_len(variants).max())}")
-        return cls(digits=join(cc, area, mid, line), variants=variants)
+        return cls(variants=variants)
 
     def formatted(self, numbers: np.ndarray, styles: np.ndarray) -> np.ndarray:
         return self.variants[numbers, styles]
@@ -677,14 +682,13 @@ def build_roster(reps: int, calendar: Calendar, rng: Generator) -> Roster:
     )
 
 
-def transfer_day(calendar: Calendar, rng: Generator) -> int:
-    """A mid-period day: never a Monday, never the first of a month."""
-    day = int(rng.integers(int(calendar.days * 0.25), max(int(calendar.days * 0.75), 2)))
-    while calendar.weekday[day] == 0 or calendar.day_of_month[day] == 1:
-        day = min(day + 1, calendar.days - 1)
-        if day == calendar.days - 1:
-            break
-    return day
+def transfer_day(calendar: Calendar, rng: Generator) -> int | None:
+    """A mid-period day in the middle of the sample: never a Monday, never the first of a month."""
+    day = np.arange(calendar.days)
+    mid_period = (day >= 1) & (calendar.weekday != 0) & (calendar.day_of_month != 1)
+    middle = mid_period & (day >= calendar.days * 0.25) & (day <= calendar.days * 0.75)
+    candidates = np.flatnonzero(middle if middle.any() else mid_period)
+    return int(candidates[rng.integers(candidates.size)]) if candidates.size else None
 
 
 def build_memberships(calendar: Calendar, rng: Generator, teams: Sequence[Team],
@@ -696,10 +700,10 @@ def build_memberships(calendar: Calendar, rng: Generator, teams: Sequence[Team],
     for user, team in enumerate(home_team):
         hired = calendar.start - timedelta(days=int(rng.integers(60, 1500)))
         left = calendar.date_of(leave_day[user]) if leave_day[user] < calendar.days else None
-        if user not in transfer_set:
+        moved = transfer_day(calendar, rng) if user in transfer_set else None
+        if moved is None:
             rows.append((user, int(team), hired, left))
             continue
-        moved = transfer_day(calendar, rng)
         peers = [i for i, t in enumerate(teams)
                  if t.department == teams[team].department and i != team]
         new_team = peers[int(rng.integers(len(peers)))]
@@ -765,6 +769,9 @@ class Contacts:
 
 
 def build_contacts(roster: Roster, first_number: int, rng: Generator) -> Contacts:
+    """Each rep's book of contacts (decision makers first), their accounts and currencies.
+
+    Contact k has office number `first_number + k` and mobile `first_number + n + k`."""
     reps = np.flatnonzero(roster.has_targets)
     per_rep = max(4, min(CONTACTS_PER_REP, MAX_CONTACTS // max(reps.size, 1)))
     accounts_per_rep = math.ceil(per_rep / CONTACTS_PER_ACCOUNT)
@@ -817,24 +824,22 @@ def build_contacts(roster: Roster, first_number: int, rng: Generator) -> Contact
 
 @dataclass(frozen=True)
 class Numbers:
-    """Where each kind of number sits in the phone book."""
+    """Where each kind of number sits in the phone book (user u has number u)."""
 
-    users: int  # user u has number u
     prospects: np.ndarray  # per region: first prospect number
     prospects_per_region: int
     strangers: np.ndarray  # numbers nobody in the CRM has (private mobiles, ex-colleagues)
 
 
-def build_phone_book(roster: Roster, contacts_rng: Generator) -> tuple[PhoneBook, Numbers,
-                                                                       Contacts]:
-    users = roster.size
-    user_parts = number_parts(roster.region, np.array([r.area_code for r in REGIONS])[roster.region],
-                              555, 1000 + np.arange(users))
-    contacts = build_contacts(roster, users, contacts_rng)
-    contact_region = roster.region[contacts.owner]
-    serial = np.arange(contacts.size)
+def build_phone_book(roster: Roster, contacts: Contacts) -> tuple[PhoneBook, Numbers]:
+    """Users' lines first (user u has number u), then contacts' office and mobile numbers (see
+    `build_contacts`), prospects per region and a few strangers: all distinct digits."""
     area = np.array([r.area_code for r in REGIONS])
     mobile_area = np.array([r.mobile_code for r in REGIONS])
+    users = roster.size
+    user_parts = number_parts(roster.region, area[roster.region], 555, 1000 + np.arange(users))
+    contact_region = roster.region[contacts.owner]
+    serial = np.arange(contacts.size)
     office_parts = number_parts(contact_region, area[contact_region], 600, serial)
     mobile_parts = number_parts(contact_region, mobile_area[contact_region], 600, serial)
     per_region = int(min(100_000, max(800, 15 * roster.reps)))
@@ -847,12 +852,11 @@ def build_phone_book(roster: Roster, contacts_rng: Generator) -> tuple[PhoneBook
                             stranger_parts])
     first_prospect = users + 2 * contacts.size
     numbers = Numbers(
-        users=users,
         prospects=first_prospect + np.arange(len(REGIONS)) * per_region,
         prospects_per_region=per_region,
         strangers=first_prospect + len(REGIONS) * per_region + np.arange(40),
     )
-    return book, numbers, contacts
+    return book, numbers
 
 
 # ----------------------------------------------------------------------------- activity model
@@ -996,13 +1000,14 @@ def call_outcomes(rng: Generator, p_connect: np.ndarray) -> np.ndarray:
 
 
 def answered_by_for(rng: Generator, outcome: np.ndarray) -> np.ndarray:
+    """What answering-machine detection reports (ANSWERED_BY index) for each outcome."""
     n = outcome.size
-    person = np.array([1, 7, 0])[weighted(rng, (0.85, 0.05, 0.10), n)]
-    machine = 2 + weighted(rng, (0.2, 0.5, 0.15, 0.15), n)
-    answered = np.zeros(n, np.int64)
+    person = np.array([HUMAN, UNDETERMINED, NOT_DETECTED])[weighted(rng, (0.85, 0.05, 0.1), n)]
+    machine = MACHINE_START + weighted(rng, (0.2, 0.5, 0.15, 0.15), n)
+    answered = np.full(n, NOT_DETECTED)
     answered = np.where(outcome == CONNECTED, person, answered)
     answered = np.where(outcome == VOICEMAIL, machine, answered)
-    return np.where(outcome == FAX, 6, answered)
+    return np.where(outcome == FAX, FAX_TONE, answered)
 
 
 def durations_for(rng: Generator, outcome: np.ndarray, answered: np.ndarray,
@@ -1012,7 +1017,8 @@ def durations_for(rng: Generator, outcome: np.ndarray, answered: np.ndarray,
     talk = rng.lognormal(math.log(TALK_MEDIAN_SECONDS), TALK_SIGMA, n) * talk_scale
     duration = np.zeros(n, np.int64)
     duration = np.where(outcome == CONNECTED, np.clip(np.round(talk), 5, 3600), duration)
-    beep = np.where(answered == 2, rng.integers(2, 9, n), rng.integers(12, 46, n))
+    # Hanging up on a machine's greeting is quick; leaving a message takes half a minute.
+    beep = np.where(answered == MACHINE_START, rng.integers(2, 9, n), rng.integers(12, 46, n))
     duration = np.where(outcome == VOICEMAIL, beep, duration)
     duration = np.where(outcome == FAX, rng.integers(3, 21, n), duration)
     ring = np.select(
@@ -1056,6 +1062,8 @@ def call_table(world: World, rng: Generator, day: int, users: np.ndarray, *,
                direction: np.ndarray, from_number: np.ndarray, to_number: np.ndarray,
                outcome: Outcome, start: np.ndarray, sids: np.ndarray,
                parents: np.ndarray | None = None) -> Table:
+    """Call legs as numbers: phone-book indices, codes into the enum tuples, epoch seconds
+    (end -1: empty), rendering styles, and flags for the re-delivery and defect steps."""
     n = users.size
     end = start + outcome.ring + outcome.duration
     no_end = np.isin(outcome.code, (CALL_FAILED, HUNG_UP)) & (rng.random(n) < 0.5)
@@ -1076,7 +1084,7 @@ def call_table(world: World, rng: Generator, day: int, users: np.ndarray, *,
         "offset": world.calendar.offset(world.roster.region[users], day),
         "user": users,
         "protected": np.zeros(n, bool),
-        "defect": np.full(n, -1, np.int64),
+        "must_reject": np.zeros(n, bool),  # written with a negative duration
     }
 
 
@@ -1107,7 +1115,7 @@ def outbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) ->
     idle = np.maximum(8 * HOUR - np.bincount(users, busy, roster.size), HOUR)
     gaps = rng.exponential(idle / np.maximum(counts, 1))[users] if n else np.zeros(0)
     within = runs_offsets(busy + gaps, counts)
-    shift_start = np.where(roster.region == 1, 8.75, 8.5) * HOUR + rng.normal(
+    shift_start = np.where(roster.region == NEW_YORK, 8.75, 8.5) * HOUR + rng.normal(
         0, 0.4 * HOUR, roster.size)
     local = shift_start[users] + within + np.where(within > 4 * HOUR, 45 * 60, 0)
     local = np.clip(local, 0, 22 * HOUR).astype(np.int64)
@@ -1191,11 +1199,6 @@ def move_near_midnight(world: World, rng: Generator, day: int, calls: Table,
     calls["end"][chosen] = np.where(calls["end"][chosen] >= 0, calls["end"][chosen] + shift, -1)
 
 
-CALL_DEFECTS = ("offset_less_timestamp", "unparseable_timestamp", "negative_duration",
-                "fractional_duration", "unknown_direction", "unknown_status",
-                "unknown_answered_by", "unknown_rep_phone", "missing_field")
-
-
 def call_redeliveries(rng: Generator, day: int, days: int, calls: Table,
                       plant: Callable[[str], bool]) -> tuple[Table, dict[int, list[Table]]]:
     """Mark re-deliveries. The first delivery may be an interim version; the last one is true.
@@ -1227,13 +1230,13 @@ def call_redeliveries(rng: Generator, day: int, days: int, calls: Table,
     truncated = rng.random(interim.size) < 0.5
     calls["duration"][interim] = np.where(truncated, calls["duration"][interim] // 2, 0)
     calls["status"][interim] = np.where(truncated, calls["status"][interim], CANCELED)
-    calls["answered"][interim] = np.where(truncated, calls["answered"][interim], 0)
+    calls["answered"][interim] = np.where(truncated, calls["answered"][interim], NOT_DETECTED)
     calls["end"][interim] = np.where(truncated, calls["end"][interim], -1)
     calls["protected"][np.r_[interim, duplicated, rejected]] = True
     truths["protected"][:] = True
 
     bad_copy = take(calls, rejected)
-    bad_copy["defect"][:] = CALL_DEFECTS.index("negative_duration")
+    bad_copy["must_reject"][:] = True
     delay = rng.integers(1, min(3, remaining) + 1, corrected.size + duplicated.size + rejected.size)
     outgoing = concat([take(truths, np.arange(corrected.size)), take(calls, duplicated), bad_copy])
     for offset in np.unique(delay):
@@ -1422,6 +1425,8 @@ def inject_defects(columns: dict[str, np.ndarray], order: Sequence[str], eligibl
                    defects: Sequence[Defect], rng: Generator, source: str, day: int,
                    plants: Plants, planted_names: Sequence[str], log: DefectLog,
                    preassigned: np.ndarray | None = None) -> list[tuple[int, str]]:
+    """Corrupt a few eligible rows of a file (and every kind once on its plant day), plus the
+    rows with a `preassigned` defect index. Returns the rows that lost fields, as raw text."""
     kinds = np.full(eligible.size, -1)
     if preassigned is not None:
         kinds = np.where(preassigned >= 0, preassigned, kinds)
@@ -1506,6 +1511,7 @@ def events_of_day(world: World, day: int, first_id: int) -> Table:
                        np.where(contacts.account_count[owner] > 0, own_account, -1))
     account = np.where((who < 0) & (event_type == OTHER) & (rng.random(n) < 0.5), -1, account)
 
+    # Visits and meetings are booked days ahead; calls and the rest are logged afterwards.
     ahead = (event_type == VISIT) | (event_type == MEETING)
     lead = (rng.geometric(0.3, n) - 1) * DAY + rng.integers(HOUR, 8 * HOUR, n)
     created = np.where(ahead, start - lead, end + rng.integers(300, 3 * HOUR, n))
@@ -1523,6 +1529,7 @@ def events_of_day(world: World, day: int, first_id: int) -> Table:
         "lmd": created,
         "deleted": np.zeros(n, bool),
         "day": np.full(n, day, np.int32),
+        # Salesforce exports UTC with milliseconds; some integrations write local times.
         "style": weighted(rng, (0.1, 0.65, 0.0, 0.2, 0.05), n).astype(np.int8),
         "offset": calendar.offset(region, day).astype(np.int32),
         "file": np.full(n, -1, np.int32),
@@ -1665,7 +1672,7 @@ def simulate_events(world: World) -> Table:
     events = event_changes(world, base)
     del base, days
     # Files in order; within a file by Id, the versions of one Id in random order.
-    tiebreak = world.streams.rng(Streams.EVENT_FILES).random(events["id"].size)
+    tiebreak = world.streams.rng(Streams.ROW_ORDER, 0).random(events["id"].size)
     order = np.lexsort((tiebreak, events["id"], events["file"]))
     return take(events, order[events["file"][order] < world.calendar.days])
 
@@ -1834,7 +1841,7 @@ def simulate_documents(world: World) -> Table:
     documents = concat([base, corrections, changes, extra])
     del base, corrections, changes, extra
     # Files in order; within a file by document, the versions of one document in random order.
-    tiebreak = world.streams.rng(Streams.DOCUMENT_FILES).random(documents["doc"].size)
+    tiebreak = world.streams.rng(Streams.ROW_ORDER, 1).random(documents["doc"].size)
     order = np.lexsort((tiebreak, documents["key"], documents["file"]))
     documents = take(documents, order[documents["file"][order] < calendar.days])
     documents["file"] = np.maximum(documents["file"], 0)
@@ -1941,8 +1948,11 @@ def daily_expectation(world: World, metric: str) -> np.ndarray:
         "meetings": profile_rate("meetings", kind),
         "orders": orders,
         "sales_volume": orders * value - returns,
-        "dm_contacts": connected * call_dm * OWN_CONTACT_SHARE + face_to_face * (
-            DM_FOCUS + (1 - DM_FOCUS) * dm_share),
+        # Decision makers among the rep's own contacts, and among everybody else's.
+        "own_dm_touches": connected * profile_rate("contact_share", kind) * OWN_CONTACT_SHARE
+        * dm_share + face_to_face * (DM_FOCUS + (1 - DM_FOCUS) * dm_share),
+        "other_dm_touches": connected * profile_rate("contact_share", kind)
+        * (1 - OWN_CONTACT_SHARE) * DM_SHARE,
     }[metric]
 
 
@@ -1955,9 +1965,11 @@ def target_values(world: World, spec: TargetSpec, start_day: int, end_day: int) 
     if spec.metric == "avg_call_seconds":
         return np.full(roster.size, MEAN_TALK_SECONDS)
     if spec.metric == "distinct_dms_reached":
+        # Own decision makers are reached again and again; others' are nearly always new.
         own_dms = world.contacts.dm_count.astype(float)
-        touches = daily_expectation(world, "dm_contacts") * plan.sum()
-        reached = own_dms * (1 - np.exp(-touches / np.maximum(own_dms, 1)))
+        own = daily_expectation(world, "own_dm_touches") * plan.sum()
+        reached = own_dms * (1 - np.exp(-own / np.maximum(own_dms, 1)))
+        reached += daily_expectation(world, "other_dm_touches") * plan.sum()
         return np.maximum(reached * roster.quota, 1)
     return daily_expectation(world, spec.metric) * plan.sum() * roster.quota
 
@@ -2092,7 +2104,7 @@ def layout(rng: Generator, columns: Sequence[str], shuffled: bool) -> list[str]:
 def write_snapshots(world: World, writer: CsvWriter, out_dir: Path, targets: Table) -> dict[
         str, int]:
     roster, contacts, phones = world.roster, world.contacts, world.phones
-    rng = world.streams.rng(Streams.PHONES)
+    rng = world.streams.rng(Streams.SNAPSHOTS)
     users = roster.size
     email = np.strings.add(np.strings.lower(np.strings.replace(
         np.strings.replace(roster.names, ". ", ""), " ", ".")), "@example.com")
@@ -2180,9 +2192,9 @@ class DailyWriter:
         self.catalogue = defect_catalogue(self.world)
         self.planted = {source: defect_plant_names(source, self.catalogue)
                         for source in self.catalogue}
-        self.account_sid = "AC" + np.random.default_rng(
-            [self.world.streams.seed, Streams.LAYOUTS]).bytes(16).hex()
-        self.upgrade_day = max(1, int(self.world.calendar.days * 0.45))
+        self.account_sid = "AC" + self.world.streams.rng(Streams.ACCOUNT).bytes(16).hex()
+        # Partway through, the phone system is upgraded and its export changes shape.
+        self.upgrade_day = max(1, int(self.world.calendar.days * PHONE_UPGRADE_AT))
         self.event_slices = file_slices(self.events, self.world.calendar.days)
         self.document_slices = file_slices(self.documents, self.world.calendar.days)
 
@@ -2203,9 +2215,11 @@ class DailyWriter:
         if calls:
             eligible = ((calls["direction"] != INBOUND) & (calls["parent"] == b"")
                         & ~calls["protected"])
+            negative = [d.name for d in self.catalogue["calls"]].index("negative_duration")
             short = inject_defects(columns, order, eligible, self.catalogue["calls"], rng,
                                    "calls", day, world.plants, self.planted["calls"],
-                                   self.defects, preassigned=calls["defect"])
+                                   self.defects,
+                                   preassigned=np.where(calls["must_reject"], negative, -1))
         path = self.out_dir / f"telephony/calls_{world.calendar.date_of(day).isoformat()}.csv"
         self.rows["calls"] += self.writer.write(path, columns, order, raw_rows=short)
 
@@ -2262,7 +2276,8 @@ def build_world(reps: int, days: int, start: date, seed: int) -> World:
     calendar = Calendar.build(start, days)
     streams = Streams(seed)
     roster = build_roster(reps, calendar, streams.rng(Streams.ROSTER))
-    phones, numbers, contacts = build_phone_book(roster, streams.rng(Streams.CONTACTS))
+    contacts = build_contacts(roster, roster.size, streams.rng(Streams.CONTACTS))
+    phones, numbers = build_phone_book(roster, contacts)
     return World(
         calendar=calendar, streams=streams, roster=roster, contacts=contacts, phones=phones,
         numbers=numbers, activity=build_activity(calendar, roster, streams.rng(Streams.ACTIVITY)),
@@ -2295,7 +2310,9 @@ def generate_sample(out_dir: Path, *, reps: int = 40, days: int = 731,
                     start: date = date(2024, 1, 1), seed: int = 7) -> SampleSummary:
     """Write a landing area (contract section 2) under `out_dir` and say what was written.
 
-    Landing files of the kinds this writes are removed first; other files are left alone.
+    Landing files of the kinds this writes are removed first; other files are left alone. The
+    same arguments always give byte-identical files. Every hard case is planted on one of the
+    first working days, so samples of about 60 days and more contain all of them.
     """
     if reps < MIN_REPS:
         raise ValueError(f"reps must be at least {MIN_REPS}")
