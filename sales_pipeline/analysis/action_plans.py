@@ -137,17 +137,20 @@ def shape_violations(
     conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date
 ) -> list[dict[str, object]]:
     """Rep-periods that break the counting rules: at most two strengths and two developments,
-    exactly one commitment when there is a development and none otherwise."""
+    exactly one commitment when there is a development and none otherwise, and a commitment that
+    asks for more than the period's number."""
     rows = conn.execute(
         f"""
         SELECT period_start, rep_id, team, department,
                count(*) FILTER (WHERE item = 'strength') AS strengths,
                count(*) FILTER (WHERE item = 'development') AS developments,
-               count(*) FILTER (WHERE item = 'commitment') AS commitments
+               count(*) FILTER (WHERE item = 'commitment') AS commitments,
+               count(*) FILTER (WHERE item = 'commitment'
+                                AND NOT commitment_target > actual) AS commitments_not_above
         FROM {action_plan_table(grain)}
         WHERE period_start >= $start AND period_start < $end
         GROUP BY ALL
-        HAVING strengths > 2 OR developments > 2
+        HAVING strengths > 2 OR developments > 2 OR commitments_not_above > 0
             OR commitments <> CASE WHEN developments > 0 THEN 1 ELSE 0 END
         ORDER BY ALL
         LIMIT 20
@@ -155,7 +158,7 @@ def shape_violations(
         {"start": start, "end": end},
     ).fetchall()
     names = ("period_start", "rep_id", "team", "department", "strengths", "developments",
-             "commitments")
+             "commitments", "commitments_not_above")
     return [
         {name: str(value) if isinstance(value, date) else value
          for name, value in zip(names, row, strict=True)}
@@ -196,7 +199,8 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
                 "plan_shape",
                 asset=key,
                 description="At most two strengths and two developments per rep and period, "
-                "and exactly one commitment when there is a development.",
+                "exactly one commitment when there is a development, and every commitment "
+                "above the period's actual.",
             ),
         ],
     )

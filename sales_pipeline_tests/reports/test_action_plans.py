@@ -138,7 +138,7 @@ def test_development_is_the_largest_negative_driver_of_the_target_comparison(
     assert visits["source"] == [f"{DRIVERS}/2026-03-01/A/Field North/Field/target"]
     assert conversion["cost_in_sales_volume"] == pytest.approx(-2000)
     assert conversion["statement"].startswith(
-        "Conversion of visits into orders 16.7% vs 20.0% at target (-17%), costing 2,000 EUR")
+        "Conversion 16.7 orders per 100 visits vs 20.0 at target (-17%), costing 2,000 EUR")
 
 
 def test_factors_within_the_normal_band_are_not_developments(
@@ -194,6 +194,19 @@ def test_commitment_uses_next_periods_set_activity_target(
                                     "staging.sales_targets/T1"]
 
 
+def test_a_next_target_below_this_periods_number_is_no_commitment(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    insert(conn, DRIVERS, [shortfall("A")])
+    insert(conn, "staging.sales_targets", [
+        set_target("T1", "A", "visits", "Month", APRIL, 25),          # 30 done already
+        set_target("T2", "A", "sales_volume", "Month", APRIL, 8_000),  # 20 visits would do
+    ])
+    [commitment] = plans(conn, item="commitment")
+    assert (commitment["commitment_target"], commitment["commitment_basis"]) == (40, "reference")
+    assert commitment["commitment_target"] > commitment["actual"]
+
+
 def test_commitment_from_next_sales_target_at_base_conversion_and_value(
     conn: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -221,8 +234,8 @@ def test_commitment_without_next_target_restores_the_base(
     assert conversion["factor"] == "conversion"
     assert conversion["commitment_target"] == pytest.approx(0.2)
     assert conversion["statement"] == (
-        "Next month: convert at least 20.0% of visits into orders (15.0% this month), the level "
-        "at target, i.e. 8 orders from 40 visits.")
+        "Next month: at least 20.0 orders per 100 visits (15.0 this month), the level at "
+        "target, i.e. 8 orders from 40 visits.")
 
 
 def test_every_source_names_the_row_the_statement_was_made_from(

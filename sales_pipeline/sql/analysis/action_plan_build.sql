@@ -57,9 +57,13 @@ developments AS (
         ) AS item_rank,
         CASE n.factor
             WHEN 'activity' THEN activity_label.label
-            WHEN 'conversion' THEN 'Conversion of ' || activity_label.noun || ' into orders'
+            WHEN 'conversion' THEN 'Conversion'
             ELSE 'Average order value'
         END AS factor_label,
+        -- Orders per 100 units of activity, not a percentage: a field rep can take more than
+        -- one order per visit, and "106% of visits" reads as an error.
+        CASE WHEN n.factor = 'conversion' THEN ' orders per 100 ' || activity_label.noun ELSE ''
+        END AS factor_unit,
         activity_label.noun AS activity_noun,
         CASE n.cause
             WHEN 'effort' THEN 'effort (not enough activity)'
@@ -165,7 +169,8 @@ development_items AS (
         item_rank AS rank,
         factor_metric AS metric,
         factor,
-        factor_label || ' ' || ap_metric_value(factor_metric, factor_value) || ' vs '
+        factor_label || ' ' || ap_metric_value(factor_metric, factor_value) || factor_unit
+            || ' vs '
             || ap_metric_value(factor_metric, base_factor_value) || ' ' || ap_against(comparison)
             || CASE WHEN base_factor_value > 0 AND factor_value IS NOT NULL
                 THEN ' (' || ap_signed_percent(factor_value / base_factor_value - 1) || ')'
@@ -207,13 +212,9 @@ commitment_basis AS (
         activity_target.target_id AS next_activity_target_id,
         sales_target.target AS next_sales_target,
         sales_target.target_id AS next_sales_target_id,
-        CASE
-            WHEN d.factor <> 'activity' THEN 'reference'
-            WHEN activity_target.target IS NOT NULL THEN 'set_target'
-            WHEN sales_target.target > 0 AND d.base_conversion > 0 AND d.base_avg_order_value > 0
-                THEN 'sales_target'
-            ELSE 'reference'
-        END AS basis
+        CASE WHEN sales_target.target > 0 AND d.base_conversion > 0 AND d.base_avg_order_value > 0
+            THEN ceil(sales_target.target / (d.base_conversion * d.base_avg_order_value))
+        END AS activity_for_sales_target
     FROM developments AS d
     LEFT JOIN next_targets AS activity_target
         ON activity_target.rep_id = d.rep_id AND activity_target.metric = d.activity_metric
@@ -224,14 +225,22 @@ commitment_basis AS (
     WHERE d.item_rank = 1
 ),
 commitments AS (
+    -- A next-period target only counts when it asks for more than this period's number: "at
+    -- least 37 visits" after 41 would be no commitment. The comparison's level always does, as
+    -- the factor fell short of it.
     SELECT
         *,
         CASE
-            WHEN basis = 'set_target' THEN ceil(next_activity_target)
-            WHEN basis = 'sales_target'
-                THEN ceil(next_sales_target / (base_conversion * base_avg_order_value))
-            WHEN factor = 'activity' THEN ceil(base_factor_value)
-            ELSE base_factor_value
+            WHEN factor <> 'activity' THEN 'reference'
+            WHEN ceil(next_activity_target) > factor_value THEN 'set_target'
+            WHEN activity_for_sales_target > factor_value THEN 'sales_target'
+            ELSE 'reference'
+        END AS basis,
+        CASE
+            WHEN factor <> 'activity' THEN base_factor_value
+            WHEN ceil(next_activity_target) > factor_value THEN ceil(next_activity_target)
+            WHEN activity_for_sales_target > factor_value THEN activity_for_sales_target
+            ELSE ceil(base_factor_value)
         END::DOUBLE AS target_value
     FROM commitment_basis
 ),
@@ -252,7 +261,8 @@ commitment_items AS (
                 || ap_number(factor_value) || ' this ' || {{ unit | literal }}
                 || '), enough for the sales volume target of ' || ap_money(next_sales_target)
                 || ' at the conversion (' || ap_metric_value('conversion', base_conversion)
-                || ') and order value (' || ap_money(base_avg_order_value) || ') '
+                || ' orders per 100 ' || activity_noun || ') and order value ('
+                || ap_money(base_avg_order_value) || ') '
                 || ap_against(comparison) || '.'
             WHEN factor = 'activity' THEN
                 'at least ' || ap_number(target_value) || ' ' || activity_noun || ' ('
@@ -260,8 +270,8 @@ commitment_items AS (
                 || '), the level ' || ap_against(comparison) || ' that recovers the '
                 || ap_money(-effect) || ' the shortfall cost.'
             WHEN factor = 'conversion' THEN
-                'convert at least ' || ap_metric_value('conversion', target_value) || ' of '
-                || activity_noun || ' into orders (' || ap_metric_value('conversion', factor_value)
+                'at least ' || ap_metric_value('conversion', target_value) || ' orders per 100 '
+                || activity_noun || ' (' || ap_metric_value('conversion', factor_value)
                 || ' this ' || {{ unit | literal }} || '), the level ' || ap_against(comparison)
                 || CASE WHEN activity > 0
                     THEN ', i.e. ' || ap_number(ceil(target_value * activity)) || ' orders from '
