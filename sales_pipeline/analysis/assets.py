@@ -5,16 +5,16 @@ in the grain's job and schedule right after the facts it reads. Materializing a 
 partitions rebuilds exactly those periods (DELETE the window, INSERT it again) in one transaction,
 with one set-wise SQL statement over the whole range (`sql/analysis/<table>.sql`).
 
-The modules `targets`, `variance`, `trends` and `drivers` say what each table's checks, key table
-and chart are; this module turns them into assets. Decisions are documented in docs/analysis.md.
+The modules `targets`, `variance`, `trends` and `drivers` say what each table's checks, key tables
+and chart are (the `Analysis` protocol below); this module turns them into assets. Decisions are
+documented in docs/analysis.md.
 """
 
 import base64
 import io
 from collections.abc import Callable, Sequence
 from datetime import date
-from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import dagster as dg
 import duckdb
@@ -28,7 +28,31 @@ from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
-ANALYSES: tuple[ModuleType, ...] = (targets, variance, trends, drivers)
+
+class Analysis(Protocol):
+    """What a module of this package declares about its table (the module is the implementation).
+
+    Every SQL template is rendered with `sql_params(...)` and `table`; CHECKS_SQL returns one row
+    of counts that `evaluate_checks` turns into (passed, metadata) per check name of CHECKS.
+    """
+
+    NAME: str                    # the table: marts.<NAME>_<grain>, built by analysis/<NAME>.sql
+    DESCRIPTION: str             # formatted with grain and unit
+    CHECKS: dict[str, str]       # check name -> description
+    CHECKS_SQL: str
+    KEY_TABLES: dict[str, str]   # metadata entry -> SQL template of a Markdown table
+    CHART_SQL: str
+
+    def evaluate_checks(self, counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
+        ...
+
+    def draw(self, header: list[str], rows: list[tuple[Any, ...]], axes: Any,
+             params: dict[str, Any]) -> str:
+        ...
+
+
+# In dependency order: variance and drivers read targets, trends reads variance.
+ANALYSES: tuple[Analysis, ...] = (targets, variance, trends, drivers)
 
 # Peer statistics (median, MAD) need a few peers to mean anything: with two, every robust z is
 # +-0.67 whatever the values.
@@ -160,7 +184,7 @@ def fetch(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] |
 
 
 def build_analysis_asset(
-    analysis: ModuleType, grain: Grain, settings: SalesSettings
+    analysis: Analysis, grain: Grain, settings: SalesSettings
 ) -> dg.AssetsDefinition:
     name = analysis.NAME
     key = asset_key(name, grain)
@@ -206,7 +230,7 @@ def build_analysis_asset(
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
-                "dagster/row_count": dg.MetadataValue.int(rows),
+                "rows_in_partitions": dg.MetadataValue.int(rows),
                 "window": dg.MetadataValue.text(f"{start} .. {end}"),
                 **key_tables,
                 "chart": chart(lambda axes: analysis.draw(*chart_data, axes, params)),
