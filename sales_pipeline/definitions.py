@@ -6,20 +6,26 @@ import dagster as dg
 
 from sales_pipeline.facts.assets import build_fact_assets
 from sales_pipeline.ingestion.assets import raw_assets
-from sales_pipeline.jobs import build_period_jobs, ingest_job
+from sales_pipeline.jobs import build_period_jobs, ingest_job, publish_job
+from sales_pipeline.publish import published_marts
 from sales_pipeline.resources import build_resources
 from sales_pipeline.schedules import build_schedules
-from sales_pipeline.sensors import landing_files_sensor
+from sales_pipeline.sensors import landing_files_sensor, publish_after_success_sensor
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.assets import build_staging_assets
 
 
 def build_definitions(settings: SalesSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*raw_assets, *build_staging_assets(settings), *build_fact_assets(settings)],
-        jobs=[ingest_job, *build_period_jobs()],
+        assets=[
+            *raw_assets,
+            *build_staging_assets(settings),
+            *build_fact_assets(settings),
+            published_marts,
+        ],
+        jobs=[ingest_job, *build_period_jobs(), publish_job],
         schedules=build_schedules(settings.timezone),
-        sensors=[landing_files_sensor],
+        sensors=[landing_files_sensor, publish_after_success_sensor],
         resources=build_resources(settings),
     )
 

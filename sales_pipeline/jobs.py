@@ -10,6 +10,7 @@ import dagster as dg
 from sales_pipeline.partitions import GRAINS, Grain
 
 INGEST_JOB = "ingest_landing"
+PUBLISH_JOB = "publish_marts"
 
 
 def period_job_name(grain: Grain) -> str:
@@ -20,6 +21,13 @@ ingest_job = dg.define_asset_job(
     INGEST_JOB,
     selection=dg.AssetSelection.groups("raw", "staging", "quarantine"),
     description="Read new and changed landing files and rebuild staging and quarantine.",
+)
+
+
+publish_job = dg.define_asset_job(
+    PUBLISH_JOB,
+    selection=dg.AssetSelection.groups("published"),
+    description="Copy the marts to the read-only file analysts query.",
 )
 
 

@@ -44,6 +44,7 @@ class SalesConfig(dg.ConfigurableResource):
     reports_dir: str
     max_rejected_share: float
     history_start: str
+    published_warehouse: str
 
     @property
     def landing_path(self) -> Path:
@@ -87,6 +88,7 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             reports_dir=str(settings.reports_dir),
             max_rejected_share=settings.max_rejected_share,
             history_start=settings.history_start.isoformat(),
+            published_warehouse=str(settings.published_warehouse),
         ),
         "analysis_config": AnalysisConfig(),
     }

@@ -6,6 +6,8 @@ and shows up in the UI afterwards.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from sales_pipeline.jobs import INGEST_JOB, period_job_name
+from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.settings import SalesSettings
 
@@ -45,14 +47,60 @@ class BackfillSummary:
 
 # The terminal gets this module's progress lines; each step's full log stays in the run's event log.
 _QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+# Which process runs a run in-process: lets the next backfill recognise a run whose process died.
+PROCESS_TAG = "sales_pipeline/process"
+
+
+def _process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _run(
     job: dg.JobDefinition, instance: dg.DagsterInstance, tags: dict[str, str] | None = None
 ) -> dg.ExecuteInProcessResult:
     return job.execute_in_process(
-        run_config=_QUIET_CONSOLE, instance=instance, tags=tags or {}, raise_on_error=False
+        run_config=_QUIET_CONSOLE,
+        instance=instance,
+        tags={**(tags or {}), PROCESS_TAG: _process_id()},
+        raise_on_error=False,
     )
+
+
+def _process_alive(process: str) -> bool:
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's run: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+def recover_interrupted_runs(instance: dg.DagsterInstance, progress: Progress = print) -> list[str]:
+    """Mark runs whose backfill process was killed as failed and free their pool slots.
+
+    A killed process cannot release the warehouse pool's slot it held, and every later step in
+    the pool would wait for it forever. The warehouse itself needs no repair: each step writes
+    in one DuckDB transaction, so a killed step left nothing behind.
+    """
+    recovered = []
+    in_flight = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+        )
+    )
+    for run in in_flight:
+        process = run.tags.get(PROCESS_TAG)
+        if process is None or _process_alive(process):
+            continue
+        instance.report_run_failed(run, f"process {process} ended without finishing the run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        recovered.append(run.run_id)
+        progress(f"Run {run.run_id} ({run.job_name}) was interrupted: marked failed.")
+    return recovered
 
 
 def activity_range(settings: SalesSettings) -> tuple[date | None, date | None]:
@@ -110,6 +158,7 @@ def run_backfill(
     """
     summary = BackfillSummary()
     began = time.monotonic()
+    recover_interrupted_runs(instance, progress)
 
     progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ...")
     result = _run(defs.resolve_job_def(INGEST_JOB), instance)
@@ -153,5 +202,11 @@ def run_backfill(
         summary.periods[grain.name] = count
         progress(f"  done ({time.monotonic() - step_began:.1f}s)")
 
+    if summary.success:
+        progress("Publishing the marts for analysts ...")
+        result = _run(defs.resolve_job_def(PUBLISH_JOB), instance)
+        summary.runs.append(result.run_id)
+        if not result.success:
+            summary.failed.append(f"{PUBLISH_JOB} (run {result.run_id})")
     summary.seconds = time.monotonic() - began
     return summary

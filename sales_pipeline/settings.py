@@ -19,10 +19,12 @@ DEFAULTS: dict[str, str] = {
     "SALES_TIMEZONE": "UTC",
     "SALES_REPORTING_CURRENCY": "EUR",
     "SALES_REPORTS_DIR": "data/reports",
-    # Project extensions (not in the contract): first period the partitions know about, and the
-    # share of rejected rows per source above which the facts are not built.
+    # Project extensions (not in the contract): first period the partitions know about, the
+    # share of rejected rows per source above which the facts are not built, and the read-only
+    # copy of the marts analysts query (empty: `published/` beside the warehouse).
     "SALES_HISTORY_START": "2020-01-01",
     "SALES_MAX_REJECTED_SHARE": "0.05",
+    "SALES_PUBLISHED_WAREHOUSE": "",
 }
 
 
@@ -35,6 +37,7 @@ class SalesSettings:
     reports_dir: Path
     history_start: date
     max_rejected_share: float
+    published_warehouse: Path
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SalesSettings:
@@ -43,12 +46,16 @@ class SalesSettings:
         def value(name: str) -> str:
             return env.get(name) or DEFAULTS[name]
 
+        warehouse = Path(value("SALES_WAREHOUSE"))
         return cls(
             landing_dir=Path(value("SALES_LANDING_DIR")),
-            warehouse=Path(value("SALES_WAREHOUSE")),
+            warehouse=warehouse,
             timezone=value("SALES_TIMEZONE"),
             reporting_currency=value("SALES_REPORTING_CURRENCY").upper(),
             reports_dir=Path(value("SALES_REPORTS_DIR")),
             history_start=date.fromisoformat(value("SALES_HISTORY_START")),
             max_rejected_share=float(value("SALES_MAX_REJECTED_SHARE")),
+            published_warehouse=Path(
+                value("SALES_PUBLISHED_WAREHOUSE") or warehouse.parent / "published" / warehouse.name
+            ),
         )

@@ -1,0 +1,73 @@
+"""The read-only copy of the marts that analysts query.
+
+DuckDB lets one process write a database file, and readers in other processes cannot open it
+while it does. Analysts therefore never open the warehouse: after each successful run the marts
+are copied into a new file beside the published one, which then replaces it in one atomic
+rename. A reader holds either the previous copy or the new one, never a half-written period.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
+from sales_pipeline.sql import sql_identifier
+
+PUBLISHED_SCHEMA = "marts"
+
+
+def publish_marts(conn: duckdb.DuckDBPyConnection, target: Path) -> list[tuple[str, int]]:
+    """Copy every table of the marts schema into `target`, replacing it atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging_copy = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging_copy.unlink(missing_ok=True)
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = ? ORDER BY table_name",
+            [PUBLISHED_SCHEMA],
+        ).fetchall()
+    ]
+    counts = []
+    conn.execute(f"ATTACH {_literal(str(staging_copy))} AS published")
+    try:
+        conn.execute(f"CREATE SCHEMA published.{PUBLISHED_SCHEMA}")
+        for table in tables:
+            qualified = f"{PUBLISHED_SCHEMA}.{sql_identifier(table)}"
+            conn.execute(f"CREATE TABLE published.{qualified} AS SELECT * FROM {qualified}")
+            (rows,) = conn.execute(f"SELECT count(*) FROM published.{qualified}").fetchone()
+            counts.append((table, rows))
+    finally:
+        conn.execute("DETACH published")
+    os.replace(staging_copy, target)
+    return counts
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dg.asset(
+    key=["published", "marts"],
+    group_name="published",
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="Read-only copy of every marts table for analysts (SALES_PUBLISHED_WAREHOUSE), "
+    "replaced atomically after each successful run.",
+)
+def published_marts(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
+) -> dg.MaterializeResult:
+    target = Path(sales_config.published_warehouse)
+    with warehouse.connect() as conn:
+        counts = publish_marts(conn, target)
+    context.log.info(f"published {len(counts)} marts table(s) to {target}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "tables": dg.MetadataValue.json(dict(counts)),
+        }
+    )
