@@ -149,4 +149,26 @@ def load_report_data(
         window,
     ):
         data.plans[(row["period_start"], row["rep_id"], row["team"], row["department"])].append(row)
+    _add_reps_without_activity(data)
     return data
+
+
+def _add_reps_without_activity(data: ReportData) -> None:
+    """Reps with a target but not one counted event have no fact row; the variance mart carries
+    them (with zeros), and a leaderboard that left them out would hide the emptiest records."""
+    present = {(period, rep["rep_id"], rep["team"], rep["department"])
+               for period, reps in data.rep_facts.items() for rep in reps}
+    touched: set[date] = set()
+    for (period, (level, rep_id, team, department)), metrics in data.variance.items():
+        if level != "rep" or (period, rep_id, team, department) in present:
+            continue
+        name = next(iter(metrics.values()))["entity_name"]
+        data.rep_facts[period].append({
+            "period_start": period, "rep_id": rep_id, "rep_name": name, "team": team,
+            "department": department,
+            **{m: (metrics.get(m) or {}).get("actual") or 0 for m in REP_VARIANCE_METRICS},
+        })
+        touched.add(period)
+    for period in touched:
+        data.rep_facts[period].sort(
+            key=lambda rep: (-(rep["sales_volume"] or 0), rep["rep_name"], rep["rep_id"]))

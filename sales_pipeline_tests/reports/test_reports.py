@@ -23,7 +23,7 @@ from sales_pipeline.reports.assets import build_report_asset
 from sales_pipeline.reports.formatting import slug
 from sales_pipeline.resources import build_resources
 from sales_pipeline.settings import SalesSettings
-from sales_pipeline_tests.reports.handmade import ROSTER, populate
+from sales_pipeline_tests.reports.handmade import ROSTER, insert, populate, variance_row
 
 PERIODS = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
 TEAMS = sorted({(team, department) for _, _, team, department in ROSTER})
@@ -68,12 +68,24 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
     settings = settings_for(tmp_path_factory.mktemp("reports"))
     with duckdb.connect(str(settings.warehouse)) as conn:
         populate(conn, MONTHLY, PERIODS)
+        # A rep with targets but not one counted event in March: in the variance, not the facts.
+        insert(conn, "marts.variance_monthly", [
+            variance_row(MONTHLY, PERIODS[-1], "F99", "Field North", "Field", metric, 0.0, target)
+            for metric, target in (("sales_volume", 3000.0), ("orders", 3.0), ("visits", 20.0))])
+        conn.execute("UPDATE marts.variance_monthly SET entity_name = 'Zed Idle' "
+                     "WHERE entity_id = 'F99'")
     yield Rendered(settings, materialize(settings, "2026-01-01", "2026-03-01"))
 
 
 def page(path: Path) -> str:
     """The report as a reader sees its text: entities decoded, white space collapsed."""
     return re.sub(r"\s+", " ", html.unescape(path.read_text(encoding="utf-8")))
+
+
+def words(path: Path) -> str:
+    """Only the text, without tags: table cells read as one line."""
+    text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 def test_one_run_renders_every_team_and_department_of_every_period(rendered: Rendered) -> None:
@@ -123,6 +135,12 @@ def test_team_report_shows_its_reps_figures_and_action_plans(rendered: Rendered)
     # Names are escaped, never markup.
     raw = (rendered.reports / "2026-03-01" / "team-field-south-coast.html").read_text()
     assert "Gus &lt;Field&gt;" in raw and "<Field>" not in raw
+
+
+def test_rep_with_a_target_and_no_activity_is_on_the_leaderboard(rendered: Rendered) -> None:
+    folder = rendered.reports / "2026-03-01"
+    assert "Zed Idle 0 EUR 3,000 EUR 0% Behind" in words(folder / "team-field-north.html")
+    assert "Zed Idle" not in page(folder / "team-field-south-coast.html")
 
 
 def test_department_report_lists_every_team_and_the_commitments(rendered: Rendered) -> None:
