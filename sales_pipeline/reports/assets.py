@@ -60,7 +60,8 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         per_report_ms = 1000 * result.seconds / result.reports if result.reports else 0.0
         context.log.info(
             f"{result.reports} {grain.name} reports for {len(result.period_indexes)} period(s) "
-            f"in {result.seconds:.1f}s ({per_report_ms:.0f} ms a report, {result.charts} charts)"
+            f"in {result.seconds:.1f}s ({per_report_ms:.0f} ms a report, {result.charts} charts, "
+            f"{result.workers} process(es))"
         )
         metadata: dict[str, dg.MetadataValue] = {
             "window": dg.MetadataValue.text(f"{start} .. {end}"),
@@ -70,6 +71,7 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
             "stale_files_removed": dg.MetadataValue.int(result.removed),
             "render_seconds": dg.MetadataValue.float(round(result.seconds, 2)),
             "ms_per_report": dg.MetadataValue.float(round(per_report_ms, 1)),
+            "render_processes": dg.MetadataValue.int(result.workers),
             "index": dg.MetadataValue.path(str(sales_config.reports_path / "index.html")),
             "period_indexes": dg.MetadataValue.json([str(p) for p in result.period_indexes]),
             "files": dg.MetadataValue.json([str(p) for p in result.files[:LISTED_FILES]]),

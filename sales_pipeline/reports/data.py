@@ -65,6 +65,30 @@ class ReportData:
         """Periods of the range with activity: the ones that get reports."""
         return sorted({p for p, _, _ in self.team_facts if self.start <= p < self.end})
 
+    def subset(self, periods: Sequence[date]) -> ReportData:
+        """The data the reports of `periods` (consecutive) need: theirs and their trend history,
+        so that a worker process is sent only its share."""
+        start, end = min(periods), add_periods(self.grain, max(periods), 1)
+        history_start = max(self.history_start,
+                            add_periods(self.grain, start, 1 - TREND_PERIODS[self.grain.name]))
+        part = ReportData(grain=self.grain, start=start, end=end, history_start=history_start)
+
+        def in_history(period: date) -> bool:
+            return history_start <= period < end
+
+        def in_window(period: date) -> bool:
+            return start <= period < end
+
+        part.team_facts = {k: v for k, v in self.team_facts.items() if in_history(k[0])}
+        part.department_facts = {k: v for k, v in self.department_facts.items()
+                                 if in_history(k[0])}
+        part.variance.update((k, v) for k, v in self.variance.items() if in_history(k[0]))
+        part.rep_facts.update((k, v) for k, v in self.rep_facts.items() if in_window(k))
+        for mine, theirs in ((part.trends, self.trends), (part.drivers, self.drivers),
+                             (part.plans, self.plans)):
+            mine.update((k, v) for k, v in theirs.items() if in_window(k[0]))
+        return part
+
     def teams(self, period: date) -> list[tuple[str, str]]:
         return sorted((team, dep) for p, team, dep in self.team_facts if p == period)
 

@@ -14,12 +14,15 @@ one. Re-rendering a period rewrites its files and removes reports of teams no lo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -67,6 +70,7 @@ class RenderResult:
     charts: int = 0
     seconds: float = 0.0
     removed: int = 0
+    workers: int = 1
     # The latest period's team overview, leaderboard and chart, for the asset's metadata.
     latest_period: date | None = None
     latest_teams: list[dict[str, str]] = field(default_factory=list)
@@ -523,13 +527,30 @@ def _change(actual: float | None, base: float | None) -> float | None:
     return (actual - base) / abs(base)
 
 
-def render_reports(data: ReportData, reports_dir: Path, currency: str) -> RenderResult:
-    """Write every report of every period in `data`, the period indexes and the root index."""
-    began = time.perf_counter()
-    result = RenderResult()
+# Below this many reports a range renders in this process: starting workers (each imports
+# matplotlib and the pipeline once) costs more than it saves.
+PARALLEL_MIN_REPORTS = 150
+MAX_WORKERS = 4
+
+
+@dataclass
+class _Part:
+    """What one worker rendered: a contiguous run of periods."""
+
+    files: list[Path] = field(default_factory=list)
+    period_indexes: list[Path] = field(default_factory=list)
+    reports: int = 0
+    charts: int = 0
+    removed: int = 0
+
+
+def _render_periods(
+    data: ReportData, periods: Sequence[date], reports_dir: Path, currency: str
+) -> _Part:
+    part = _Part()
     charts = ChartBook(TREND_PERIODS[data.grain.name])
     try:
-        for period in data.periods:
+        for period in periods:
             renderer = PeriodRenderer(data, period, charts, currency)
             folder = reports_dir / data.grain.name / period.strftime(KEY_FORMAT)
             written: set[str] = set()
@@ -542,16 +563,84 @@ def render_reports(data: ReportData, reports_dir: Path, currency: str) -> Render
                 write_atomically(folder / name, renderer.department_page(department))
                 written.add(name)
             write_atomically(folder / "index.html", renderer.index_page())
-            result.removed += _remove_stale(folder, written)
-            result.files.extend(folder / name for name in sorted(written))
-            result.files.append(folder / "index.html")
-            result.period_indexes.append(folder / "index.html")
-            result.reports += len(written)
-            if period == data.periods[-1]:
-                _summarise_latest(result, renderer, folder)
-        result.charts = charts.charts_drawn
+            part.removed += _remove_stale(folder, written)
+            part.files.extend(folder / name for name in sorted(written))
+            part.files.append(folder / "index.html")
+            part.period_indexes.append(folder / "index.html")
+            part.reports += len(written)
+        part.charts = charts.charts_drawn
     finally:
         charts.close()
+    return part
+
+
+def _chunks(periods: Sequence[date], weights: dict[date, int], count: int) -> list[list[date]]:
+    """`count` runs of consecutive periods with about the same number of reports each:
+    consecutive, so that each worker needs only its periods and their trend history."""
+    total = sum(weights.values())
+    chunks: list[list[date]] = [[]]
+    done = 0
+    for period in periods:
+        if chunks[-1] and done >= total * len(chunks) / count:
+            chunks.append([])
+        chunks[-1].append(period)
+        done += weights[period]
+    return chunks
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # A fresh interpreter per worker, never a fork of this one: the Dagster process has threads
+    # (event log, compute logs) whose locks a fork would copy mid-use. The fork server imports
+    # the reports once and forks each worker from that clean process.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def render_reports(
+    data: ReportData, reports_dir: Path, currency: str, *, workers: int | None = None
+) -> RenderResult:
+    """Write every report of every period in `data`, the period indexes and the root index.
+
+    A large range is split over `workers` processes (default: the CPUs, at most MAX_WORKERS,
+    and one below PARALLEL_MIN_REPORTS reports)."""
+    began = time.perf_counter()
+    periods = data.periods
+    weights = {p: len(data.teams(p)) + len(data.departments(p)) for p in periods}
+    if workers is None:
+        enough = sum(weights.values()) >= PARALLEL_MIN_REPORTS
+        workers = min(MAX_WORKERS, os.cpu_count() or 1) if enough else 1
+    chunks = _chunks(periods, weights, max(1, min(workers, len(periods))))
+    parts: list[_Part] = []
+    if len(chunks) > 1:
+        try:
+            with ProcessPoolExecutor(len(chunks), mp_context=_pool_context()) as pool:
+                parts = list(pool.map(
+                    _render_periods, [data.subset(chunk) for chunk in chunks], chunks,
+                    [reports_dir] * len(chunks), [currency] * len(chunks)))
+        except BrokenProcessPool:
+            # A worker could not start (a caller's script without a __main__ guard, a killed
+            # process): rendering is idempotent, so the whole range is rendered here instead.
+            chunks = [periods]
+    if not parts:
+        parts = [_render_periods(data, periods, reports_dir, currency)]
+
+    result = RenderResult(workers=len(chunks))
+    for part in parts:
+        result.files.extend(part.files)
+        result.period_indexes.extend(part.period_indexes)
+        result.reports += part.reports
+        result.charts += part.charts
+        result.removed += part.removed
+    if periods:
+        charts = ChartBook(TREND_PERIODS[data.grain.name])
+        try:
+            folder = reports_dir / data.grain.name / periods[-1].strftime(KEY_FORMAT)
+            _summarise_latest(result, PeriodRenderer(data, periods[-1], charts, currency), folder)
+        finally:
+            charts.close()
     write_root_index(reports_dir)
     result.files.append(reports_dir / "index.html")
     result.seconds = time.perf_counter() - began

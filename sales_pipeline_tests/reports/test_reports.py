@@ -20,7 +20,9 @@ from dagster._core.storage.tags import (
 from sales_pipeline.analysis.action_plans import build_action_plan_asset
 from sales_pipeline.partitions import MONTHLY
 from sales_pipeline.reports.assets import build_report_asset
+from sales_pipeline.reports.data import load_report_data
 from sales_pipeline.reports.formatting import slug
+from sales_pipeline.reports.render import render_reports
 from sales_pipeline.resources import build_resources
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline_tests.reports.handmade import ROSTER, insert, populate, variance_row
@@ -195,3 +197,18 @@ def test_rerendering_rewrites_the_same_bytes_and_drops_stale_files(
     (folder / ".team-field-north.html.abc.tmp").write_text("half")
     assert materialize(settings, "2026-01-01", "2026-01-01").success
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_rendering_in_worker_processes_writes_the_same_files(
+    rendered: Rendered, tmp_path: Path
+) -> None:
+    with duckdb.connect(str(rendered.settings.warehouse), read_only=True) as conn:
+        data = load_report_data(conn, MONTHLY, PERIODS[0], date(2026, 4, 1))
+    contents = []
+    for workers in (1, 2):
+        result = render_reports(data, tmp_path / str(workers), "EUR", workers=workers)
+        assert result.workers == workers
+        contents.append({p.relative_to(tmp_path / str(workers)): p.read_bytes()
+                         for p in (tmp_path / str(workers)).rglob("*.html")})
+    assert contents[0] == contents[1]
+    assert len(contents[0]) == 3 * (len(TEAMS) + len(DEPARTMENTS) + 1) + 1
