@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
@@ -99,5 +101,7 @@ def short_period_label(grain: Grain, start: date) -> str:
 
 
 def slug(name: str) -> str:
-    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return text or "unnamed"
+    """A file-name part for a team or department: letters and digits of any script, runs of
+    anything else as one '-'. A name with neither gets a short hash, stable across periods."""
+    text = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", name).casefold()).strip("-")
+    return text or "n" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]

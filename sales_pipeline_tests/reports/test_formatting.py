@@ -1,0 +1,36 @@
+"""File names and numbers as the reports print them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sales_pipeline.partitions import MONTHLY, QUARTERLY, WEEKLY, YEARLY
+from sales_pipeline.reports import formatting as fmt
+
+
+def test_slugs_keep_letters_of_any_script_and_are_stable() -> None:
+    assert fmt.slug("Field South / Coast") == "field-south-coast"
+    assert fmt.slug("Inside East & Co") == "inside-east-co"
+    assert fmt.slug("Αθήνα Βόρεια") == "αθήνα-βόρεια"
+    assert fmt.slug("***") == fmt.slug("***") != fmt.slug("+++")
+    assert fmt.slug("***").startswith("n")
+
+
+def test_numbers_money_and_changes() -> None:
+    assert fmt.number(1234.0) == "1,234"
+    assert fmt.number(36.4) == "36.4"
+    assert fmt.money(1234.56, "EUR") == "1,235 EUR"
+    assert fmt.signed_percent(-0.25) == "\u221225%"
+    assert fmt.signed_money(-1500, "EUR") == "\u22121,500 EUR"
+    assert fmt.metric_value("talk_seconds", 5400, "EUR") == "1.5 h"
+    assert fmt.metric_value("visits", None, "EUR") == fmt.MISSING
+
+
+def test_period_arithmetic_and_labels() -> None:
+    assert fmt.add_periods(WEEKLY, date(2026, 1, 5), -1) == date(2025, 12, 29)
+    assert fmt.add_periods(MONTHLY, date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert fmt.add_periods(QUARTERLY, date(2026, 1, 1), 1) == date(2026, 4, 1)
+    assert fmt.add_periods(YEARLY, date(2026, 1, 1), -4) == date(2022, 1, 1)
+    assert fmt.period_label(WEEKLY, date(2026, 3, 2)) == "Week 10 of 2026 (from 2 Mar 2026)"
+    assert fmt.period_label(QUARTERLY, date(2026, 4, 1)) == "Q2 2026"
+    assert fmt.short_period_label(MONTHLY, date(2026, 3, 1)) == "Mar 26"
