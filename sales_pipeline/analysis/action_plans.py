@@ -265,6 +265,7 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
                 "preview_latest_period": markdown_table(
                     ["period_start", "rep", "team", "item", "rank", "statement"], preview
                 ),
+                **({"cost_by_cause_chart": _cost_chart(causes, currency)} if causes else {}),
             },
         )
         yield dg.AssetCheckResult(
@@ -286,6 +287,19 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
         )
 
     return action_plan
+
+
+def _cost_chart(causes: list[tuple[str, int, float]], currency: str) -> dg.MetadataValue:
+    """Sales volume the development areas cost, per cause, as an inline image."""
+    from sales_pipeline.reports.charts import COLORS, HorizontalBarChart
+
+    chart = HorizontalBarChart(len(causes), (("cost", COLORS["behind"]),))
+    image = chart.render(
+        [f"{cause} ({count})" for cause, count, _ in causes],
+        [[float(cost or 0) for _, _, cost in causes]],
+        title=f"Sales volume the development areas cost, by cause ({currency})",
+    )
+    return dg.MetadataValue.md(f"![Development cost by cause]({image})")
 
 
 def build_action_plan_assets(settings: SalesSettings) -> list[dg.AssetsDefinition]:

@@ -179,6 +179,11 @@ def test_materialization_metadata_has_files_tables_and_a_chart(rendered: Rendere
     assert "Field North" in metadata["latest_teams"].value
     assert "Ada Field" in metadata["latest_leaderboard"].value
     assert "data:image/svg+xml;base64," in metadata["latest_attainment_chart"].value
+    [plan] = [m for m in rendered.result.get_asset_materialization_events()
+              if m.asset_key.path[1] == "action_plan_monthly"][-1:]
+    plan_metadata = plan.materialization.metadata
+    assert plan_metadata["developments"].value > 0
+    assert "data:image/svg+xml;base64," in plan_metadata["cost_by_cause_chart"].value
     checks = rendered.result.get_asset_check_evaluations()
     assert {c.check_name for c in checks} == {"sources_resolve", "plan_shape"}
     assert all(c.passed for c in checks)
