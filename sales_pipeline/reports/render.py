@@ -628,6 +628,7 @@ def render_reports(
         parts = [_render_periods(data, periods, reports_dir, currency)]
 
     result = RenderResult(workers=len(chunks))
+    result.removed += _remove_periods_without_activity(data, reports_dir)
     for part in parts:
         result.files.extend(part.files)
         result.period_indexes.extend(part.period_indexes)
@@ -645,6 +646,25 @@ def render_reports(
     result.files.append(reports_dir / "index.html")
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _remove_periods_without_activity(data: ReportData, reports_dir: Path) -> int:
+    """A period of the range that no longer has any activity (its data was withdrawn) loses its
+    old reports, so that the indexes do not keep pointing at them."""
+    active = set(data.periods)
+    removed = 0
+    period = data.grain.period_start(data.start)
+    while period < data.end:
+        folder = reports_dir / data.grain.name / period.strftime(KEY_FORMAT)
+        if period not in active and folder.is_dir():
+            for path in folder.iterdir():
+                if PERIOD_FILE.fullmatch(path.name) or path.name == "index.html":
+                    path.unlink()
+                    removed += 1
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        period = fmt.add_periods(data.grain, period, 1)
+    return removed
 
 
 def _remove_stale(folder: Path, written: Iterable[str]) -> int:

@@ -17,7 +17,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from sales_pipeline.analysis.action_plans import build_action_plan_asset
+from sales_pipeline.analysis.action_plans import build_action_plan_asset, build_action_plans
 from sales_pipeline.partitions import MONTHLY
 from sales_pipeline.reports.assets import build_report_asset
 from sales_pipeline.reports.data import load_report_data
@@ -217,3 +217,19 @@ def test_rendering_in_worker_processes_writes_the_same_files(
                          for p in (tmp_path / str(workers)).rglob("*.html")})
     assert contents[0] == contents[1]
     assert len(contents[0]) == 3 * (len(TEAMS) + len(DEPARTMENTS) + 1) + 1
+
+
+def test_a_period_whose_activity_was_withdrawn_loses_its_reports(tmp_path: Path) -> None:
+    january, february = PERIODS[0], PERIODS[1]
+    with duckdb.connect() as conn:
+        populate(conn, MONTHLY, PERIODS[:1])
+        build_action_plans(conn, MONTHLY, january, february, currency="EUR", normal_band=0.1)
+        render_reports(load_report_data(conn, MONTHLY, january, february), tmp_path, "EUR")
+        assert (tmp_path / "monthly" / "2026-01-01" / "index.html").is_file()
+        for level in ("rep", "team", "department"):
+            conn.execute(f"DELETE FROM marts.{level}_activity_monthly")
+        result = render_reports(load_report_data(conn, MONTHLY, january, february), tmp_path,
+                                "EUR")
+    assert result.reports == 0 and result.removed == len(TEAMS) + len(DEPARTMENTS) + 1
+    assert not (tmp_path / "monthly" / "2026-01-01").exists()
+    assert "2026-01-01" not in (tmp_path / "index.html").read_text()
