@@ -395,14 +395,18 @@ def byte_table(values: Sequence[str]) -> np.ndarray:
     return np.array([v.encode("utf-8") for v in values], dtype="S")
 
 
+FOUR_DIGITS = np.array([list(f"{i:04d}".encode("ascii")) for i in range(10_000)], np.uint8)
+
+
 def digit_matrix(values: np.ndarray, width: int) -> np.ndarray:
     """ASCII digits of non-negative integers, zero padded to `width`, one row per value."""
-    remaining = np.asarray(values, dtype=np.int64).copy()
-    digits = np.empty((remaining.size, width), np.uint8)
-    for column in range(width - 1, -1, -1):
-        digits[:, column] = ord("0") + remaining % 10
-        remaining //= 10
-    return digits
+    remaining = np.asarray(values, dtype=np.int64)
+    groups = []
+    for _ in range(-(-width // 4)):  # four digits per table lookup, least significant first
+        groups.insert(0, FOUR_DIGITS[remaining % 10_000])
+        remaining = remaining // 10_000
+    digits = np.concatenate(groups, axis=1) if len(groups) > 1 else groups[0]
+    return digits[:, digits.shape[1] - width:]
 
 
 def as_strings(matrix: np.ndarray) -> np.ndarray:
@@ -455,15 +459,15 @@ def joined(*parts: np.ndarray | bytes, rows: int) -> np.ndarray:
 
 def iso_date_parts(days: np.ndarray) -> np.ndarray:
     """(n, 10) matrix of 'YYYY-MM-DD' for days since 1970-01-01."""
-    dates = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    months = dates.astype("datetime64[M]")
-    year = months.astype(np.int64) // 12 + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (dates - months).astype(np.int64) + 1
-    n = dates.size
-    return np.concatenate([digit_matrix(year, 4), np.full((n, 1), ord("-"), np.uint8),
-                           digit_matrix(month, 2), np.full((n, 1), ord("-"), np.uint8),
-                           digit_matrix(day, 2)], axis=1)
+    days = np.asarray(days, dtype=np.int64)
+    if not days.size:
+        return np.zeros((0, 10), np.uint8)
+    # A file spans a few days only: format each day once and look the rows up.
+    first = int(days.min())
+    span = np.datetime64(first, "D") + np.arange(int(days.max()) - first + 1)
+    table = np.frombuffer("".join(np.datetime_as_string(span, unit="D").tolist()).encode(),
+                          np.uint8).reshape(span.size, 10)
+    return table[days - first]
 
 
 def iso_dates(days_since_epoch: np.ndarray) -> np.ndarray:
@@ -1058,16 +1062,18 @@ def phone_styles(rng: Generator, n: int) -> np.ndarray:
     return weighted(rng, (0.6, 0.1, 0.08, 0.07, 0.07, 0.08), n)
 
 
-def call_table(world: World, rng: Generator, day: int, users: np.ndarray, *,
+def call_table(world: World, rng: Generator, day: np.ndarray, users: np.ndarray, *,
                direction: np.ndarray, from_number: np.ndarray, to_number: np.ndarray,
                outcome: Outcome, start: np.ndarray, sids: np.ndarray,
                parents: np.ndarray | None = None) -> Table:
-    """Call legs as numbers: phone-book indices, codes into the enum tuples, epoch seconds
-    (end -1: empty), rendering styles, and flags for the re-delivery and defect steps."""
+    """Call legs as numbers: the rep's local day (the file), phone-book indices, codes into
+    the enum tuples, epoch seconds (end -1: empty), rendering styles, and flags for the
+    re-delivery and defect steps."""
     n = users.size
     end = start + outcome.ring + outcome.duration
     no_end = np.isin(outcome.code, (CALL_FAILED, HUNG_UP)) & (rng.random(n) < 0.5)
     return {
+        "day": day,
         "sid": sids,
         "parent": parents if parents is not None else np.full(n, b"", dtype="S34"),
         "direction": direction,
@@ -1099,11 +1105,19 @@ def take(table: Table, index: np.ndarray) -> Table:
     return {name: column[index] for name, column in table.items()}
 
 
-def outbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) -> Table:
+def daily_counts(rng: Generator, rate: np.ndarray, intensity: np.ndarray,
+                 days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Poisson counts per (day, user) of a batch of days, and per row its run, day and user."""
+    users = intensity.shape[0]
+    counts = rng.poisson(rate[:, None] * intensity[:, days]).T.ravel()  # day-major runs
+    run = np.repeat(np.arange(counts.size), counts)
+    return counts, run, days[run // users], run % users
+
+
+def outbound_calls(world: World, rng: Generator, days: np.ndarray, minter: SidMinter) -> Table:
     roster, calendar = world.roster, world.calendar
-    intensity = world.activity.intensity[:, day]
-    counts = rng.poisson(profile_rate("outbound_calls", roster.kind) * intensity)
-    users = np.repeat(np.arange(roster.size), counts)
+    counts, run, day, users = daily_counts(rng, profile_rate("outbound_calls", roster.kind),
+                                           world.activity.intensity, days)
     n = users.size
     p_connect = np.clip(profile_rate("connect_rate", roster.kind[users])
                         * roster.skill[users] ** 0.6, 0.05, 0.7)
@@ -1112,12 +1126,13 @@ def outbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) ->
     # Calls follow each other through the day, with a lunch break, so a rep never has two
     # calls at once, and late callers in New York spill past midnight UTC.
     busy = outcome.ring + outcome.duration + rng.integers(20, 90, n)
-    idle = np.maximum(8 * HOUR - np.bincount(users, busy, roster.size), HOUR)
-    gaps = rng.exponential(idle / np.maximum(counts, 1))[users] if n else np.zeros(0)
+    idle = np.maximum(8 * HOUR - np.bincount(run, busy, counts.size), HOUR)
+    gaps = rng.exponential(idle / np.maximum(counts, 1))[run] if n else np.zeros(0)
     within = runs_offsets(busy + gaps, counts)
-    shift_start = np.where(roster.region == NEW_YORK, 8.75, 8.5) * HOUR + rng.normal(
-        0, 0.4 * HOUR, roster.size)
-    local = shift_start[users] + within + np.where(within > 4 * HOUR, 45 * 60, 0)
+    run_region = np.tile(roster.region, days.size)
+    shift_start = np.where(run_region == NEW_YORK, 8.75, 8.5) * HOUR + rng.normal(
+        0, 0.4 * HOUR, counts.size)
+    local = shift_start[run] + within + np.where(within > 4 * HOUR, 45 * 60, 0)
     local = np.clip(local, 0, 22 * HOUR).astype(np.int64)
     start = calendar.instant(roster.region[users], day, local)
 
@@ -1133,11 +1148,10 @@ def outbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) ->
                       sids=minter.mint(rng, n))
 
 
-def inbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) -> Table:
+def inbound_calls(world: World, rng: Generator, days: np.ndarray, minter: SidMinter) -> Table:
     roster, calendar = world.roster, world.calendar
-    counts = rng.poisson(profile_rate("inbound_calls", roster.kind)
-                         * world.activity.intensity[:, day])
-    users = np.repeat(np.arange(roster.size), counts)
+    _, _, day, users = daily_counts(rng, profile_rate("inbound_calls", roster.kind),
+                                    world.activity.intensity, days)
     n = users.size
     code = np.array([CONNECTED, RANG_OUT, LINE_BUSY, HUNG_UP])[
         weighted(rng, (0.65, 0.22, 0.05, 0.08), n)]
@@ -1153,14 +1167,14 @@ def inbound_calls(world: World, rng: Generator, day: int, minter: SidMinter) -> 
                       sids=minter.mint(rng, n))
 
 
-def child_legs(world: World, rng: Generator, day: int, calls: Table, minter: SidMinter,
-               plant: Callable[[str], bool]) -> Table:
+def child_legs(world: World, rng: Generator, calls: Table, minter: SidMinter,
+               planted: Callable[[str], np.ndarray]) -> Table:
     """Forwarded inbound calls and transferred outbound calls: legs placed from the rep's line."""
     inbound = calls["direction"] == INBOUND
     missed = inbound & np.isin(calls["status"], (NO_ANSWER, BUSY))
     connected_out = (~inbound) & (calls["status"] == COMPLETED) & (calls["duration"] > 60)
-    forward = pick(rng, missed, 0.15, missed if plant("call_forward") else None)
-    transfer = pick(rng, connected_out, 0.02, connected_out if plant("call_transfer") else None)
+    forward = pick(rng, missed, 0.15, planted("call_forward"))
+    transfer = pick(rng, connected_out, 0.02, planted("call_transfer"))
     parents = np.flatnonzero(forward | transfer)
     n = parents.size
     if not n:
@@ -1172,8 +1186,8 @@ def child_legs(world: World, rng: Generator, day: int, calls: Table, minter: Sid
     code = np.where(rng.random(n) < 0.6, CONNECTED, RANG_OUT)
     into_call = np.where(transfer[parents],
                          calls["duration"][parents] // 2, rng.integers(15, 30, n))
-    legs = call_table(world, rng, day, users, direction=np.full(n, DIAL), from_number=users,
-                      to_number=target,
+    legs = call_table(world, rng, calls["day"][parents], users, direction=np.full(n, DIAL),
+                      from_number=users, to_number=target,
                       outcome=Outcome.draw(world, rng, users, code, detect_machines=False),
                       start=calls["start"][parents] + into_call, sids=minter.mint(rng, n),
                       parents=calls["sid"][parents])
@@ -1181,39 +1195,38 @@ def child_legs(world: World, rng: Generator, day: int, calls: Table, minter: Sid
     return legs
 
 
-def move_near_midnight(world: World, rng: Generator, day: int, calls: Table,
-                       plant: Callable[[str], bool]) -> None:
+def move_near_midnight(world: World, rng: Generator, calls: Table,
+                       planted: Callable[[str], np.ndarray]) -> None:
     """A few calls at 23:30-00:30 local time: the local day and the UTC day differ."""
     outbound = calls["direction"] != INBOUND
-    chosen = np.flatnonzero(pick(rng, outbound, 0.001,
-                                 outbound if plant("call_near_midnight") else None))
+    chosen = np.flatnonzero(pick(rng, outbound, 0.001, planted("call_near_midnight")))
     if not chosen.size:
         return
     late = rng.random(chosen.size) < 0.5
     local = np.where(late, rng.integers(23 * HOUR + 1800, DAY - 60, chosen.size),
                      rng.integers(0, 1800, chosen.size))
     region = world.roster.region[calls["user"][chosen]]
-    new_start = world.calendar.instant(region, day, local)
+    new_start = world.calendar.instant(region, calls["day"][chosen], local)
     shift = new_start - calls["start"][chosen]
     calls["start"][chosen] = new_start
     calls["end"][chosen] = np.where(calls["end"][chosen] >= 0, calls["end"][chosen] + shift, -1)
 
 
-def call_redeliveries(rng: Generator, day: int, days: int, calls: Table,
-                      plant: Callable[[str], bool]) -> tuple[Table, dict[int, list[Table]]]:
+def call_redeliveries(rng: Generator, days: int, calls: Table,
+                      planted: Callable[[str], np.ndarray]
+                      ) -> tuple[Table, dict[int, list[Table]]]:
     """Mark re-deliveries. The first delivery may be an interim version; the last one is true.
 
-    Returns extra rows for today's file (same-file duplicates) and rows for later files.
+    Returns extra rows for the calls' own files (same-file duplicates) and rows for later files.
     """
     later: dict[int, list[Table]] = {}
-    remaining = days - 1 - day
-    eligible = (calls["direction"] != INBOUND) & (calls["parent"] == b"") & ~calls["protected"]
-    if remaining < 1:
-        return {}, later
+    remaining = days - 1 - calls["day"]
+    eligible = ((calls["direction"] != INBOUND) & (calls["parent"] == b"")
+                & ~calls["protected"] & (remaining >= 1))
 
     def choose(rate: float, case: str, among: np.ndarray) -> np.ndarray:
         pool = eligible & among
-        chosen = pick(rng, pool, rate, pool if plant(case) else None)
+        chosen = pick(rng, pool, rate, planted(case))
         eligible[chosen] = False
         return np.flatnonzero(chosen)
 
@@ -1237,28 +1250,34 @@ def call_redeliveries(rng: Generator, day: int, days: int, calls: Table,
 
     bad_copy = take(calls, rejected)
     bad_copy["must_reject"][:] = True
-    delay = rng.integers(1, min(3, remaining) + 1, corrected.size + duplicated.size + rejected.size)
     outgoing = concat([take(truths, np.arange(corrected.size)), take(calls, duplicated), bad_copy])
-    for offset in np.unique(delay):
-        later.setdefault(day + int(offset), []).append(take(outgoing, delay == offset))
+    if outgoing:
+        delay = np.minimum(rng.integers(1, 4, outgoing["day"].size),
+                           days - 1 - outgoing["day"])
+        file_day = outgoing["day"] + delay
+        outgoing["day"] = file_day
+        for target in np.unique(file_day):
+            later.setdefault(int(target), []).append(take(outgoing, file_day == target))
     same_file_truths = take(truths, np.arange(corrected.size, truths["sid"].size))
     return same_file_truths, later
 
 
-def simulate_calls(world: World, day: int, minter: SidMinter
+CALL_BATCH_DAYS = 14  # days simulated together: per-call numpy overhead is paid per batch
+
+
+def simulate_calls(world: World, days: np.ndarray, minter: SidMinter
                    ) -> tuple[Table, dict[int, list[Table]]]:
-    rng = world.streams.rng(Streams.CALLS, day)
+    """The calls of a batch of consecutive days, and re-deliveries of them for later files."""
+    rng = world.streams.rng(Streams.CALLS, int(days[0]))
+    calls = concat([outbound_calls(world, rng, days, minter),
+                    inbound_calls(world, rng, days, minter)])
 
-    def plant(case: str) -> bool:
-        return world.plants.day(case) == day
+    def planted(case: str) -> np.ndarray:
+        return calls["day"] == world.plants.day(case)
 
-    calls = concat([outbound_calls(world, rng, day, minter),
-                    inbound_calls(world, rng, day, minter)])
-    if not calls:
-        return {}, {}
-    move_near_midnight(world, rng, day, calls, plant)
-    calls = concat([calls, child_legs(world, rng, day, calls, minter, plant)])
-    same_file, later = call_redeliveries(rng, day, world.calendar.days, calls, plant)
+    move_near_midnight(world, rng, calls, planted)
+    calls = concat([calls, child_legs(world, rng, calls, minter, planted)])
+    same_file, later = call_redeliveries(rng, world.calendar.days, calls, planted)
     return concat([calls, same_file]), later
 
 
@@ -1289,7 +1308,7 @@ def render_calls(world: World, calls: Table, account_sid: str,
         "status": lambda: STATUS_TEXT[calls["status"]],
         "start_time": lambda: render_instants(calls["start"], calls["offset"], calls["style"]),
         "end_time": lambda: np.where(end >= 0, render_instants(
-            np.maximum(end, 0), calls["offset"], calls["style"]), b""),
+            np.where(end >= 0, end, calls["start"]), calls["offset"], calls["style"]), b""),
         "duration": lambda: ascii_int(calls["duration"]),
         "answered_by": lambda: ANSWERED_BY_TEXT[calls["answered"]],
         "account_sid": lambda: np.full(sids.size, account),
@@ -2011,11 +2030,25 @@ LANDING_PATTERNS = (
 )
 
 
-def clear_landing(out_dir: Path) -> None:
-    """Remove landing files a previous run wrote, so that regenerating leaves no leftovers."""
+def landing_paths(out_dir: Path, calendar: Calendar) -> set[Path]:
+    """Every file a run writes."""
+    paths = {out_dir / name for name in ("erp/fx_rates.csv", "crm/User.csv", "crm/Contact.csv",
+                                         "crm/Team_Membership__c.csv",
+                                         "crm/Sales_Target__c.csv")}
+    for day in range(calendar.days):
+        stamp = calendar.date_of(day).isoformat()
+        paths |= {out_dir / f"telephony/calls_{stamp}.csv",
+                  out_dir / f"erp/sales_documents_{stamp}.csv", out_dir / f"crm/Event_{stamp}.csv"}
+    return paths
+
+
+def clear_landing(out_dir: Path, rewritten: set[Path]) -> None:
+    """Remove landing files of a previous run that this run will not overwrite, so that
+    regenerating leaves no leftovers (overwriting in place is much cheaper than recreating)."""
     for pattern in LANDING_PATTERNS:
         for path in sorted(out_dir.glob(pattern)):
-            path.unlink()
+            if path not in rewritten:
+                path.unlink()
 
 
 def as_bytes(values: np.ndarray) -> np.ndarray:
@@ -2040,6 +2073,8 @@ def quoted_where_needed(values: np.ndarray, quote_all: bool) -> np.ndarray:
     `quote_all`) are wrapped in quotes, with inner quotes doubled."""
     if not values.size:
         return values
+    if not quote_all and not any(c in values.tobytes() for c in (b",", b'"', b"\n", b"\r")):
+        return values  # the common case, settled by a fast scan of the raw bytes
     matrix = values.view(np.uint8).reshape(values.size, values.dtype.itemsize)
     special = matrix != 0 if quote_all else NEEDS_QUOTES[matrix]
     needs_quotes = special.any(axis=1)
@@ -2053,8 +2088,7 @@ def csv_bytes(columns: Mapping[str, np.ndarray], order: Sequence[str], quote_all
               raw_rows: Sequence[tuple[int, str]] = ()) -> bytes:
     """The file's bytes: fields side by side in a byte matrix, then every NUL dropped."""
     fields = [quoted_where_needed(as_bytes(columns[name]), quote_all) for name in order]
-    header = ",".join(field_text(v) for v in quoted_where_needed(as_bytes(np.array(order)),
-                                                                 quote_all).tolist())
+    header = ",".join(f'"{name}"' if quote_all else name for name in order)
     rows = fields[0].size
     pieces = []
     for position, values in enumerate(fields):
@@ -2289,11 +2323,16 @@ def stream_calls(world: World) -> Iterator[tuple[int, Table]]:
     """Each day's call rows, with re-deliveries from earlier days added to their later file."""
     minter = SidMinter("CA")
     waiting: dict[int, list[Table]] = {}
-    for day in range(world.calendar.days):
-        today, later = simulate_calls(world, day, minter)
+    for first in range(0, world.calendar.days, CALL_BATCH_DAYS):
+        days = np.arange(first, min(first + CALL_BATCH_DAYS, world.calendar.days))
+        batch, later = simulate_calls(world, days, minter)
         for file_day, tables in later.items():
             waiting.setdefault(file_day, []).extend(tables)
-        yield day, concat([today, *waiting.pop(day, [])])
+        order = np.argsort(batch["day"], kind="stable")
+        bounds = np.searchsorted(batch["day"][order], np.r_[days, days[-1] + 1])
+        for index, day in enumerate(days.tolist()):
+            today = take(batch, order[bounds[index]:bounds[index + 1]])
+            yield day, concat([today, *waiting.pop(day, [])])
 
 
 def count_cases(events: Table, documents: Table) -> dict[str, int]:
@@ -2324,7 +2363,7 @@ def generate_sample(out_dir: Path, *, reps: int = 40, days: int = 731,
     documents = simulate_documents(world)
     targets = build_targets(world)
 
-    clear_landing(out_dir)
+    clear_landing(out_dir, landing_paths(out_dir, world.calendar))
     writer = CsvWriter()
     snapshot_rows = write_snapshots(world, writer, out_dir, targets)
     daily = DailyWriter(world, writer, out_dir, events, documents)
