@@ -594,7 +594,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     # the reports once and forks each worker from that clean process.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([__name__, "matplotlib.figure",
+                                        "matplotlib.backends.backend_svg"])
         return context
     return multiprocessing.get_context("spawn")
 
