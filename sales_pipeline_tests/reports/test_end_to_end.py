@@ -11,15 +11,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from sales_pipeline.analysis.action_plans import (
-    build_action_plan_assets,
-    shape_violations,
-    unresolved_sources,
-)
-from sales_pipeline.analysis.assets import build_analysis_assets
+from sales_pipeline.analysis.action_plans import shape_violations, unresolved_sources
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.partitions import GRAINS, Grain
-from sales_pipeline.reports.assets import build_report_assets
 from sales_pipeline.reports.formatting import add_periods, slug
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import generate_sample
@@ -34,27 +28,14 @@ class Built:
     summary: BackfillSummary
 
 
-def with_reports(settings: SalesSettings) -> dg.Definitions:
-    """The code location plus the analysis, action plans and reports, whether or not it wires
-    them in already (assets it has are not added twice)."""
-    base = build_definitions(settings)
-    present = {key for asset in base.assets or [] for key in getattr(asset, "keys", ())}
-    extra = [
-        asset
-        for asset in (*build_analysis_assets(settings), *build_action_plan_assets(settings),
-                      *build_report_assets(settings))
-        if not set(asset.keys) & present
-    ]
-    return dg.Definitions.merge(base, dg.Definitions(assets=extra))
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     root = tmp_path_factory.mktemp("end_to_end")
     generate_sample(root / "landing", reps=8, days=35, start=date(2025, 12, 1), seed=3)
     settings = settings_for(root / "landing", root, timezone="Europe/Athens")
     with dg.instance_for_test() as instance:
-        summary = run_backfill(with_reports(settings), settings, instance, progress=lambda _: None)
+        summary = run_backfill(build_definitions(settings), settings, instance,
+                               progress=lambda _: None)
         yield Built(settings, instance, summary)
 
 
@@ -95,6 +76,14 @@ def test_backfill_builds_action_plans_and_reports_for_every_grain(built: Built) 
                     text = (folder / f"team-{slug(team)}.html").read_text(encoding="utf-8")
                     assert f"<h1>{team}</h1>" in text
                     assert not re.search(r"(?:src|href)=\"https?://", text)
+
+
+def test_code_location_has_the_action_plans_and_reports_in_each_grains_job() -> None:
+    defs = build_definitions(SalesSettings.from_env())
+    for grain in GRAINS:
+        job = defs.resolve_job_def(f"build_{grain.name}")
+        assert {f"marts__action_plan_{grain.name}", f"reports__sales_reports_{grain.name}"} <= set(
+            job.graph.node_dict)
 
 
 def test_report_metadata_records_the_render_time(built: Built) -> None:
