@@ -100,6 +100,17 @@ def test_strength_by_top_quartile_of_the_team(conn: duckdb.DuckDBPyConnection) -
                              f"{VARIANCE}/2026-03-01/rep/*/Field North/Field/visits"]
 
 
+def test_top_quartile_below_target_states_the_attainment(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    insert(conn, VARIANCE, [field_rep(rep, "visits", visits, 60)
+                            for rep, visits in zip("ABCDE", (42, 30, 31, 29, 20), strict=True)])
+    [row] = plans(conn, item="strength", rep_id="A")
+    assert row["statement"] == ("Visits 42, top quartile of Field North (peer median 30 over 5 "
+                                "reps); 70% of target.")
+    assert row["reference_kind"] == "peer_top_quartile"
+
+
 def test_target_and_quartile_in_one_statement(conn: duckdb.DuckDBPyConnection) -> None:
     insert(conn, VARIANCE, [field_rep(rep, "visits", visits, 36)
                             for rep, visits in zip("ABCDE", (42, 30, 31, 29, 20), strict=True)])

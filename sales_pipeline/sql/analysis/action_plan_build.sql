@@ -110,7 +110,8 @@ strengths AS (
         *,
         row_number() OVER (
             PARTITION BY period_start, rep_id, team, department
-            ORDER BY above_target DESC, attainment DESC NULLS LAST,
+            ORDER BY above_target DESC,
+                     CASE WHEN above_target THEN attainment END DESC NULLS LAST,
                      actual / nullif(peer_median, 0) DESC NULLS LAST, metric
         ) AS item_rank
     FROM strength_candidates AS c
@@ -140,6 +141,10 @@ strength_items AS (
                 THEN ', top quartile of ' || s.team || ' (peer median '
                      || ap_metric_value(s.metric, s.peer_median) || ' over '
                      || s.peer_count || ' reps)'
+                ELSE '' END
+            -- Praise against peers does not hide a missed target: its attainment is stated.
+            || CASE WHEN NOT s.above_target AND s.attainment IS NOT NULL
+                THEN '; ' || ap_percent(s.attainment) || ' of target'
                 ELSE '' END
             || '.' AS statement,
         s.actual::DOUBLE AS actual,
