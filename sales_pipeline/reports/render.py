@@ -285,12 +285,14 @@ class PeriodRenderer:
             return [float(entity_facts[p][metric] or 0) if p in entity_facts else 0.0
                     for p in shown]
 
+        shown_targets = [targets.get(p) for p in shown]
+        ticked = ", target ticked" if any(t is not None for t in shown_targets) else ""
         return self.charts.trend(
             [fmt.short_period_label(self.grain, p) for p in shown],
             series("sales_volume"),
-            [targets.get(p) for p in shown],
+            shown_targets,
             series(activity_metric),
-            sales_title=f"{name}: sales volume ({self.currency}), target ticked",
+            sales_title=f"{name}: sales volume ({self.currency}){ticked}",
             activity_title=f"{fmt.metric_label(activity_metric)} per {self.grain.unit}",
         )
 
