@@ -58,7 +58,7 @@ def test_jobs_schedules_and_sensor_are_registered() -> None:
         "daily_ingestion_schedule", "weekly_schedule", "monthly_schedule",
         "quarterly_schedule", "yearly_schedule",
     }
-    assert [s.name for s in repo.sensor_defs] == ["landing_files_sensor"]
+    assert {s.name for s in repo.sensor_defs} == {"landing_files_sensor", "publish_after_success_sensor"}
 
 
 def test_every_metric_has_a_column_type_and_description() -> None:

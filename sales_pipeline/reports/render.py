@@ -623,9 +623,10 @@ def render_reports(
                 parts = list(pool.map(
                     _render_periods, [data.subset(chunk) for chunk in chunks], chunks,
                     [reports_dir] * len(chunks), [currency] * len(chunks)))
-        except BrokenProcessPool:
-            # A worker could not start (a caller's script without a __main__ guard, a killed
-            # process): rendering is idempotent, so the whole range is rendered here instead.
+        except (BrokenProcessPool, RuntimeError):
+            # A worker could not start (a caller's script without a __main__ guard raises
+            # RuntimeError in the parent; a killed worker breaks the pool): rendering is
+            # idempotent, so the whole range is rendered here instead.
             chunks = [periods]
     if not parts:
         parts = [_render_periods(data, periods, reports_dir, currency)]
