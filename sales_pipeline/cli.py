@@ -49,16 +49,23 @@ def _backfill(args: argparse.Namespace) -> int:
         )
     print()
     print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s")
-    print(f"  rows read:        {summary.raw_rows}")
-    print(f"  rows staged:      {summary.staged_rows}")
-    print(f"  rows quarantined: {summary.quarantined_rows}")
-    print(f"  counted events:   {summary.counted_events}")
+    lines = [
+        ("rows read", summary.raw_rows),
+        ("rows staged", summary.staged_rows),
+        ("rows quarantined", summary.quarantined_rows),
+        ("counted events", summary.counted_events),
+    ]
     if summary.first_day:
-        print(f"  days covered:     {summary.first_day} .. {summary.last_day}")
-    for grain, count in summary.periods.items():
-        print(f"  {grain + ' periods:':<18}{count}")
-    print(f"  warehouse:        {settings.warehouse}")
-    print(f"  Dagster runs:     {len(summary.runs)} in {os.environ['DAGSTER_HOME']}")
+        lines.append(("days covered", f"{summary.first_day} .. {summary.last_day}"))
+    lines += [(f"{grain} periods", count) for grain, count in summary.periods.items()]
+    lines += [
+        ("warehouse", settings.warehouse),
+        ("published copy", settings.published_warehouse),
+        ("reports", settings.reports_dir),
+        ("Dagster runs", f"{len(summary.runs)} in {os.environ['DAGSTER_HOME']}"),
+    ]
+    for label, value in lines:
+        print(f"  {label + ':':<20}{value}")
     for failure in summary.failed:
         print(f"  failed: {failure}", file=sys.stderr)
     return 0 if summary.success else 1
