@@ -13,6 +13,7 @@ a runner that executes real Dagster runs and keeps a copy of the warehouse after
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import logging
 import os
@@ -394,7 +395,14 @@ def _outcome(
                 error = error.cause
             failures.append((event.step_key or "", error.cls_name or "", error.message))
     if warehouse.exists() and not copy_to.exists():
+        # A step that raised leaves its DuckDB connection to the garbage collector (dagster-duckdb
+        # closes it only on success), and with it the last writes in the WAL: collect it so the
+        # file is checkpointed, and copy any WAL that is left all the same.
+        gc.collect()
         shutil.copyfile(warehouse, copy_to)
+        wal = warehouse.with_name(warehouse.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy_to.with_name(copy_to.name + ".wal"))
     return RunOutcome(run_id, success, copy_to, checks, logs, failures, materialized)
 
 
