@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
 from sales_pipeline import contract
@@ -29,10 +30,23 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the macros, closed even when the step fails.
+
+        (DuckDBResource.get_connection does not close on an exception, which leaves a failed
+        step's last writes in the WAL of a connection nobody owns.)
+        """
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with self.get_connection() as conn:
+        conn = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={"database": self.database, "read_only": False, "config": self.connection_config},
+            max_retries=10,
+        )
+        try:
             conn.execute(render("macros.sql", contract=contract))
             yield conn
+        finally:
+            conn.close()
 
 
 class SalesConfig(dg.ConfigurableResource):

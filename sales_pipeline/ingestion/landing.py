@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -60,25 +61,46 @@ def landing_digest(landing_dir: Path, sources: Iterable[Source] = SOURCES.values
 
 @dataclass(frozen=True)
 class Inspection:
-    """What the header says about a file: the columns to read it with, or why it cannot land."""
+    """What a first look says about a file: the columns to read it with and its blank lines, or
+    why it cannot land."""
 
     header: tuple[str, ...] | None
     problem: str | None
+    # Line numbers of empty lines: DuckDB skips them, and the numbering of the records after
+    # them must skip them too.
+    blank_lines: tuple[int, ...] = ()
+
+
+_BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def blank_lines(data: bytes) -> tuple[int, ...]:
+    """1-based numbers of the empty lines inside `data` (a trailing newline makes none)."""
+    lines = []
+    counted, position = 0, 0
+    for match in _BLANK_LINE.finditer(data):
+        counted += data.count(b"\n", position, match.start() + 1)
+        position = match.start() + 1
+        if match.end() < len(data) - 2 or data[match.end():].strip(b"\r\n"):
+            lines.append(counted + 1)
+    return tuple(lines)
 
 
 def inspect(landing_file: LandingFile) -> Inspection:
     source = landing_file.source
     if source.daily and landing_file.file_date is None:
         return Inspection(None, "file name carries no valid date (expected <kind>_YYYY-MM-DD.csv)")
-    with landing_file.path.open("rb") as handle:
-        head = handle.read(_MAX_HEADER_BYTES)
-    if not head.strip():
+    data = landing_file.path.read_bytes()
+    head = data[:_MAX_HEADER_BYTES]
+    if not head.removeprefix(b"\xef\xbb\xbf").strip():
         return Inspection(None, "file is empty: no header row")
-    first_line, newline, _ = head.partition(b"\n")
-    if not newline and len(head) == _MAX_HEADER_BYTES:
+    # Any line end, \r alone included: DuckDB reads files with those too.
+    first_line = _LINE_END.split(head, maxsplit=1)[0]
+    if len(first_line) == len(head) and len(data) > _MAX_HEADER_BYTES:
         return Inspection(None, f"no line break in the first {_MAX_HEADER_BYTES} bytes: not a CSV header")
     try:
-        text = first_line.decode("utf-8-sig").rstrip("\r")
+        text = first_line.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return Inspection(None, f"header is not UTF-8 ({error.reason} at byte {error.start})")
     if "\0" in text:
@@ -94,4 +116,4 @@ def inspect(landing_file: LandingFile) -> Inspection:
             None,
             f"missing required column(s) {', '.join(missing)}; header has: {', '.join(stripped)}",
         )
-    return Inspection(header, None)
+    return Inspection(header, None, blank_lines(data))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from sales_pipeline.contract import Source
-from sales_pipeline.ingestion.landing import LandingFile, discover, inspect
+from sales_pipeline.ingestion.landing import Inspection, LandingFile, discover, inspect
 from sales_pipeline.sql import render
+
+# Longer values are no data any export of these systems produces: such a line is kept in raw
+# (cut to this length) as malformed, and quarantined, rather than a 50 MB "call id" landing.
+MAX_FIELD_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -52,28 +57,26 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
 def ingest_source(
     conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path, ingestion_id: str
 ) -> IngestionReport:
-    """Read every new or changed file of `source` into its raw table, in one transaction.
+    """Read every new or changed file of `source` into its raw table, each file all or nothing.
 
-    A file whose header cannot be read with the contract's columns is held back whole and
-    recorded with the reason; it is tried again once it is replaced (its fingerprint changes).
+    A file whose header cannot be read with the contract's columns, or that DuckDB cannot parse
+    as CSV at all, is held back whole and recorded with the reason; it is tried again once it is
+    replaced (its fingerprint changes). The other files land regardless.
     """
     ensure_raw_tables(conn, source)
     report = IngestionReport(source=source.name, ingestion_id=ingestion_id)
-    known = dict(
-        conn.execute(
-            "SELECT file, fingerprint FROM raw.landed_files WHERE source = ?", [source.name]
-        ).fetchall()
-    )
-    loaded_before = {
-        name
-        for (name,) in conn.execute(
-            "SELECT file FROM raw.landed_files WHERE source = ? AND status = 'loaded'",
+    landed = {
+        name: (fingerprint, status)
+        for name, fingerprint, status in conn.execute(
+            "SELECT file, fingerprint, status FROM raw.landed_files WHERE source = ?",
             [source.name],
         ).fetchall()
     }
-    by_header: dict[tuple[str, ...], list[LandingFile]] = defaultdict(list)
+    by_header: dict[tuple[str, ...], list[tuple[LandingFile, Inspection]]] = defaultdict(list)
+    present = set()
     for landing_file in discover(source, landing_dir):
-        if known.get(landing_file.name) == landing_file.fingerprint:
+        present.add(landing_file.name)
+        if landed.get(landing_file.name, ("", ""))[0] == landing_file.fingerprint:
             report.unchanged += 1
             continue
         inspection = inspect(landing_file)
@@ -82,83 +85,139 @@ def ingest_source(
                 HeldBackFile(landing_file.name, str(inspection.problem), landing_file.fingerprint)
             )
         else:
-            by_header[inspection.header].append(landing_file)
+            by_header[inspection.header].append((landing_file, inspection))
 
+    for header, group in by_header.items():
+        try:
+            _in_transaction(conn, lambda g=group, h=header: _land(conn, source, h, g, ingestion_id, report))
+        except duckdb.InvalidInputException:
+            # One unparseable file fails the whole read: land the files one by one instead.
+            for single in group:
+                try:
+                    _in_transaction(
+                        conn, lambda g=[single], h=header: _land(conn, source, h, g, ingestion_id, report)
+                    )
+                except duckdb.InvalidInputException as error:
+                    landing_file = single[0]
+                    reason = str(error).splitlines()[0].removeprefix("Invalid Input Error: ")
+                    report.held_back.append(
+                        HeldBackFile(
+                            landing_file.name, f"unreadable as CSV: {reason}", landing_file.fingerprint
+                        )
+                    )
+    # A held-back file that is no longer in the landing area is no longer waiting for anything.
+    vanished = [
+        name for name, (_, status) in landed.items() if status == "held_back" and name not in present
+    ]
+
+    def record_held_back() -> None:
+        _record(
+            conn,
+            source,
+            [(held.name, held.fingerprint, "held_back", held.reason, None, None) for held in report.held_back],
+            ingestion_id,
+        )
+        conn.execute(
+            "DELETE FROM raw.landed_files WHERE source = ? AND status = 'held_back' "
+            "AND file IN (SELECT unnest(?::VARCHAR[]))",
+            [source.name, vanished],
+        )
+
+    _in_transaction(conn, record_held_back)
+    return report
+
+
+def _in_transaction(conn: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
     conn.execute("BEGIN TRANSACTION")
     try:
-        for header, files in by_header.items():
-            _load_group(conn, source, header, files, ingestion_id)
-        counts = dict(
-            (name, (read, malformed))
-            for name, read, malformed in conn.execute(
-                f"SELECT _file, count(*), count(_error) FROM {source.raw_table} "
-                "WHERE _ingestion_id = ? GROUP BY _file",
-                [ingestion_id],
-            ).fetchall()
-        )
-        for files in by_header.values():
-            for landing_file in files:
-                read, malformed = counts.get(landing_file.name, (0, 0))
-                report.loaded.append(
-                    LoadedFile(landing_file.name, read, malformed, landing_file.name in loaded_before)
-                )
-        _record_files(conn, source, report, by_header, ingestion_id)
+        work()
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return report
 
 
-def _load_group(
+def _land(
     conn: duckdb.DuckDBPyConnection,
     source: Source,
     header: tuple[str, ...],
-    files: list[LandingFile],
+    group: list[tuple[LandingFile, Inspection]],
     ingestion_id: str,
+    report: IngestionReport,
 ) -> None:
+    """Replace the raw rows of a group of files sharing one header, and record them as loaded."""
+    files = [landing_file for landing_file, _ in group]
+    names = [f.name for f in files]
     stripped = [name.strip() for name in header]
     positions = [stripped.index(column) for column in source.columns]
+    previously_loaded = {
+        name
+        for (name,) in conn.execute(
+            "SELECT file FROM raw.landed_files WHERE source = ? AND status = 'loaded' "
+            "AND file IN (SELECT unnest(?::VARCHAR[]))",
+            [source.name, names],
+        ).fetchall()
+    }
     conn.execute(
-        f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[]))",
-        [[f.name for f in files]],
+        f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[]))", [names]
     )
-    conn.execute(render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header)))
+    conn.execute(
+        render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header))
+    )
     conn.execute(
         render(
             "ingestion/append_batch.sql",
             table=source.raw_table,
             files=files,
+            blank_lines=[
+                (str(landing_file.path), line)
+                for landing_file, inspection in group
+                for line in inspection.blank_lines
+            ],
             positions=positions,
             ingestion_id=ingestion_id,
+            max_field_length=MAX_FIELD_LENGTH,
         )
     )
+    counts = {
+        name: (read, malformed)
+        for name, read, malformed in conn.execute(
+            f"SELECT _file, count(*), count(_error) FROM {source.raw_table} "
+            "WHERE _file IN (SELECT unnest(?::VARCHAR[])) GROUP BY _file",
+            [names],
+        ).fetchall()
+    }
+    loaded = []
+    for landing_file in files:
+        read, malformed = counts.get(landing_file.name, (0, 0))
+        loaded.append(
+            LoadedFile(landing_file.name, read, malformed, landing_file.name in previously_loaded)
+        )
+    fingerprints = {f.name: f.fingerprint for f in files}
+    _record(
+        conn,
+        source,
+        [(f.name, fingerprints[f.name], "loaded", None, f.rows_read, f.rows_malformed) for f in loaded],
+        ingestion_id,
+    )
+    report.loaded.extend(loaded)
 
 
-def _record_files(
+def _record(
     conn: duckdb.DuckDBPyConnection,
     source: Source,
-    report: IngestionReport,
-    by_header: dict[tuple[str, ...], list[LandingFile]],
+    rows: list[tuple[str, str, str, str | None, int | None, int | None]],
     ingestion_id: str,
 ) -> None:
-    fingerprints = {f.name: f.fingerprint for files in by_header.values() for f in files}
-    rows = [
-        (source.name, f.name, fingerprints[f.name], "loaded", None, f.rows_read, f.rows_malformed)
-        for f in report.loaded
-    ]
-    # A held-back file keeps whatever an earlier, readable version of it landed.
-    rows += [
-        (source.name, held.name, held.fingerprint, "held_back", held.reason, None, None)
-        for held in report.held_back
-    ]
+    """Record files as loaded or held back. A held-back file keeps whatever an earlier,
+    readable version of it landed in raw."""
     if not rows:
         return
     conn.execute(
         "DELETE FROM raw.landed_files WHERE source = ? AND file IN (SELECT unnest(?::VARCHAR[]))",
-        [source.name, [row[1] for row in rows]],
+        [source.name, [row[0] for row in rows]],
     )
     conn.executemany(
         "INSERT INTO raw.landed_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [(*row, ingestion_id) for row in rows],
+        [(source.name, *row, ingestion_id) for row in rows],
     )

@@ -22,14 +22,17 @@ CREATE OR REPLACE TEMP MACRO sp_boolean(value) AS CASE lower(trim(value))
     WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE
 END;
 
--- A plain decimal with '.' as decimal point: thousands separators and exponents are rejected.
+-- A plain decimal with '.' as decimal point: thousands separators and exponents are rejected,
+-- and so are more decimals than the type holds, rather than rounded.
 CREATE OR REPLACE TEMP MACRO sp_decimal(value) AS CASE
     WHEN regexp_full_match(trim(value), {{ contract.DECIMAL_PATTERN | literal }})
-    THEN try_cast(trim(value) AS DECIMAL(20, 6))
+        AND length(split_part(trim(value), '.', 2)) <= 12
+    THEN try_cast(trim(value) AS DECIMAL(38, 12))
 END;
 
 CREATE OR REPLACE TEMP MACRO sp_rate(value) AS CASE
     WHEN regexp_full_match(trim(value), {{ contract.DECIMAL_PATTERN | literal }})
+        AND length(split_part(trim(value), '.', 2)) <= 10
     THEN try_cast(trim(value) AS DECIMAL(18, 10))
 END;
 

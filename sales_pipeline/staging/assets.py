@@ -148,10 +148,12 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
                 f"SELECT count(*) FROM staging.{name}_superseded"
             ).fetchone()
             (quarantined,) = conn.execute(f"SELECT count(*) FROM quarantine.{name}").fetchone()
-            examples = conn.execute(
-                f"SELECT file, line, reason FROM quarantine.{name} ORDER BY file, line LIMIT 50"
-            ).fetchall()
             delivery = latest_delivery_files(conn, [name])
+            examples = conn.execute(
+                f"SELECT file, line, reason FROM quarantine.{name} "
+                "WHERE file IN (SELECT unnest(?::VARCHAR[])) ORDER BY file, line LIMIT 100",
+                [delivery],
+            ).fetchall()
             per_file = _rejected_per_file(conn, name, delivery)
             top_reasons = _top_reasons(conn, name)
             staged_rows_check = (
@@ -161,11 +163,10 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             )
         read = sum(r[1] for r in per_file)
         rejected = sum(r[2] for r in per_file)
-
         for file, line, reason in examples:
             context.log.warning(f"{file}, line {line}: {reason}")
-        if quarantined > len(examples):
-            context.log.warning(f"... and {quarantined - len(examples)} more in quarantine.{name}")
+        if rejected > len(examples):
+            context.log.warning(f"... and {rejected - len(examples)} more in quarantine.{name}")
 
         context.log.info(
             f"staging.{name}: merged {len(merge.files)} file(s)"
@@ -225,6 +226,9 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
                 "threshold": dg.MetadataValue.float(sales_config.max_rejected_share),
                 "worst_files": dg.MetadataValue.json(
                     [{"file": f, "read": n, "rejected": r} for f, n, r in per_file[:10]]
+                ),
+                "rejected_rows": dg.MetadataValue.json(
+                    [{"file": f, "line": line, "reason": reason} for f, line, reason in examples]
                 ),
             },
         )

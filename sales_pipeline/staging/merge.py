@@ -161,20 +161,22 @@ def stage_source(
         )
         if full:
             conn.execute("DELETE FROM pipeline.merged_files WHERE source = ?", [name])
-        files = [
-            file
-            for (file,) in conn.execute(
-                """
+        # In full, every file with rows in raw: one held back since it landed keeps the rows of
+        # the version that landed.
+        delivery_query = (
+            f"SELECT DISTINCT _file FROM {source.raw_table} UNION SELECT file FROM raw.landed_files "
+            "WHERE source = $source AND status = 'loaded' ORDER BY 1"
+            if full
+            else """
                 SELECT landed.file FROM raw.landed_files AS landed
                 LEFT JOIN pipeline.merged_files AS merged
                     ON merged.source = landed.source AND merged.file = landed.file
                 WHERE landed.source = $source AND landed.status = 'loaded'
                   AND merged.fingerprint IS DISTINCT FROM landed.fingerprint
                 ORDER BY landed.file
-                """,
-                {"source": name},
-            ).fetchall()
-        ]
+                """
+        )
+        files = [file for (file,) in conn.execute(delivery_query, {"source": name}).fetchall()]
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE delivery_files AS "
             "SELECT unnest(?::VARCHAR[]) AS file",

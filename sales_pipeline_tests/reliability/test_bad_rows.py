@@ -307,11 +307,6 @@ def test_phone_formats_resolve_the_same_rep_and_contact(
     assert resolved == [("005A", "003A"), ("005A", "003A")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no asset check of staging/<source> carries the quarantined rows: rejected_share has per-file "
-    "counts (worst_files), reconciles_per_file only unbalanced files; file, line and reason are "
-    "in the run log and the quarantine asset's materialization ('reasons', first row per kind) "
-    "but not in any check's metadata"))
 def test_rejected_rows_are_named_in_check_metadata(delivery: RunOutcome, reliability_case) -> None:
     texts = {
         asset: " ".join(_metadata_text(evaluation) for (key, _), evaluation

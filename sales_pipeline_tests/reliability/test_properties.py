@@ -344,11 +344,6 @@ def test_booleans(conn, reliability_case) -> None:
          expected="the boolean; NULL for anything else", observed="every example as expected")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sp_decimal casts to DECIMAL(20, 6), which rounds: '1.1234567' stages as 1.123457 (not the "
-    "exact amount the contract promises) and '0.0000001' as 0, rejected as 'net_amount is zero' "
-    "although it was delivered positive; expected such amounts kept exact or rejected as having "
-    "too many decimals"))
 def test_amounts_beyond_six_decimals_are_exact_or_rejected(conn, reliability_case) -> None:
     decimal = _macro(conn, "sp_decimal")
     examples = Examples()

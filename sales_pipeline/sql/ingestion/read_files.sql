@@ -15,6 +15,10 @@ FROM read_csv(
     escape = '"',
     encoding = 'utf-8',
     filename = '_landing_path',
+    -- DuckDB drops a line far beyond max_line_size without a trace: a generous maximum keeps
+    -- every line of a sane file readable (append_batch.sql rejects over-long fields itself).
+    max_line_size = 67108864,
+    buffer_size = 134217728,
     store_rejects = true,
     rejects_table = 'landing_rejects',
     rejects_scan = 'landing_reject_scans'

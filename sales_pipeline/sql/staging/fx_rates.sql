@@ -21,7 +21,7 @@ checked AS (
             WHEN NOT regexp_full_match(currency, {{ contract.CURRENCY_PATTERN | literal }})
             THEN 'currency ' || sp_quote(currency) || ' is not an ISO 4217 code'
         END,
-        {{ c.unparsable("rate", "rate_text", "rate", "a plain decimal number") }},
+        {{ c.unparsable("rate", "rate_text", "rate", "a plain decimal number (at most 10 decimals)") }},
         CASE WHEN rate = 0 THEN 'rate is zero' END
     )) AS _reason
     FROM typed

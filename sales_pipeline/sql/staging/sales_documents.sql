@@ -60,7 +60,7 @@ checked AS (
                 WHEN activity_date IS NOT NULL AND fx_rate IS NULL
                 THEN 'missing FX rate: no ' || currency || ' rate on or before ' || activity_date::VARCHAR
             END,
-            {{ c.unparsable("net_amount", "net_amount_text", "net_amount", "a plain positive decimal ('.' as decimal point, no thousands separator)") }},
+            {{ c.unparsable("net_amount", "net_amount_text", "net_amount", "a plain positive decimal ('.' as decimal point, no thousands separator, at most 12 decimals)") }},
             CASE WHEN net_amount = 0 THEN 'net_amount is zero, not a positive decimal' END,
             {{ c.not_in_set("status", "status", contract.DOCUMENT_STATUSES) }},
             {{ c.unparsable("changed_at", "changed_text", "changed_at", c.TIMESTAMP) }}

@@ -34,7 +34,7 @@ checked AS (
             END::DATE
             THEN 'Period_Start__c ' || period_start_text || ' is not the first day of a ' || period_type
         END,
-        {{ c.unparsable("Target__c", "target_text", "target", "a plain decimal number") }}
+        {{ c.unparsable("Target__c", "target_text", "target", "a plain decimal number (at most 12 decimals)") }}
     )) AS _reason
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.user_id
