@@ -105,15 +105,16 @@ WITH blobs AS (
 ),
 first_lines AS (
     -- A BLOB cast to text escapes every byte outside printable ASCII as \xHH and the cast back
-    -- undoes it: split on the escaped line feed, back to bytes, then decode (NULL unless UTF-8).
-    SELECT path, try(decode(split_part(escaped, '\x0A', 1)::BLOB)) AS line
+    -- undoes it: cut at the first line feed or carriage return, back to bytes, then decode (NULL
+    -- unless UTF-8).
+    SELECT path, try(decode(split_part(split_part(escaped, '\x0A', 1), '\x0D', 1)::BLOB)) AS line
     FROM blobs
 ),
 headers AS (
     SELECT
         path,
         list_transform(
-            regexp_extract_all(rtrim(ltrim(line, chr(65279)), chr(13)), '(?:^|,)("(?:[^"]|"")*"|[^,"]*)', 1),
+            regexp_extract_all(ltrim(line, chr(65279)), '(?:^|,)("(?:[^"]|"")*"|[^,"]*)', 1),
             lambda f: trim(CASE WHEN f LIKE '"%"' THEN replace(f[2:-2], '""', '"') ELSE f END)
         ) AS names
     FROM first_lines
