@@ -49,7 +49,7 @@ FLOOR_SQL = BENCH / "floor.sql"
 RESULTS_JSON = WORK / "results.json"
 RESULTS_MD = BENCH / "RESULTS.md"
 BIN = Path(sys.executable).parent
-INSTANCE_CONFIG = ROOT / ".dagster_home" / "dagster.yaml"
+HELPER = [sys.executable, str(Path(__file__).resolve())]  # this file's internal subcommands
 
 DEFAULT_END = date(2026, 3, 4)  # a Wednesday in early March: the incremental day is a full working day
 DEFAULT_DAYS = 731
@@ -142,17 +142,47 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "duckdb": version("duckdb"),
         "dagster": version("dagster"),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty_files": len([line for line in git("status", "--porcelain").splitlines() if line]),
+        "commit": CODE["commit"] or git("rev-parse", "--short", "HEAD"),
+        "code": "snapshot of the commit" if CODE["snapshot"] else "working tree",
+        "dirty_files": 0 if CODE["snapshot"] else len(
+            [line for line in git("status", "--porcelain").splitlines() if line]),
     }
 
 
 def generator_hash() -> str:
-    return git("hash-object", "sales_pipeline/sample/generator.py")
+    return git("hash-object", str(CODE["dir"] / "sales_pipeline" / "sample" / "generator.py"))
 
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+# The pipeline code under test. Others commit to this repository while a benchmark runs for hours,
+# so by default every pipeline process runs a snapshot of one commit (`git archive`), put first on
+# PYTHONPATH; `--code worktree` runs the working tree as it is at each moment instead.
+CODE: dict[str, Any] = {"dir": ROOT, "commit": "", "snapshot": False}
+
+
+def use_code(revision: str) -> None:
+    if revision == "worktree":
+        CODE.update(dir=ROOT, commit=git("rev-parse", "--short", "HEAD"), snapshot=False)
+        return
+    commit = git("rev-parse", "--short", revision)
+    target = WORK / f"code-{commit}"
+    if not (target / "sales_pipeline").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    CODE.update(dir=target, commit=commit, snapshot=True)
+
+
+def code_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the code under test first on the import path."""
+    if CODE["snapshot"]:
+        env = {**env, "PYTHONPATH": os.pathsep.join(
+            filter(None, (str(CODE["dir"]), env.get("PYTHONPATH"))))}
+    return env
 
 
 # ------------------------------------------------------------------------ landing samples
@@ -176,7 +206,8 @@ def ensure_sample(scale: Scale, regenerate: bool = False) -> dict[str, Any]:
         [str(BIN / "sales-pipeline"), "sample", "--reps", str(scale.reps), "--days",
          str(scale.days), "--start", scale.start.isoformat(), "--seed", str(scale.seed),
          "--out", str(scale.landing)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=CODE["dir"], env=code_env(dict(os.environ)), capture_output=True, text=True,
+        check=True,
     ).stdout.strip()
     recorded = {
         **wanted,
@@ -272,7 +303,8 @@ def run_measured(
     began = time.monotonic()
     with log.open("w") as out:
         process = subprocess.Popen(
-            list(command), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            list(command), cwd=CODE["dir"], env=code_env(env), stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         done = threading.Event()
@@ -322,8 +354,9 @@ def pipeline_env(landing: Path, run_dir: Path, timezone: str) -> dict[str, str]:
     """Environment of one pipeline run: everything it writes lives under run_dir."""
     home = run_dir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    if INSTANCE_CONFIG.exists():
-        shutil.copy(INSTANCE_CONFIG, home / "dagster.yaml")
+    instance_config = CODE["dir"] / ".dagster_home" / "dagster.yaml"
+    if instance_config.exists():
+        shutil.copy(instance_config, home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALES_", "DAGSTER_"))}
     env.update(
         SALES_LANDING_DIR=str(landing.resolve()),
@@ -391,7 +424,7 @@ def measure_floor(scale: Scale, run: int, timezone: str) -> Measurement:
     database.unlink(missing_ok=True)
     timings = database.with_suffix(".json")
     measurement = run_measured(
-        [sys.executable, "-m", "benchmarks.run", "_floor", "--landing", str(scale.landing),
+        [*HELPER, "_floor", "--landing", str(scale.landing),
          "--database", str(database), "--timezone", timezone, "--timings", str(timings)],
         env=dict(os.environ), log=database.with_suffix(".log"),
     )
@@ -409,7 +442,7 @@ def measure_backfill(landing: Path, run_dir: Path, timezone: str,
         shutil.rmtree(run_dir)
     env = pipeline_env(landing, run_dir, timezone)
     measurement = run_measured([str(BIN / "sales-pipeline"), "backfill"], env=env,
-                               log=run_dir / "backfill.log", timeout_s=timeout_s)
+                               log=log_path(run_dir, "backfill"), timeout_s=timeout_s)
     measurement.extra["profile"] = profile_instance(Path(env["DAGSTER_HOME"]))
     measurement.extra["held_back_files"] = held_back_files(run_dir / "warehouse.duckdb")
     return measurement
@@ -475,9 +508,9 @@ def measure_incremental(scale: Scale, runs: int, timezone: str, timeout_s: float
         report = run_dir / "incremental.json"
         print(f"[{scale.name}] incremental day {scale.end} run {run + 1}/{runs} ...", flush=True)
         measurement = run_measured(
-            [sys.executable, "-m", "benchmarks.run", "_incremental", "--day",
+            [*HELPER, "_incremental", "--day",
              scale.end.isoformat(), "--report", str(report)] + (["--publish"] if publish else []),
-            env=env, log=run_dir / "incremental.log", timeout_s=timeout_s,
+            env=env, log=log_path(run_dir, "incremental"), timeout_s=timeout_s,
         )
         if report.exists():
             measurement.extra.update(json.loads(report.read_text()))
@@ -488,6 +521,11 @@ def measure_incremental(scale: Scale, runs: int, timezone: str, timeout_s: float
         if run < runs - 1:
             shutil.rmtree(run_dir)
     return result
+
+
+def log_path(run_dir: Path, what: str) -> Path:
+    """Logs live beside the run directories, which are removed after each run."""
+    return run_dir.parent / "logs" / f"{run_dir.name}-{what}.log"
 
 
 def baseline_run_ids(baseline: Measurement) -> list[str]:
@@ -524,8 +562,8 @@ def profile_instance(home: Path, after: Sequence[str] = ()) -> dict[str, Any]:
     """Per run, step and check durations from a Dagster instance's event log (in a subprocess,
     so this process never holds the instance's storage open)."""
     output = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "_profile", "--skip", ",".join(after)],
-        cwd=ROOT, env={**os.environ, "DAGSTER_HOME": str(home.resolve())},
+        [*HELPER, "_profile", "--skip", ",".join(after)],
+        cwd=CODE["dir"], env=code_env({**os.environ, "DAGSTER_HOME": str(home.resolve())}),
         capture_output=True, text=True,
     )
     if output.returncode != 0:
@@ -771,6 +809,38 @@ def mib(value: float | None) -> str:
     return "-" if value is None else f"{value / 1024:.2f} GiB" if value >= 1024 else f"{value:.0f} MiB"
 
 
+LAYERS = (
+    ("ingestion (raw)", re.compile(r"^raw__")),
+    ("staging", re.compile(r"^(stage_|staging__)")),
+    ("facts", re.compile(r"^marts__\w+_activity_")),
+    ("analysis", re.compile(r"^marts__")),
+    ("reports", re.compile(r"^reports__")),
+    ("publish", re.compile(r"^publish")),
+)
+
+
+def layer_of(step: str) -> str:
+    return next((name for name, pattern in LAYERS if pattern.search(step)), "other")
+
+
+def layer_table(measurement: dict[str, Any]) -> list[str]:
+    """Process wall time split into Dagster steps by layer, run overhead and the rest."""
+    profile = measurement["extra"]["profile"]
+    by_layer: dict[str, float] = {}
+    for step in profile.get("steps", []):
+        by_layer[layer_of(step["step"])] = by_layer.get(layer_of(step["step"]), 0) + step["seconds"]
+    steps = sum(by_layer.values())
+    runs = sum(r["seconds"] or 0 for r in profile.get("runs", []))
+    wall = measurement["wall_s"]
+    rows = sorted(by_layer.items(), key=lambda item: -item[1])
+    rows += [("Dagster run overhead (run time outside steps)", runs - steps),
+             ("outside Dagster runs (interpreter, imports, definitions, summaries)", wall - runs)]
+    lines = ["| part | seconds | share of wall |", "| --- | ---: | ---: |"]
+    lines += [f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f}% |" for name, seconds in rows]
+    lines.append(f"| **process wall time** | **{wall:.1f}** | |")
+    return lines
+
+
 def step_table(profile: dict[str, Any], top: int) -> list[str]:
     steps = sorted(profile.get("steps", []), key=lambda s: -s["seconds"])
     total = sum(s["seconds"] for s in steps) or 1.0
@@ -817,8 +887,10 @@ def render(results: dict[str, Any]) -> str:
         f"{info.get('os')}",
         f"- software: Python {info.get('python')}, DuckDB {info.get('duckdb')}, "
         f"Dagster {info.get('dagster')}",
-        f"- code: commit {info.get('commit')} ({info.get('dirty_files')} files with uncommitted "
-        "changes in the working tree when last run)",
+        f"- pipeline code: commit {info.get('commit')}, "
+        + ("a clean snapshot (`git archive`) first on PYTHONPATH"
+           if info.get("code") == "snapshot of the commit"
+           else f"the working tree ({info.get('dirty_files')} files with uncommitted changes)"),
         f"- time zone `{results.get('timezone')}`, reporting currency EUR; each scale ends on "
         f"{results.get('end')}, the incremental day",
         "- the machine is shared: the load average (1 min) before each measurement is listed; "
@@ -969,14 +1041,16 @@ def render_details(scales: Sequence[dict[str, Any]]) -> list[str]:
         backfills = [m for m in entry.get("backfill", []) if m["extra"].get("profile")]
         if backfills:
             profile = backfills[-1]["extra"]["profile"]
-            lines += ["", "Backfill (last run): Dagster runs", "", *run_table(profile), "",
+            lines += ["", "Backfill (last run): by layer", "", *layer_table(backfills[-1]),
+                      "", "Backfill (last run): Dagster runs", "", *run_table(profile), "",
                       "Backfill (last run): where the time goes, per step", "",
                       *step_table(profile, 25), "", "Backfill (last run): asset checks", "",
                       *check_table(profile, 15)]
         runs = [m for m in (incremental or {}).get("runs", []) if m["extra"].get("profile")]
         if runs:
             profile = runs[-1]["extra"]["profile"]
-            lines += ["", "Incremental day (last run): Dagster runs", "", *run_table(profile), "",
+            lines += ["", "Incremental day (last run): by layer", "", *layer_table(runs[-1]),
+                      "", "Incremental day (last run): Dagster runs", "", *run_table(profile), "",
                       "Incremental day (last run): where the time goes, per step", "",
                       *step_table(profile, 20), "", "Incremental day (last run): asset checks",
                       "", *check_table(profile, 10)]
@@ -1049,7 +1123,7 @@ def incremental_with_check(scale: Scale, args: argparse.Namespace, floor_db: Pat
         )
     if not args.keep:
         for path in (scale.dir / "incremental").glob("*"):
-            if path.name != "landing":
+            if path.name not in ("landing", "logs"):
                 shutil.rmtree(path, ignore_errors=True)
     return incremental
 
@@ -1071,7 +1145,7 @@ def benchmark_history_pair(reps_scale: Scale, args: argparse.Namespace,
     short_result = measure_incremental(short, args.repeat, args.timezone, timeout_s, args.publish)
     if not args.keep:
         for path in (short.dir / "incremental").glob("*"):
-            if path.name != "landing":
+            if path.name not in ("landing", "logs"):
                 shutil.rmtree(path, ignore_errors=True)
     short_summary = summarize(short_result["runs"]) if short_result.get("runs") else None
     long_summary = summarize(long_entry["runs"])
@@ -1127,6 +1201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="a small smoke run: 8 reps x 60 days (and 15), one repeat")
     parser.add_argument("--regenerate", action="store_true", help="generate the samples again")
+    parser.add_argument("--code", default="HEAD",
+                        help="commit whose snapshot is measured, or 'worktree' (HEAD)")
     parser.add_argument("--keep", action="store_true", help="keep warehouses and Dagster homes")
     parser.add_argument("--fresh", action="store_true",
                         help="forget earlier results instead of merging into them")
@@ -1151,6 +1227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.max_rejected_share:
         EXTRA_ENV["SALES_MAX_REJECTED_SHARE"] = args.max_rejected_share
     args.phases = {p.strip() for p in args.phases.split(",")}
+    use_code(args.code)
     scales = parse_scales(args.scales, args.days, args.end)
     pairs = {int(r) for r in args.history_pairs.split(",") if r.strip()}
     results = {"scales": {}, "history_pairs": {}} if args.fresh else load_results()
