@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import dagster as dg
-import duckdb
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -103,33 +102,28 @@ def recover_interrupted_runs(instance: dg.DagsterInstance, progress: Progress = 
     return recovered
 
 
-def activity_range(settings: SalesSettings) -> tuple[date | None, date | None]:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        return conn.execute(
-            "SELECT min(activity_date), max(activity_date) FROM staging.activities"
-        ).fetchone()
+def _ingestion_figures(result: dg.ExecuteInProcessResult, summary: BackfillSummary) -> None:
+    """Fill the summary from the run's own materializations.
 
-
-def _warehouse_counts(settings: SalesSettings) -> tuple[int, int, int, int]:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        tables = conn.execute(
-            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables()"
-        ).fetchall()
-
-        def total(schema: str, exclude: tuple[str, ...] = ()) -> int:
-            return sum(
-                conn.execute(f'SELECT count(*) FROM {s}."{t}"').fetchone()[0]
-                for s, t, _ in tables
-                if s == schema and t not in exclude and not t.endswith("_superseded")
-            )
-
-        (events,) = conn.execute("SELECT count(*) FROM staging.activities").fetchone()
-        return (
-            total("raw", exclude=("landed_files",)),
-            total("staging", exclude=("activities",)),
-            total("quarantine"),
-            events,
-        )
+    The backfill never opens the warehouse itself: another run may be writing it, and DuckDB
+    keeps other processes out meanwhile (the steps queue on the warehouse pool instead).
+    """
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        schema, table = materialization.asset_key.path
+        metadata = materialization.metadata
+        rows = metadata["dagster/row_count"].value if "dagster/row_count" in metadata else 0
+        if schema == "raw":
+            summary.raw_rows += rows
+        elif schema == "quarantine":
+            summary.quarantined_rows += rows
+        elif (schema, table) == ("staging", "activities"):
+            summary.counted_events = rows
+            first, last = metadata["first_day"].value, metadata["last_day"].value
+            summary.first_day = date.fromisoformat(first) if first else None
+            summary.last_day = date.fromisoformat(last) if last else None
+        elif schema == "staging" and not table.endswith("_superseded"):
+            summary.staged_rows += rows
 
 
 def period_keys(grain: Grain, first: date, last: date) -> tuple[str, str, int]:
@@ -167,16 +161,14 @@ def run_backfill(
         summary.failed.append(f"{INGEST_JOB} (run {result.run_id})")
         summary.seconds = time.monotonic() - began
         return summary
-    summary.raw_rows, summary.staged_rows, summary.quarantined_rows, summary.counted_events = (
-        _warehouse_counts(settings)
-    )
+    _ingestion_figures(result, summary)
     progress(
         f"  {summary.raw_rows} rows read, {summary.staged_rows} staged, "
         f"{summary.quarantined_rows} quarantined, {summary.counted_events} counted events "
         f"({time.monotonic() - began:.1f}s)"
     )
 
-    first, last = activity_range(settings)
+    first, last = summary.first_day, summary.last_day
     first = max(d for d in (first, start, settings.history_start) if d is not None) if first else None
     last = min(d for d in (last, end) if d is not None) if last else None
     if first is None or last is None or first > last:

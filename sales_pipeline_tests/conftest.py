@@ -29,6 +29,44 @@ def settings_for(
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_stale_defs_state_storage() -> Iterator[None]:
+    """Forget the definitions-state storage a closed instance may have left in Dagster's context.
+
+    Module-scoped fixtures enter and leave instances out of nesting order, which can leave a
+    weak reference to a closed instance as the "current" storage; the next test that loads
+    definitions outside an instance context then fails on it (a Dagster test-isolation issue,
+    not a pipeline one).
+    """
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
+    yield
+
+
+def facts_definitions(settings: SalesSettings) -> dg.Definitions:
+    """The code location without analysis and reports: for tests about the facts alone."""
+    from sales_pipeline.facts.assets import build_fact_assets
+    from sales_pipeline.ingestion.assets import raw_assets
+    from sales_pipeline.jobs import build_period_jobs, ingest_job, publish_job
+    from sales_pipeline.publish import published_marts
+    from sales_pipeline.resources import build_resources
+    from sales_pipeline.schedules import build_schedules
+    from sales_pipeline.staging.assets import build_staging_assets
+
+    return dg.Definitions(
+        assets=[
+            *raw_assets,
+            *build_staging_assets(settings),
+            *build_fact_assets(settings),
+            published_marts,
+        ],
+        jobs=[ingest_job, *build_period_jobs(), publish_job],
+        schedules=build_schedules(settings.timezone),
+        resources=build_resources(settings),
+    )
+
+
 @pytest.fixture
 def instance() -> Iterator[dg.DagsterInstance]:
     with dg.instance_for_test() as test_instance:

@@ -24,7 +24,7 @@ from benchmarks.run import compare_marts, execute_floor
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.jobs import INGEST_JOB, period_job_name
 from sales_pipeline.partitions import GRAINS
-from sales_pipeline.runner import activity_range, period_keys
+from sales_pipeline.runner import period_keys
 from sales_pipeline.sample import generate_sample
 from sales_pipeline_tests.conftest import settings_for
 from sales_pipeline_tests.contract.landing import build_landing
@@ -61,7 +61,10 @@ def pipeline_warehouse(sample: Path, tmp_path_factory: pytest.TempPathFactory) -
     defs = build_definitions(settings)
     with dg.instance_for_test() as instance:
         assert defs.resolve_job_def(INGEST_JOB).execute_in_process(instance=instance).success
-        first, last = activity_range(settings)
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            first, last = conn.execute(
+                "SELECT min(activity_date), max(activity_date) FROM staging.activities"
+            ).fetchone()
         for grain in GRAINS:
             first_key, last_key, _ = period_keys(grain, first, last)
             facts = [dg.AssetKey(["marts", f"{level}_activity_{grain.name}"]) for level in LEVELS]

@@ -26,7 +26,7 @@ from sales_pipeline_tests.test_pipeline import mart_fingerprints
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sample") / "landing"
-    generate_sample(root, reps=5, days=28, start=date(2026, 2, 2), seed=5)
+    generate_sample(root, reps=4, days=14, start=date(2026, 2, 9), seed=5)
     return root
 
 
@@ -40,6 +40,8 @@ def _environment(landing: Path, workdir: Path) -> dict[str, str]:
         "SALES_WAREHOUSE": str(workdir / "warehouse.duckdb"),
         "SALES_REPORTS_DIR": str(workdir / "reports"),
         "SALES_TIMEZONE": "Europe/Athens",
+        # A tiny sample carries every planted defect once: far above the default share.
+        "SALES_MAX_REJECTED_SHARE": "1",
         "DAGSTER_HOME": str(home),
     }
 

@@ -10,11 +10,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from sales_pipeline.definitions import build_definitions
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.runner import run_backfill
 from sales_pipeline.sample import generate_sample
-from sales_pipeline_tests.conftest import settings_for
+from sales_pipeline_tests.conftest import facts_definitions, settings_for
 from sales_pipeline_tests.test_pipeline import mart_fingerprints
 
 DAILY = ("telephony/calls_*.csv", "erp/sales_documents_*.csv", "crm/Event_*.csv")
@@ -23,13 +22,13 @@ DAILY = ("telephony/calls_*.csv", "erp/sales_documents_*.csv", "crm/Event_*.csv"
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     landing = tmp_path_factory.mktemp("sample") / "landing"
-    generate_sample(landing, reps=6, days=42, start=date(2026, 1, 5), seed=11)
+    generate_sample(landing, reps=4, days=28, start=date(2026, 1, 5), seed=11)
     return landing
 
 
 def _backfill(landing: Path, workdir: Path, instance: dg.DagsterInstance) -> dict[str, str]:
-    settings = settings_for(landing, workdir, timezone="Europe/Berlin")
-    summary = run_backfill(build_definitions(settings), settings, instance, progress=lambda _: None)
+    settings = settings_for(landing, workdir, timezone="Europe/Berlin", SALES_MAX_REJECTED_SHARE="1")
+    summary = run_backfill(facts_definitions(settings), settings, instance, progress=lambda _: None)
     assert summary.success, summary.failed
     return mart_fingerprints(settings.warehouse)
 
@@ -65,9 +64,9 @@ def test_deliveries_in_any_order_equal_one_full_run(sample, tmp_path, instance) 
             if path.stem.rsplit("_", 1)[1] in batch:
                 target = landing / path.relative_to(held)
                 shutil.move(path, target)
-        _backfill(landing, workdir, instance)
+        after = _backfill(landing, workdir, instance)
 
-    assert _backfill(landing, workdir, instance) == expected
+    assert after == expected
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as conn:
         (touched,) = conn.execute(
             "SELECT count(*) FROM pipeline.touched_periods WHERE grain = 'weekly'"
@@ -106,8 +105,8 @@ def test_late_change_marks_exactly_its_periods_and_the_schedule_rebuilds_them(
 
     landing = tmp_path / "landing"
     shutil.copytree(sample, landing)
-    settings = settings_for(landing, tmp_path, timezone="Europe/Berlin")
-    defs = build_definitions(settings)
+    settings = settings_for(landing, tmp_path, timezone="Europe/Berlin", SALES_MAX_REJECTED_SHARE="1")
+    defs = facts_definitions(settings)
     assert run_backfill(defs, settings, instance, progress=lambda _: None).success
     monthly = next(g for g in GRAINS if g.name == "monthly")
     assert out_of_date_period_keys(instance, monthly) == []

@@ -277,6 +277,9 @@ def staging_activities(
             "SELECT activity, count(*), min(activity_date)::VARCHAR, max(activity_date)::VARCHAR "
             "FROM staging.activities GROUP BY activity ORDER BY activity"
         ).fetchall()
+        first_day, last_day = conn.execute(
+            "SELECT min(activity_date)::VARCHAR, max(activity_date)::VARCHAR FROM staging.activities"
+        ).fetchone()
         delivery = latest_delivery_files(conn, ["calls", "events", "sales_documents"])
         staged_rows_check = staging_rows_check(conn, "staging.activities", delivery)
     context.log.info(
@@ -303,6 +306,9 @@ def staging_activities(
             "dagster/row_count": dg.MetadataValue.int(rows),
             "full_rebuild": dg.MetadataValue.bool(result.full),
             "changed_events": dg.MetadataValue.int(result.changed_events),
+            # Read by the backfill command, which must not open the warehouse between steps.
+            "first_day": dg.MetadataValue.text(first_day or ""),
+            "last_day": dg.MetadataValue.text(last_day or ""),
             TOUCHED_PERIODS: dg.MetadataValue.json(
                 {
                     grain: [day.isoformat() for day in periods]
