@@ -34,3 +34,12 @@ END
 {%- endmacro %}
 
 {%- set TIMESTAMP = "an ISO 8601 timestamp with a UTC offset" -%}
+
+{#- A reason when a user reference is empty or names no CRM user (`found` is NULL after the join
+    to staging.users). Events say the same of OwnerId. -#}
+{% macro known_user(column, expression, found) -%}
+CASE
+    WHEN {{ expression }} IS NULL THEN '{{ column }} is empty'
+    WHEN {{ found }} IS NULL THEN 'unknown rep: {{ column }} ' || sp_quote({{ expression }}) || ' is no CRM user'
+END
+{%- endmacro %}

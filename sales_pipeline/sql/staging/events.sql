@@ -33,10 +33,7 @@ checked AS (
         (started_at AT TIME ZONE {{ timezone | literal }})::DATE AS activity_date,
         sp_reasons(_error, concat_ws('; ',
             {{ c.required("Id", "event_id") }},
-            CASE
-                WHEN owner_id IS NULL THEN 'OwnerId is empty'
-                WHEN users.user_id IS NULL THEN 'unknown rep: OwnerId ' || sp_quote(owner_id) || ' is no CRM user'
-            END,
+            {{ c.known_user("OwnerId", "owner_id", "users.user_id") }},
             {{ c.not_in_set("Type", "event_type", contract.EVENT_TYPES) }},
             {{ c.unparsable("StartDateTime", "start_text", "started_at", c.TIMESTAMP) }},
             {{ c.unparsable("EndDateTime", "end_text", "ended_at", c.TIMESTAMP, required=False) }},

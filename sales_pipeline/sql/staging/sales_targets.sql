@@ -19,10 +19,7 @@ WITH typed AS (
 checked AS (
     SELECT typed.*, sp_reasons(_error, concat_ws('; ',
         {{ c.required("Id", "target_id") }},
-        CASE
-            WHEN typed.user_id IS NULL THEN 'User__c is empty'
-            WHEN users.user_id IS NULL THEN 'unknown rep: User__c ' || sp_quote(typed.user_id) || ' is no CRM user'
-        END,
+        {{ c.known_user("User__c", "typed.user_id", "users.user_id") }},
         {{ c.not_in_set("Metric__c", "metric", metric_names) }},
         {{ c.not_in_set("Period_Type__c", "period_type", contract.PERIOD_TYPES) }},
         {{ c.unparsable("Period_Start__c", "period_start_text", "period_start", "a YYYY-MM-DD date") }},

@@ -19,10 +19,7 @@ WITH typed AS (
 checked AS (
     SELECT typed.*, sp_reasons(_error, concat_ws('; ',
         {{ c.required("Id", "membership_id") }},
-        CASE
-            WHEN typed.user_id IS NULL THEN 'User__c is empty'
-            WHEN users.user_id IS NULL THEN 'unknown rep: User__c ' || sp_quote(typed.user_id) || ' is no CRM user'
-        END,
+        {{ c.known_user("User__c", "typed.user_id", "users.user_id") }},
         {{ c.required("Team__c", "team") }},
         {{ c.required("Department__c", "department") }},
         {{ c.unparsable("Start_Date__c", "start_text", "start_date", "a YYYY-MM-DD date") }},
