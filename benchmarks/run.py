@@ -482,7 +482,7 @@ def incremental_day(day: date, publish: bool) -> dict[str, Any]:
 
 
 def measure_incremental(scale: Scale, runs: int, timezone: str, timeout_s: float | None,
-                        publish: bool) -> dict[str, Any]:
+                        publish: bool, baseline_timeout_s: float | None = None) -> dict[str, Any]:
     """Backfill all days but the last, then time the last day's ingestion and periods."""
     root = scale.dir / "incremental"
     if root.exists():
@@ -491,7 +491,8 @@ def measure_incremental(scale: Scale, runs: int, timezone: str, timeout_s: float
     held = last_day_files(scale)
     link_tree(scale.landing, landing, exclude=held)
     print(f"[{scale.name}] incremental: baseline backfill of {scale.days - 1} days ...", flush=True)
-    baseline = measure_backfill(landing, root / "baseline", timezone, timeout_s)
+    baseline = measure_backfill(landing, root / "baseline", timezone,
+                                baseline_timeout_s or timeout_s)
     result: dict[str, Any] = {"day": scale.end.isoformat(), "baseline": asdict(baseline),
                               "runs": [], "new_rows": new_rows(held)}
     if not baseline.ok:
@@ -1109,7 +1110,8 @@ def benchmark_scale(scale: Scale, args: argparse.Namespace, results: dict[str, A
 
 def incremental_with_check(scale: Scale, args: argparse.Namespace, floor_db: Path,
                            timeout_s: float) -> dict[str, Any]:
-    incremental = measure_incremental(scale, args.repeat, args.timezone, timeout_s, args.publish)
+    incremental = measure_incremental(scale, args.repeat, args.timezone, timeout_s, args.publish,
+                                      args.baseline_timeout_minutes * 60)
     runs = incremental.get("runs", [])
     if runs and runs[-1]["returncode"] == 0 and floor_db.exists():
         warehouse = Path(runs[-1]["extra"]["warehouse"])
@@ -1142,7 +1144,8 @@ def benchmark_history_pair(reps_scale: Scale, args: argparse.Namespace,
         return
     sample = ensure_sample(short, args.regenerate)
     timeout_s = args.timeout_minutes * 60
-    short_result = measure_incremental(short, args.repeat, args.timezone, timeout_s, args.publish)
+    short_result = measure_incremental(short, args.repeat, args.timezone, timeout_s, args.publish,
+                                       args.baseline_timeout_minutes * 60)
     if not args.keep:
         for path in (short.dir / "incremental").glob("*"):
             if path.name not in ("landing", "logs"):
@@ -1194,6 +1197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timezone", default=DEFAULT_TIMEZONE, help=f"({DEFAULT_TIMEZONE})")
     parser.add_argument("--timeout-minutes", type=float, default=30,
                         help="stop a pipeline run after this long (30)")
+    parser.add_argument("--baseline-timeout-minutes", type=float, default=120,
+                        help="the same for the backfill an incremental day starts from: it is "
+                             "set-up, not a measurement (120)")
     parser.add_argument("--publish", action="store_true",
                         help="include publishing the marts in the incremental day")
     parser.add_argument("--max-rejected-share",
