@@ -675,6 +675,9 @@ def compare_marts(
         for table in MART_TABLES:
             level, grain = table.split("_activity_")
             columns = _mart_columns(conn, "pipeline", table)
+            if not columns:
+                differences.append(f"{table}: missing from the pipeline's warehouse")
+                continue
             if columns != _mart_columns(conn, "floor", table):
                 differences.append(f"{table}: columns differ: pipeline {columns}, "
                                    f"floor {_mart_columns(conn, 'floor', table)}")
@@ -900,8 +903,8 @@ def render(results: dict[str, Any]) -> str:
         "## Summary",
         "",
         "| scale | calls | floor wall / CPU / peak | backfill wall / CPU / peak | backfill / floor "
-        "| incremental day wall / CPU / peak | facts identical | load |",
-        "| --- | ---: | --- | --- | ---: | --- | --- | --- |",
+        "| incremental day wall / CPU / peak | facts identical | pipeline commit | load |",
+        "| --- | ---: | --- | --- | ---: | --- | --- | --- | --- |",
     ]
     scales = sorted(results["scales"].values(), key=lambda s: (s["reps"], s["days"]))
     for entry in scales:
@@ -923,7 +926,7 @@ def render(results: dict[str, Any]) -> str:
         lines.append(
             f"| {entry['label']} | {entry.get('calls', '-')} | {cell(floor)} | {cell(backfill)} | "
             f"{fmt(ratio, 'x', 2)} | {cell(incr)} | {entry.get('facts_identical', '-')} | "
-            f"{', '.join(f'{x:.1f}' for x in loads)} |"
+            f"{entry.get('commit', '-')} | {', '.join(f'{x:.1f}' for x in loads)} |"
         )
     lines += ["", *render_targets(results), "", *render_history(results), "",
               *render_load(results), "", *render_details(scales)]
@@ -1065,6 +1068,7 @@ def benchmark_scale(scale: Scale, args: argparse.Namespace, results: dict[str, A
     sample = ensure_sample(scale, args.regenerate)
     entry = results["scales"].setdefault(scale.name, {})
     entry.update(name=scale.name, label=scale.label, reps=scale.reps, days=scale.days,
+                 commit=CODE["commit"],
                  sample=f"{sample['summary']} ({sample['bytes'] / 2**20:,.0f} MiB, generator "
                  f"{sample['generator'][:10]})" + (
                      f"; SALES_MAX_REJECTED_SHARE={args.max_rejected_share}"
@@ -1088,8 +1092,10 @@ def benchmark_scale(scale: Scale, args: argparse.Namespace, results: dict[str, A
             print(f"[{scale.name}] backfill run {run + 1}/{args.repeat} ...", flush=True)
             run_dir = scale.dir / "runs" / f"backfill-{run}"
             measurement = measure_backfill(scale.landing, run_dir, args.timezone, timeout_s)
-            if measurement.ok and floor_db.exists():
-                differences = compare_marts(floor_db, run_dir / "warehouse.duckdb")
+            warehouse = run_dir / "warehouse.duckdb"
+            if floor_db.exists() and warehouse.exists():
+                # Also after a failed run: which facts it did build, and whether they are right.
+                differences = compare_marts(floor_db, warehouse)
                 measurement.extra["differences"] = differences
                 facts.append(not differences)
             entry["backfill"].append(asdict(measurement))
@@ -1103,6 +1109,11 @@ def benchmark_scale(scale: Scale, args: argparse.Namespace, results: dict[str, A
             + ("" if all(facts) else f"; first differences: {last.get('differences', [])[:5]}")
             + f"; held-back files: {last.get('held_back_files')}"
         ) if facts else "not compared"
+        failures = sorted({run["job"] for m in entry["backfill"]
+                           for run in m["extra"].get("profile", {}).get("runs", [])
+                           if run["status"] != "SUCCESS"})
+        if failures:
+            entry["facts"] += f"; Dagster runs that failed: {', '.join(failures)}"
     if "incremental" in args.phases:
         entry["incremental"] = incremental_with_check(scale, args, floor_db, timeout_s)
     save_results(results)
@@ -1113,7 +1124,7 @@ def incremental_with_check(scale: Scale, args: argparse.Namespace, floor_db: Pat
     incremental = measure_incremental(scale, args.repeat, args.timezone, timeout_s, args.publish,
                                       args.baseline_timeout_minutes * 60)
     runs = incremental.get("runs", [])
-    if runs and runs[-1]["returncode"] == 0 and floor_db.exists():
+    if runs and Path(runs[-1]["extra"]["warehouse"]).exists() and floor_db.exists():
         warehouse = Path(runs[-1]["extra"]["warehouse"])
         differences = compare_marts(floor_db, warehouse, only_periods=periods_of(scale.end))
         stale = stale_rows_elsewhere(floor_db, warehouse, scale.end)
