@@ -299,7 +299,7 @@ def run_measured(
     """Run a command in its own process group and measure it (see the module docstring)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     load_before = load_average()
-    peak = 0
+    peak, peak_at = 0, 0.0
     began = time.monotonic()
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -311,9 +311,11 @@ def run_measured(
         timed_out = False
 
         def sample() -> None:
-            nonlocal peak, timed_out
+            nonlocal peak, peak_at, timed_out
             while not done.is_set():
-                peak = max(peak, tree_rss_kib(process.pid))
+                rss = tree_rss_kib(process.pid)
+                if rss > peak:
+                    peak, peak_at = rss, time.time()
                 if timeout_s is not None and time.monotonic() - began > timeout_s and not timed_out:
                     timed_out = True
                     os.killpg(process.pid, signal.SIGTERM)
@@ -337,6 +339,7 @@ def run_measured(
         load_before=load_before,
         load_after=load_average(),
         log=str(log.relative_to(ROOT)),
+        extra={"peak_at": peak_at},
     )
 
 
@@ -609,6 +612,7 @@ def read_profile(skip: Sequence[str]) -> dict[str, Any]:
                     steps.append({
                         "run_id": run.run_id, "job": run.job_name, "step": step,
                         "assets": assets.get(step, []),
+                        "start": starts.get(step, entry.timestamp), "end": entry.timestamp,
                         "seconds": round(entry.timestamp - starts.get(step, entry.timestamp), 3),
                         "failed": kind == dg.DagsterEventType.STEP_FAILURE,
                     })
@@ -632,6 +636,7 @@ def read_profile(skip: Sequence[str]) -> dict[str, Any]:
             for step in unfinished:
                 steps.append({"run_id": run.run_id, "job": run.job_name, "step": step,
                               "assets": assets.get(step, []), "failed": True,
+                              "start": starts[step], "end": run_end or now,
                               "seconds": round((run_end or now) - starts[step], 3),
                               "unfinished": True})
             runs.append({
@@ -825,6 +830,16 @@ LAYERS = (
 
 def layer_of(step: str) -> str:
     return next((name for name, pattern in LAYERS if pattern.search(step)), "other")
+
+
+def step_at_peak(measurement: dict[str, Any]) -> str:
+    """The Dagster step that was running when the process tree's memory peaked."""
+    at = measurement["extra"].get("peak_at")
+    if not at:
+        return "an unrecorded moment"
+    steps = measurement["extra"].get("profile", {}).get("steps", [])
+    running = [s["step"] for s in steps if "start" in s and s["start"] <= at <= s["end"]]
+    return ", ".join(f"`{name}`" for name in running) or "outside any step"
 
 
 def layer_table(measurement: dict[str, Any]) -> list[str]:
@@ -1045,7 +1060,8 @@ def render_details(scales: Sequence[dict[str, Any]]) -> list[str]:
         backfills = [m for m in entry.get("backfill", []) if m["extra"].get("profile")]
         if backfills:
             profile = backfills[-1]["extra"]["profile"]
-            lines += ["", "Backfill (last run): by layer", "", *layer_table(backfills[-1]),
+            lines += ["", f"Backfill (last run): memory peaked during {step_at_peak(backfills[-1])}.",
+                      "", "Backfill (last run): by layer", "", *layer_table(backfills[-1]),
                       "", "Backfill (last run): Dagster runs", "", *run_table(profile), "",
                       "Backfill (last run): where the time goes, per step", "",
                       *step_table(profile, 25), "", "Backfill (last run): asset checks", "",
@@ -1053,7 +1069,8 @@ def render_details(scales: Sequence[dict[str, Any]]) -> list[str]:
         runs = [m for m in (incremental or {}).get("runs", []) if m["extra"].get("profile")]
         if runs:
             profile = runs[-1]["extra"]["profile"]
-            lines += ["", "Incremental day (last run): by layer", "", *layer_table(runs[-1]),
+            lines += ["", f"Incremental day (last run): memory peaked during {step_at_peak(runs[-1])}.",
+                      "", "Incremental day (last run): by layer", "", *layer_table(runs[-1]),
                       "", "Incremental day (last run): Dagster runs", "", *run_table(profile), "",
                       "Incremental day (last run): where the time goes, per step", "",
                       *step_table(profile, 20), "", "Incremental day (last run): asset checks",
