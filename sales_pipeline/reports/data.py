@@ -17,6 +17,7 @@ import duckdb
 
 from sales_pipeline.analysis.action_plans import action_plan_table, analysis_table
 from sales_pipeline.facts.assets import DEPARTMENT, REP, TEAM, fact_table
+from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
 from sales_pipeline.reports.formatting import add_periods
 
@@ -174,6 +175,7 @@ def load_report_data(
     ):
         data.plans[(row["period_start"], row["rep_id"], row["team"], row["department"])].append(row)
     _add_reps_without_activity(data)
+    _add_groups_without_activity(data)
     return data
 
 
@@ -196,3 +198,27 @@ def _add_reps_without_activity(data: ReportData) -> None:
     for period in touched:
         data.rep_facts[period].sort(
             key=lambda rep: (-(rep["sales_volume"] or 0), rep["rep_name"], rep["rep_id"]))
+
+
+def _zero_facts(period: date, **keys: str) -> Row:
+    return {"period_start": period, **keys,
+            # Ratios are null over no activity, as in the fact tables; counts and sums are 0.
+            **{m.name: None if m.sql_type == "DOUBLE" else 0 for m in METRICS}}
+
+
+def _add_groups_without_activity(data: ReportData) -> None:
+    """A team (or department) whose reps all have targets but no activity has no fact row, yet
+    its reps are on the leaderboard: give it a row of zeros so that it gets its page. Periods
+    without any activity still get no reports."""
+    active = {period for period, _, _ in data.team_facts}
+    for period, reps in data.rep_facts.items():
+        if period not in active:
+            continue
+        for rep in reps:
+            team, department = rep["team"], rep["department"]
+            if (period, team, department) not in data.team_facts:
+                data.team_facts[(period, team, department)] = _zero_facts(
+                    period, team=team, department=department)
+            if (period, department) not in data.department_facts:
+                data.department_facts[(period, department)] = _zero_facts(
+                    period, department=department)

@@ -30,6 +30,8 @@ from sales_pipeline_tests.reports.handmade import ROSTER, insert, populate, vari
 PERIODS = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
 TEAMS = sorted({(team, department) for _, _, team, department in ROSTER})
 DEPARTMENTS = sorted({department for _, _, _, department in ROSTER})
+# Seeded in the last period only: a team and department with targets but no fact rows.
+NEW_GROUP = ("Launch Team", "Expansion")
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|"""
                       r"""<link\b|<script\b""", re.IGNORECASE)
 
@@ -76,6 +78,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
             for metric, target in (("sales_volume", 3000.0), ("orders", 3.0), ("visits", 20.0))])
         conn.execute("UPDATE marts.variance_monthly SET entity_name = 'Zed Idle' "
                      "WHERE entity_id = 'F99'")
+        # A new team in a new department whose only rep has a target and no activity yet.
+        insert(conn, "marts.variance_monthly", [
+            variance_row(MONTHLY, PERIODS[-1], "N01", *NEW_GROUP, "sales_volume", 0.0, 1000.0)])
+        conn.execute("UPDATE marts.variance_monthly SET entity_name = 'Nia Newhire' "
+                     "WHERE entity_id = 'N01'")
     yield Rendered(settings, materialize(settings, "2026-01-01", "2026-03-01"))
 
 
@@ -96,6 +103,8 @@ def test_one_run_renders_every_team_and_department_of_every_period(rendered: Ren
         folder = rendered.reports / period.isoformat()
         expected = {f"team-{slug(team)}.html" for team, _ in TEAMS}
         expected |= {f"department-{slug(d)}.html" for d in DEPARTMENTS}
+        if period == PERIODS[-1]:
+            expected |= {f"team-{slug(NEW_GROUP[0])}.html", f"department-{slug(NEW_GROUP[1])}.html"}
         assert {p.name for p in folder.iterdir()} == expected | {"index.html"}
         index = page(folder / "index.html")
         for team, _ in TEAMS:
@@ -107,7 +116,7 @@ def test_one_run_renders_every_team_and_department_of_every_period(rendered: Ren
 
 def test_reports_are_self_contained(rendered: Rendered) -> None:
     pages = sorted(rendered.settings.reports_dir.rglob("*.html"))
-    assert len(pages) == 3 * (len(TEAMS) + len(DEPARTMENTS) + 1) + 1
+    assert len(pages) == 3 * (len(TEAMS) + len(DEPARTMENTS) + 1) + 2 + 1
     for path in pages:
         text = path.read_text(encoding="utf-8")
         assert not EXTERNAL.search(text), path
@@ -145,6 +154,14 @@ def test_rep_with_a_target_and_no_activity_is_on_the_leaderboard(rendered: Rende
     assert "Zed Idle" not in page(folder / "team-field-south-coast.html")
 
 
+def test_team_and_department_without_any_activity_get_their_pages(rendered: Rendered) -> None:
+    folder = rendered.reports / "2026-03-01"
+    team, department = NEW_GROUP
+    assert "Nia Newhire 0 EUR 1,000 EUR 0% Behind" in words(folder / f"team-{slug(team)}.html")
+    assert "Nia Newhire" in words(folder / f"department-{slug(department)}.html")
+    assert team in words(folder / "index.html")
+
+
 def test_department_report_lists_every_team_and_the_commitments(rendered: Rendered) -> None:
     with duckdb.connect(str(rendered.settings.warehouse), read_only=True) as conn:
         commitments = conn.execute(
@@ -173,7 +190,7 @@ def test_materialization_metadata_has_files_tables_and_a_chart(rendered: Rendere
                if m.asset_key.path[0] == "reports"]
     assert sorted(m.partition for m in reports) == [p.isoformat() for p in PERIODS]
     metadata = reports[-1].materialization.metadata
-    assert metadata["reports_written"].value == 3 * (len(TEAMS) + len(DEPARTMENTS))
+    assert metadata["reports_written"].value == 3 * (len(TEAMS) + len(DEPARTMENTS)) + 2
     assert metadata["periods"].value == 3
     assert Path(metadata["example_report"].value).is_file()
     assert "Field North" in metadata["latest_teams"].value
@@ -216,7 +233,7 @@ def test_rendering_in_worker_processes_writes_the_same_files(
         contents.append({p.relative_to(tmp_path / str(workers)): p.read_bytes()
                          for p in (tmp_path / str(workers)).rglob("*.html")})
     assert contents[0] == contents[1]
-    assert len(contents[0]) == 3 * (len(TEAMS) + len(DEPARTMENTS) + 1) + 1
+    assert len(contents[0]) == 3 * (len(TEAMS) + len(DEPARTMENTS) + 1) + 2 + 1
 
 
 def test_a_period_whose_activity_was_withdrawn_loses_its_reports(tmp_path: Path) -> None:
