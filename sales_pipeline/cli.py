@@ -45,7 +45,8 @@ def _backfill(args: argparse.Namespace) -> int:
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
         summary = run_backfill(
-            build_definitions(settings), settings, instance, start=args.start, end=args.end
+            build_definitions(settings), settings, instance, start=args.start, end=args.end,
+            reports=args.reports,
         )
     print()
     print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s")
@@ -57,7 +58,9 @@ def _backfill(args: argparse.Namespace) -> int:
     ]
     if summary.first_day:
         lines.append(("days covered", f"{summary.first_day} .. {summary.last_day}"))
-    lines += [(f"{grain} periods", count) for grain, count in summary.periods.items()]
+    lines += [(f"{grain} periods", f"{count} built, {summary.reported_periods.get(grain, 0)} "
+                                   "with reports")
+              for grain, count in summary.periods.items()]
     lines += [
         ("warehouse", settings.warehouse),
         ("published copy", settings.published_warehouse),
@@ -89,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--start", type=date.fromisoformat, help="first day to build facts for")
     backfill.add_argument("--end", type=date.fromisoformat, help="last day to build facts for")
+    backfill.add_argument(
+        "--reports", choices=("latest", "all", "none"), default="latest",
+        help="which periods of each grain get HTML reports: the latest built (default), every "
+        "one, or none; any period can be rendered later with the grain's report job",
+    )
     backfill.set_defaults(run=_backfill)
     return parser
 

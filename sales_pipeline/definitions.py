@@ -10,12 +10,16 @@ from sales_pipeline.analysis.action_plans import build_action_plan_assets
 from sales_pipeline.analysis.assets import build_analysis_assets
 from sales_pipeline.facts.assets import build_fact_assets
 from sales_pipeline.ingestion.assets import raw_assets
-from sales_pipeline.jobs import build_period_jobs, ingest_job, publish_job
+from sales_pipeline.jobs import ingest_job, period_jobs, publish_job, report_jobs
 from sales_pipeline.publish import published_marts
 from sales_pipeline.reports.assets import build_report_assets
 from sales_pipeline.resources import build_resources
 from sales_pipeline.schedules import build_schedules
-from sales_pipeline.sensors import landing_files_sensor, publish_after_success_sensor
+from sales_pipeline.sensors import (
+    landing_files_sensor,
+    publish_after_success_sensor,
+    reports_after_build_sensor,
+)
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.assets import build_staging_assets
 
@@ -36,9 +40,9 @@ def build_definitions(settings: SalesSettings) -> dg.Definitions:
             *build_report_assets(settings),
             published_marts,
         ],
-        jobs=[ingest_job, *build_period_jobs(), publish_job],
+        jobs=[ingest_job, *period_jobs, *report_jobs, publish_job],
         schedules=build_schedules(settings.timezone),
-        sensors=[landing_files_sensor, publish_after_success_sensor],
+        sensors=[landing_files_sensor, reports_after_build_sensor, publish_after_success_sensor],
         resources=build_resources(settings),
     )
 

@@ -1,4 +1,4 @@
-"""Running the pipeline end to end through Dagster: ingestion, then every grain's facts.
+"""Running the pipeline end to end through Dagster: ingestion, every grain's tables, reports.
 
 Used by `sales-pipeline backfill` and by the tests; every run goes through a real Dagster instance
 and shows up in the UI afterwards.
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -19,11 +20,14 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name
+from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.settings import SalesSettings
 
 Progress = Callable[[str], None]
+# Which periods of each grain get their HTML reports rendered: the latest one built (what the
+# period schedules would have rendered last), every one, or none.
+ReportScope = Literal["latest", "all", "none"]
 
 
 @dataclass
@@ -36,6 +40,7 @@ class BackfillSummary:
     first_day: date | None = None
     last_day: date | None = None
     periods: dict[str, int] = field(default_factory=dict)
+    reported_periods: dict[str, int] = field(default_factory=dict)
     runs: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
@@ -145,10 +150,15 @@ def run_backfill(
     start: date | None = None,
     end: date | None = None,
     progress: Progress = print,
+    reports: ReportScope = "latest",
 ) -> BackfillSummary:
-    """Ingest everything in the landing area, then build every grain for the periods covered.
+    """Ingest everything in the landing area, build every grain's tables for the periods covered,
+    then render the reports of `reports` periods of each grain.
 
-    `start`/`end` narrow the periods built (the ingestion always takes every new file).
+    `start`/`end` narrow the periods built (the ingestion always takes every new file). History
+    gets its tables in full but, by default, only its latest period's reports: nobody reads two
+    years of weekly reports at once, and rendering them would take longer than the warehouse
+    itself. Any period's reports can be rendered later from the grain's report job.
     """
     summary = BackfillSummary()
     began = time.monotonic()
@@ -193,6 +203,8 @@ def run_backfill(
             continue
         summary.periods[grain.name] = count
         progress(f"  done ({time.monotonic() - step_began:.1f}s)")
+        _render_reports(defs, instance, grain, first_key, last_key, count, reports, summary,
+                        progress)
 
     if summary.success:
         progress("Publishing the marts for analysts ...")
@@ -202,3 +214,35 @@ def run_backfill(
             summary.failed.append(f"{PUBLISH_JOB} (run {result.run_id})")
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def _render_reports(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    grain: Grain,
+    first_key: str,
+    last_key: str,
+    count: int,
+    scope: ReportScope,
+    summary: BackfillSummary,
+    progress: Progress,
+) -> None:
+    job_name = report_job_name(grain)
+    if scope == "none" or not defs.get_repository_def().has_job(job_name):
+        return
+    if scope == "latest":
+        first_key, count = last_key, 1
+    step_began = time.monotonic()
+    progress(f"Rendering {grain.name} reports for {count} period(s), {first_key} .. {last_key} ...")
+    result = _run(
+        defs.resolve_job_def(job_name),
+        instance,
+        tags={ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key},
+    )
+    summary.runs.append(result.run_id)
+    if not result.success:
+        summary.failed.append(f"{job_name} (run {result.run_id})")
+        progress(f"  failed: see run {result.run_id}")
+        return
+    summary.reported_periods[grain.name] = count
+    progress(f"  done ({time.monotonic() - step_began:.1f}s)")

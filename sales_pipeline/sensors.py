@@ -1,10 +1,19 @@
-"""Sensor on the landing area: a run of the ingestion job whenever files arrive or change."""
+"""Sensors: ingestion whenever landing files arrive or change; reports after a grain's tables are
+built; the published copy of the marts after anything built marts."""
 
 
 import dagster as dg
 
 from sales_pipeline.ingestion.landing import landing_digest
-from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, publish_job
+from sales_pipeline.jobs import (
+    INGEST_JOB,
+    PUBLISH_JOB,
+    period_job_name,
+    publish_job,
+    report_job_name,
+    report_jobs,
+)
+from sales_pipeline.partitions import GRAINS
 from sales_pipeline.resources import SalesConfig
 
 
@@ -33,6 +42,37 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, sales_config: Sale
     "marts analysts query.",
 )
 def publish_after_success_sensor(context: dg.RunStatusSensorContext):
-    if context.dagster_run.job_name in (PUBLISH_JOB, INGEST_JOB):
+    if context.dagster_run.job_name in (PUBLISH_JOB, INGEST_JOB, *REPORT_JOBS):
         return dg.SkipReason("this run built no marts")
     return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
+
+
+REPORT_JOBS = {report_job_name(grain) for grain in GRAINS}
+_REPORT_JOB_OF_BUILD = {period_job_name(grain): report_job_name(grain) for grain in GRAINS}
+# The partition (or range) a run built, carried over to the report run that follows it.
+_PARTITION_TAGS = (
+    "dagster/partition",
+    "dagster/asset_partition_range_start",
+    "dagster/asset_partition_range_end",
+)
+
+
+@dg.run_status_sensor(
+    name="reports_after_build_sensor",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    request_jobs=report_jobs,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a grain's facts and analysis are built for some periods, render the "
+    "reports of the same periods.",
+)
+def reports_after_build_sensor(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    report_job = _REPORT_JOB_OF_BUILD.get(run.job_name)
+    if report_job is None:
+        return dg.SkipReason("this run built no grain's tables")
+    tags = {key: value for key, value in run.tags.items() if key in _PARTITION_TAGS}
+    partition = tags.pop("dagster/partition", None)
+    return dg.RunRequest(
+        run_key=f"reports-after-{run.run_id}", job_name=report_job, partition_key=partition,
+        tags=tags,
+    )

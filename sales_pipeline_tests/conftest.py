@@ -88,7 +88,8 @@ def run_pipeline(
         settings = settings_for(landing_dir, workdir, timezone=timezone, currency=currency,
                                 SALES_HISTORY_START="2000-01-01", SALES_MAX_REJECTED_SHARE="1")
         summary = run_backfill(
-            build_definitions(settings), settings, instance, progress=lambda _: None
+            build_definitions(settings), settings, instance, progress=lambda _: None,
+            reports="none",
         )
         assert summary.success, summary.failed
         conn = duckdb.connect(str(settings.warehouse), read_only=True)

@@ -50,15 +50,48 @@ def test_asset_keys_mirror_warehouse_tables() -> None:
 def test_jobs_schedules_and_sensor_are_registered() -> None:
     from sales_pipeline.definitions import defs
 
-    for name in ("ingest_landing", "build_weekly", "build_monthly", "build_quarterly",
-                 "build_yearly"):
+    for name in ("ingest_landing", "publish_marts", *(
+            f"{job}_{grain}" for job in ("build", "report")
+            for grain in ("weekly", "monthly", "quarterly", "yearly"))):
         assert defs.resolve_job_def(name) is not None
     repo = defs.get_repository_def()
     assert {s.name for s in repo.schedule_defs} == {
         "daily_ingestion_schedule", "weekly_schedule", "monthly_schedule",
         "quarterly_schedule", "yearly_schedule",
     }
-    assert {s.name for s in repo.sensor_defs} == {"landing_files_sensor", "publish_after_success_sensor"}
+    assert {s.name for s in repo.sensor_defs} == {
+        "landing_files_sensor", "reports_after_build_sensor", "publish_after_success_sensor"}
+
+
+def _succeeded(job_name: str, tags: dict[str, str]) -> dg.RunStatusSensorContext:
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    return dg.build_run_status_sensor_context(
+        sensor_name="test",
+        dagster_instance=dg.DagsterInstance.ephemeral(),
+        dagster_run=DagsterRun(job_name=job_name, run_id="run-1", tags=tags),
+        dagster_event=dg.DagsterEvent(dg.DagsterEventType.RUN_SUCCESS.value, job_name=job_name),
+    )
+
+
+def test_reports_follow_a_grains_build_for_the_same_periods() -> None:
+    from sales_pipeline.sensors import publish_after_success_sensor, reports_after_build_sensor
+
+    single = reports_after_build_sensor(_succeeded("build_monthly", {"dagster/partition": "2026-02-01"}))
+    assert isinstance(single, dg.RunRequest)
+    assert (single.job_name, single.partition_key) == ("report_monthly", "2026-02-01")
+    ranged = reports_after_build_sensor(_succeeded("build_weekly", {
+        "dagster/asset_partition_range_start": "2026-01-05",
+        "dagster/asset_partition_range_end": "2026-02-02", "other": "x"}))
+    assert isinstance(ranged, dg.RunRequest) and ranged.job_name == "report_weekly"
+    assert ranged.partition_key is None
+    assert ranged.tags == {"dagster/asset_partition_range_start": "2026-01-05",
+                           "dagster/asset_partition_range_end": "2026-02-02"}
+    for job in ("ingest_landing", "report_weekly", "publish_marts"):
+        assert isinstance(reports_after_build_sensor(_succeeded(job, {})), dg.SkipReason)
+    # Reports build no marts: nothing to publish after them; a build run is published.
+    assert isinstance(publish_after_success_sensor(_succeeded("report_weekly", {})), dg.SkipReason)
+    assert isinstance(publish_after_success_sensor(_succeeded("build_weekly", {})), dg.RunRequest)
 
 
 def test_every_metric_has_a_column_type_and_description() -> None:

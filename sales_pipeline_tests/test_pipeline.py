@@ -13,6 +13,7 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG
 
 from sales_pipeline.definitions import build_definitions
+from sales_pipeline.partitions import GRAINS
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import generate_sample
 from sales_pipeline.sensors import landing_files_sensor
@@ -37,6 +38,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     with dg.instance_for_test() as instance:
         summary = run_backfill(defs, settings, instance, progress=lambda _: None)
         yield Built(settings, defs, instance, summary)
+
+
+def test_backfill_renders_the_reports_of_the_latest_period_of_each_grain(built: Built) -> None:
+    assert built.summary.reported_periods == {grain.name: 1 for grain in GRAINS}
+    for grain in GRAINS:
+        folders = [p.name for p in (built.settings.reports_dir / grain.name).iterdir() if p.is_dir()]
+        [latest] = folders
+        with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
+            (last,) = conn.execute(
+                f"SELECT max(period_start) FROM marts.team_activity_{grain.name}").fetchone()
+        assert latest == last.isoformat()
 
 
 def mart_fingerprints(warehouse: Path) -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 Materializing a range of partitions reads the marts of the whole range in a few queries, then
 renders every period's team and department reports into SALES_REPORTS_DIR (see `render.py`).
-The period schedules and `sales-pipeline backfill` run it through the grain's job.
+It runs in the grain's report job: after every successful build run (`reports_after_build_sensor`)
+for the periods that run built, and in `sales-pipeline backfill` for the latest period.
 """
 
 import dagster as dg
 
 from sales_pipeline.facts.assets import LEVELS, fact_table
+from sales_pipeline.jobs import report_group
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
 from sales_pipeline.reports.data import load_report_data
@@ -34,7 +36,7 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         ],
         partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
         backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=f"reports_{grain.name}",
+        group_name=report_group(grain),
         kinds={"html"},
         pool=WAREHOUSE_POOL,
         tags={"grain": grain.name},

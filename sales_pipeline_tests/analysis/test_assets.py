@@ -126,7 +126,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     settings = settings_for(root / "landing", root, SALES_HISTORY_START=SAMPLE_START.isoformat(),
                             SALES_MAX_REJECTED_SHARE="1")
     with dg.instance_for_test() as instance:
-        summary = run_backfill(definitions(settings), settings, instance, progress=lambda _: None)
+        summary = run_backfill(definitions(settings), settings, instance, progress=lambda _: None,
+                               reports="none")
         yield Built(settings, instance, summary)
 
 
