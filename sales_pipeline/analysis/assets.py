@@ -5,14 +5,12 @@ in the grain's job and schedule right after the facts it reads. Materializing a 
 partitions rebuilds exactly those periods (DELETE the window, INSERT it again) in one transaction,
 with one set-wise SQL statement over the whole range (`sql/analysis/<table>.sql`).
 
-The modules `targets`, `variance`, `trends` and `drivers` say what each table's checks, key tables
-and chart are (the `Analysis` protocol below); this module turns them into assets. Decisions are
+The modules `targets`, `variance`, `trends` and `drivers` say what each table's checks and key
+tables are (the `Analysis` protocol below); this module turns them into assets. Decisions are
 documented in docs/analysis.md.
 """
 
-import base64
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -41,13 +39,8 @@ class Analysis(Protocol):
     CHECKS: dict[str, str]       # check name -> description
     CHECKS_SQL: str
     KEY_TABLES: dict[str, str]   # metadata entry -> SQL template of a Markdown table
-    CHART_SQL: str
 
     def evaluate_checks(self, counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
-        ...
-
-    def draw(self, header: list[str], rows: list[tuple[Any, ...]], axes: Any,
-             params: dict[str, Any]) -> str:
         ...
 
 
@@ -157,24 +150,6 @@ def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:
     raise ValueError(f"unknown analysis {analysis!r}")
 
 
-def chart(draw: Callable[[Any], str]) -> dg.MetadataValue:
-    """A small PNG drawn by `draw(axes)` (which returns the alt text), as an inline Markdown image.
-
-    matplotlib is imported here, not at module level: the code location loads without it."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 3.4), dpi=90)
-    FigureCanvasAgg(figure)
-    axes = figure.subplots()
-    alt = draw(axes)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{encoded})")
-
-
 def fetch(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
           ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Header and rows of a query, fully fetched (DuckDB 2 wants that before the next one)."""
@@ -222,7 +197,6 @@ def build_analysis_asset(
                 title: markdown_table(*fetch(conn, render(template, **queries)))
                 for title, template in analysis.KEY_TABLES.items()
             }
-            chart_data = fetch(conn, render(analysis.CHART_SQL, **queries))
             check_header, (check_row,) = fetch(conn, render(analysis.CHECKS_SQL, **queries))
         outcomes = analysis.evaluate_checks(dict(zip(check_header, check_row, strict=True)))
 
@@ -233,7 +207,6 @@ def build_analysis_asset(
                 "rows_in_partitions": dg.MetadataValue.int(rows),
                 "window": dg.MetadataValue.text(f"{start} .. {end}"),
                 **key_tables,
-                "chart": chart(lambda axes: analysis.draw(*chart_data, axes, params)),
             },
         )
         for check in analysis.CHECKS:

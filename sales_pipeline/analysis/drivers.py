@@ -31,9 +31,6 @@ KEY_TABLES = {
     "largest_shortfalls": "analysis/drivers_summary_shortfalls.sql",
     "causes": "analysis/drivers_summary_causes.sql",
 }
-CHART_SQL = "analysis/drivers_chart.sql"
-
-EFFECT_COLOURS = (("activity", "#4c72b0"), ("conversion", "#dd8452"), ("value", "#55a868"))
 
 
 def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
@@ -45,30 +42,3 @@ def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, A
         "effects_sum_to_total_change": (not any(sums.values()), details),
         "keys_unique": (not any(keys.values()), keys),
     }
-
-
-def draw(header: list[str], rows: list[tuple[Any, ...]], axes: Any, params: dict[str, Any]) -> str:
-    period = rows[0][0] if rows else None
-    comparison = rows[0][1] if rows else "target"
-    names = [row[2] for row in rows]
-    positions = list(range(len(names)))
-    # Negative and positive effects stack away from zero separately, like a diverging bar.
-    negative = [0.0] * len(names)
-    positive = [0.0] * len(names)
-    for column, (effect, colour) in enumerate(EFFECT_COLOURS, start=3):
-        values = [float(row[column]) for row in rows]
-        bases = [neg if v < 0 else pos for v, neg, pos in zip(values, negative, positive,
-                                                                  strict=True)]
-        axes.barh(positions, values, left=bases, color=colour, label=f"{effect} effect")
-        negative = [n + min(v, 0.0) for n, v in zip(negative, values, strict=True)]
-        positive = [p + max(v, 0.0) for p, v in zip(positive, values, strict=True)]
-    axes.scatter([float(row[6]) for row in rows], positions, color="black", marker="|", s=120,
-                 label="total change", zorder=3)
-    axes.axvline(0, color="black", linewidth=0.8)
-    axes.set_yticks(positions, names, fontsize=8)
-    axes.invert_yaxis()
-    axes.set_xlabel(f"sales_volume change against {comparison.replace('_', ' ')}")
-    axes.set_title(f"Largest shortfalls and their drivers, {params['grain'].name} period "
-                   f"{period or 'none'}", fontsize=10)
-    axes.legend(fontsize=7, loc="lower left")
-    return "Driver effects of the largest sales_volume shortfalls"

@@ -24,7 +24,6 @@ CHECKS: dict[str, str] = {
 }
 CHECKS_SQL = "analysis/targets_checks.sql"
 KEY_TABLES = {"targets_by_metric": "analysis/targets_summary.sql"}
-CHART_SQL = "analysis/targets_chart.sql"
 
 
 def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
@@ -39,19 +38,3 @@ def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, A
         "keys_unique_and_present": (not any(keys.values()), keys),
         "rollup_consistent": (rollup_failures == 0, rollup),
     }
-
-
-def draw(header: list[str], rows: list[tuple[Any, ...]], axes: Any, params: dict[str, Any]) -> str:
-    metrics = [row[0] for row in rows]
-    set_rows = [row[1] for row in rows]
-    rolled = [row[2] for row in rows]
-    positions = range(len(metrics))
-    axes.barh(positions, set_rows, label="set in the CRM", color="#4c72b0")
-    axes.barh(positions, rolled, left=set_rows, label="rolled up", color="#dd8452")
-    axes.set_yticks(list(positions), metrics, fontsize=8)
-    axes.invert_yaxis()
-    axes.set_xlabel("rep targets in the window")
-    axes.set_title(f"{params['grain'].name} targets by origin", fontsize=10)
-    if metrics:
-        axes.legend(fontsize=8)
-    return "Targets per metric by origin"

@@ -26,14 +26,6 @@ KEY_TABLES = {
     "rep_directions_by_metric": "analysis/trends_summary_directions.sql",
     "strongest_anomalies": "analysis/trends_summary_anomalies.sql",
 }
-CHART_SQL = "analysis/trends_chart.sql"
-
-DIRECTION_COLOURS = {
-    "up": "#55a868",
-    "flat": "#8c8c8c",
-    "down": "#c44e52",
-    "insufficient_history": "#dddddd",
-}
 
 
 def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
@@ -47,22 +39,3 @@ def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, A
         "one_row_per_variance_row": (not any(rows.values()), rows),
         "windows_within_bounds": (not any(bounds.values()), bounds),
     }
-
-
-def draw(header: list[str], rows: list[tuple[Any, ...]], axes: Any, params: dict[str, Any]) -> str:
-    period = rows[0][0] if rows else None
-    metrics = [row[1] for row in rows]
-    positions = list(range(len(metrics)))
-    left = [0] * len(metrics)
-    for column, direction in enumerate(DIRECTION_COLOURS, start=2):
-        counts = [row[column] for row in rows]
-        axes.barh(positions, counts, left=left, color=DIRECTION_COLOURS[direction],
-                  label=direction.replace("_", " "))
-        left = [a + b for a, b in zip(left, counts, strict=True)]
-    axes.set_yticks(positions, metrics, fontsize=8)
-    axes.invert_yaxis()
-    axes.set_xlabel("reps")
-    axes.set_title(f"Rep trend directions, {params['grain'].name} period {period or 'none'}",
-                   fontsize=10)
-    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return "Rep trend directions per metric"

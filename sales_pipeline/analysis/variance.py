@@ -28,7 +28,6 @@ KEY_TABLES = {
     "rep_status_by_metric": "analysis/variance_summary_status.sql",
     "teams_and_departments_sales_volume": "analysis/variance_summary_teams.sql",
 }
-CHART_SQL = "analysis/variance_chart.sql"
 
 
 def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, Any]]]:
@@ -41,23 +40,3 @@ def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, A
         "keys_unique_and_present": (not any(keys.values()), keys),
         "group_targets_add_up": (not any(groups.values()), groups),
     }
-
-
-def draw(header: list[str], rows: list[tuple[Any, ...]], axes: Any, params: dict[str, Any]) -> str:
-    config = params["config"]
-    attainment = [min(row[1], 2.0) for row in rows]  # one outlier must not squash the rest
-    period = rows[0][0] if rows else None
-    if attainment:
-        axes.hist(attainment, bins=20, color="#4c72b0")
-    for threshold, label, colour in (
-        (config.status_at_risk, "at risk", "#c44e52"),
-        (config.status_on_track, "on track", "#dd8452"),
-        (config.status_ahead, "ahead", "#55a868"),
-    ):
-        axes.axvline(threshold, color=colour, linestyle="--", linewidth=1, label=label)
-    axes.set_xlabel("sales_volume attainment (actual / target, capped at 2)")
-    axes.set_ylabel("reps")
-    axes.set_title(f"Rep attainment, {params['grain'].name} period {period or 'none'}",
-                   fontsize=10)
-    axes.legend(fontsize=8)
-    return "Distribution of rep sales_volume attainment with the status thresholds"

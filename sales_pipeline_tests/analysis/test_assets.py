@@ -95,8 +95,8 @@ def test_first_partition_of_the_data(tmp_path: Path) -> None:
     assert len(evaluations) == 8 and all(e.passed for e in evaluations)
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
-        assert metadata["chart"].value.startswith("![")
-        assert "data:image/png;base64," in metadata["chart"].value
+        assert metadata["rows_in_partitions"].value > 0
+        assert any(str(entry.value).startswith("| ") for entry in metadata.values())
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         variance = conn.execute(
             "SELECT prior_actual, last_year_actual, pop_change, yoy_change, status "
