@@ -94,7 +94,10 @@ class AnalysisConfig(dg.ConfigurableResource):
 
 def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResource]:
     return {
-        "warehouse": Warehouse(database=str(settings.warehouse)),
+        "warehouse": Warehouse(
+            database=str(settings.warehouse),
+            connection_config={"memory_limit": settings.duckdb_memory_limit},
+        ),
         "sales_config": SalesConfig(
             landing_dir=str(settings.landing_dir),
             timezone=settings.timezone,

@@ -20,11 +20,14 @@ DEFAULTS: dict[str, str] = {
     "SALES_REPORTING_CURRENCY": "EUR",
     "SALES_REPORTS_DIR": "data/reports",
     # Project extensions (not in the contract): first period the partitions know about, the
-    # share of rejected rows per source above which the facts are not built, and the read-only
-    # copy of the marts analysts query (empty: `published/` beside the warehouse).
+    # share of rejected rows per source above which the facts are not built, the read-only
+    # copy of the marts analysts query (empty: `published/` beside the warehouse), and the
+    # memory DuckDB may hold before it spills to disk (its own default, 80% of RAM, lets one
+    # big read take most of the machine; see docs/scaling.md).
     "SALES_HISTORY_START": "2020-01-01",
     "SALES_MAX_REJECTED_SHARE": "0.05",
     "SALES_PUBLISHED_WAREHOUSE": "",
+    "SALES_DUCKDB_MEMORY_LIMIT": "1536MB",
 }
 
 
@@ -38,6 +41,7 @@ class SalesSettings:
     history_start: date
     max_rejected_share: float
     published_warehouse: Path
+    duckdb_memory_limit: str = DEFAULTS["SALES_DUCKDB_MEMORY_LIMIT"]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SalesSettings:
@@ -58,4 +62,5 @@ class SalesSettings:
             published_warehouse=Path(
                 value("SALES_PUBLISHED_WAREHOUSE") or warehouse.parent / "published" / warehouse.name
             ),
+            duckdb_memory_limit=value("SALES_DUCKDB_MEMORY_LIMIT"),
         )

@@ -150,17 +150,21 @@ def _land(
     names = [f.name for f in files]
     stripped = [name.strip() for name in header]
     positions = [stripped.index(column) for column in source.columns]
-    previously_loaded = {
-        name
-        for (name,) in conn.execute(
-            "SELECT file FROM raw.landed_files WHERE source = ? AND status = 'loaded' "
+    seen_before = dict(
+        conn.execute(
+            "SELECT file, status FROM raw.landed_files WHERE source = ? "
             "AND file IN (SELECT unnest(?::VARCHAR[]))",
             [source.name, names],
         ).fetchall()
-    }
-    conn.execute(
-        f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[]))", [names]
     )
+    previously_loaded = {name for name, status in seen_before.items() if status == "loaded"}
+    # Only a file seen before can have rows in raw (a held-back one keeps its earlier version's):
+    # a day's new files skip a scan of the whole history.
+    if seen_before:
+        conn.execute(
+            f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[]))",
+            [list(seen_before)],
+        )
     conn.execute(
         render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header))
     )
@@ -179,12 +183,13 @@ def _land(
             max_field_length=MAX_FIELD_LENGTH,
         )
     )
+    # The equality on the ingestion id lets DuckDB skip the row groups of earlier ingestions.
     counts = {
         name: (read, malformed)
         for name, read, malformed in conn.execute(
             f"SELECT _file, count(*), count(_error) FROM {source.raw_table} "
-            "WHERE _file IN (SELECT unnest(?::VARCHAR[])) GROUP BY _file",
-            [names],
+            "WHERE _ingestion_id = ? AND _file IN (SELECT unnest(?::VARCHAR[])) GROUP BY _file",
+            [ingestion_id, names],
         ).fetchall()
     }
     loaded = []

@@ -11,12 +11,17 @@ blank AS (
     FROM (VALUES {% for path, line in blank_lines %}({{ path | literal }}, {{ line }}), {% endfor %}(NULL, NULL)) AS v(path, line)
     WHERE v.path IS NOT NULL
 ),
+-- The batch keeps the files' order (insertion order is preserved), so a file's rows are
+-- consecutive: its n-th accepted record is its first rowid + n - 1, with no sort of the batch.
 accepted AS (
     SELECT
-        _landing_path AS path,
-        row_number() OVER (PARTITION BY _landing_path ORDER BY rowid) AS ordinal,
-        *
-    FROM landing_batch
+        batch._landing_path AS path,
+        batch.rowid - first_rows.first_rowid + 1 AS ordinal,
+        batch.*
+    FROM landing_batch AS batch
+    JOIN (
+        SELECT _landing_path, min(rowid) AS first_rowid FROM landing_batch GROUP BY ALL
+    ) AS first_rows USING (_landing_path)
 ),
 reported AS (
     SELECT
