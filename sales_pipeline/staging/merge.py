@@ -207,7 +207,8 @@ def stage_source(
         reconciliation = [
             FileReconciliation(*row)
             for row in conn.execute(
-                render("staging/reconciliation.sql", name=name, raw_table=source.raw_table)
+                render("staging/reconciliation.sql", name=name, raw_table=source.raw_table,
+                       full=full)
             ).fetchall()
         ]
         return MergeResult(full=full, files=files, reconciliation=reconciliation)
@@ -257,7 +258,7 @@ def build_activities(conn: duckdb.DuckDBPyConnection, run_id: str) -> Activities
         else:
             conn.execute(
                 """
-                CREATE OR REPLACE TEMP TABLE changed_ids AS
+                CREATE OR REPLACE TEMP TABLE changed_activity_ids AS
                 SELECT DISTINCT CASE source WHEN 'calls' THEN 'call:' WHEN 'events' THEN 'event:'
                        ELSE 'document:' END || key AS activity_id
                 FROM pipeline.activity_changes
@@ -265,16 +266,16 @@ def build_activities(conn: duckdb.DuckDBPyConnection, run_id: str) -> Activities
             )
             conn.execute(
                 "INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities "
-                "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
+                "WHERE activity_id IN (SELECT activity_id FROM changed_activity_ids)"
             )
             conn.execute(
                 "DELETE FROM staging.activities "
-                "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
+                "WHERE activity_id IN (SELECT activity_id FROM changed_activity_ids)"
             )
             conn.execute(render("staging/activities.sql", changed_only=True))
             conn.execute(
                 "INSERT INTO touched_days SELECT DISTINCT activity_date FROM staging.activities "
-                "WHERE activity_id IN (SELECT activity_id FROM changed_ids)"
+                "WHERE activity_id IN (SELECT activity_id FROM changed_activity_ids)"
             )
         conn.execute(render("staging/period_versions.sql", grains=GRAINS))
         changed_periods: dict[str, dict[date, str]] = {grain.name: {} for grain in GRAINS}
