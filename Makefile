@@ -19,9 +19,11 @@ run: setup
 	@test -d $(LANDING) || $(BIN)/sales-pipeline sample --out $(LANDING)
 	$(BIN)/sales-pipeline backfill
 
+# One worker per core, whole files to a worker (module fixtures are built once). Run
+# `pytest sales_pipeline_tests/reliability` alone to regenerate docs/reliability.md.
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 ui: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev

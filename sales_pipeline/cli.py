@@ -7,6 +7,10 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The instance the backfill records its runs in when DAGSTER_HOME is not set; it carries the
@@ -28,8 +32,18 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backfill(args: argparse.Namespace) -> int:
+def _open_instance() -> dg.DagsterInstance:
+    """The Dagster instance of DAGSTER_HOME. Two backfills started at once on a new DAGSTER_HOME
+    both create its SQLite tables, and the slower one fails with "table ... already exists"; the
+    tables are there by then, so it opens the instance again."""
     import dagster as dg
+    from dagster._utils.backoff import backoff
+    from sqlalchemy.exc import OperationalError
+
+    return backoff(dg.DagsterInstance.get, retry_on=(OperationalError,), max_retries=5)
+
+
+def _backfill(args: argparse.Namespace) -> int:
 
     from sales_pipeline.definitions import build_definitions
     from sales_pipeline.runner import run_backfill
@@ -43,7 +57,7 @@ def _backfill(args: argparse.Namespace) -> int:
     if "DAGSTER_HOME" not in os.environ:
         os.environ["DAGSTER_HOME"] = str(LOCAL_DAGSTER_HOME)
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.get() as instance:
+    with _open_instance() as instance:
         summary = run_backfill(
             build_definitions(settings), settings, instance, start=args.start, end=args.end,
             reports=args.reports,
