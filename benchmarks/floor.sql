@@ -137,10 +137,14 @@ SELECT
     row_number() OVER (PARTITION BY kind ORDER BY file_date, path) AS file_no
 FROM classified;
 
+-- Each file's rank, looked up by path in a map: a projection keeps the scan's file and line order,
+-- where a join to the file list need not (at 1000 reps a hash join reordered two lines of one
+-- file, and the earlier of two rows of a sid won).
+SET VARIABLE fl_file_numbers = (SELECT map(list(path), list(file_no)) FROM fl_files WHERE usable);
+
 -- One read_csv per header layout of a kind (its files, its width), the contract columns picked by
--- position and named v1, v2, ... in fl_kinds order, with the file's rank. The file list is the
--- build side of the join (see the optimizer settings below), so rows keep the scan's file and line
--- order. A kind without files reads as no rows.
+-- position and named v1, v2, ... in fl_kinds order, with the file's rank. A kind without files
+-- reads as no rows.
 SET VARIABLE fl_scans = (
     SELECT map(list(kinds.kind), list(coalesce(layouts.scan,
         'SELECT NULL::BIGINT AS file_no, '
@@ -149,12 +153,12 @@ SET VARIABLE fl_scans = (
     FROM fl_kinds AS kinds
     LEFT JOIN (
         SELECT kind, string_agg(
-            'SELECT f.file_no, '
+            'SELECT getvariable(''fl_file_numbers'')[r.filename] AS file_no, '
             || array_to_string(list_transform(pos, lambda p, i: 'r.c' || p || ' AS v' || i), ', ')
             || ' FROM read_csv([' || files || '], columns = {'
             || array_to_string(list_transform(range(width), lambda c: '''c' || c || ''': ''VARCHAR'''), ', ')
             || '}, auto_detect = false, header = true, delim = '','', quote = ''"'', escape = ''"'','
-            || ' ignore_errors = true, filename = true) AS r JOIN fl_files AS f ON f.path = r.filename',
+            || ' ignore_errors = true, filename = true) AS r',
             ' UNION ALL ') AS scan
         FROM (
             SELECT kind, width, pos, string_agg('''' || replace(path, '''', '''''') || '''', ', ') AS files
@@ -169,8 +173,7 @@ SET VARIABLE fl_scans = (
 CREATE OR REPLACE TEMP MACRO fl_rows(source) AS TABLE
 SELECT * FROM query(getvariable('fl_scans')[source]);
 
--- While the landing files are read, joins stay as written: the file list is the build side
--- whatever the estimates say, so the scans stream through in order (and in parallel).
+-- While the landing files are read, joins stay as written, whatever the estimates say.
 SET disabled_optimizers = 'join_order,build_side_probe_side';
 
 -- ------------------------------------------------------------------------------------ snapshots
