@@ -137,11 +137,10 @@ SELECT
     row_number() OVER (PARTITION BY kind ORDER BY file_date, path) AS file_no
 FROM classified;
 
--- Each file's rank, looked up by path in a map rather than joined from the file list. Known limit:
--- at 1000 reps one sid is delivered twice in one file (calls_2026-01-21.csv, lines 27817 and
--- 27821), and across runs this script has picked either line as "the later" one, so the scan
--- order it relies on is not stable there (benchmarks/RESULTS.md). The pipeline stores each
--- row's line when it lands and picked line 27821 in all three of its runs.
+-- Each file's rank, looked up by path in a map: a projection keeps the scan's file and line order,
+-- where a hash join to the file list did not. At 1000 reps one sid is delivered twice in one file
+-- (calls_2026-01-21.csv, lines 27817 and 27821); with the join this script took the earlier line
+-- in two runs of two, with the lookup the later one, as the pipeline does.
 SET VARIABLE fl_file_numbers = (SELECT map(list(path), list(file_no)) FROM fl_files WHERE usable);
 
 -- One read_csv per header layout of a kind (its files, its width), the contract columns picked by
