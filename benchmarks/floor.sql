@@ -139,8 +139,8 @@ FROM classified;
 
 -- Each file's rank, looked up by path in a map: a projection keeps the scan's file and line order,
 -- where a hash join to the file list did not. At 1000 reps one sid is delivered twice in one file
--- (calls_2026-01-21.csv, lines 27817 and 27821); with the join this script took the earlier line
--- in two runs of two, with the lookup the later one, as the pipeline does.
+-- (calls_2026-01-21.csv, lines 27817 and 27821); with the join this script took the earlier
+-- line, with the lookup the later one (twice), as the pipeline does.
 SET VARIABLE fl_file_numbers = (SELECT map(list(path), list(file_no)) FROM fl_files WHERE usable);
 
 -- One read_csv per header layout of a kind (its files, its width), the contract columns picked by
