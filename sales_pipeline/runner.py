@@ -189,22 +189,21 @@ def run_backfill(
 
     for grain in GRAINS:
         first_key, last_key, count = period_keys(grain, first, last)
-        step_began = time.monotonic()
-        progress(f"Building {grain.name} facts for {count} period(s), {first_key} .. {last_key} ...")
-        result = _run(
-            defs.resolve_job_def(period_job_name(grain)),
-            instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key},
+        built = _run_periods(
+            defs, instance, period_job_name(grain), first_key, last_key, summary, progress,
+            f"Building {grain.name} facts for {count} period(s)",
         )
-        summary.runs.append(result.run_id)
-        if not result.success:
-            summary.failed.append(f"{period_job_name(grain)} (run {result.run_id})")
-            progress(f"  failed: see run {result.run_id}")
+        if not built:
             continue
         summary.periods[grain.name] = count
-        progress(f"  done ({time.monotonic() - step_began:.1f}s)")
-        _render_reports(defs, instance, grain, first_key, last_key, count, reports, summary,
-                        progress)
+        job_name = report_job_name(grain)
+        if reports == "none" or not defs.get_repository_def().has_job(job_name):
+            continue
+        if reports == "latest":
+            first_key, count = last_key, 1
+        if _run_periods(defs, instance, job_name, first_key, last_key, summary, progress,
+                        f"Rendering {grain.name} reports for {count} period(s)"):
+            summary.reported_periods[grain.name] = count
 
     if summary.success:
         progress("Publishing the marts for analysts ...")
@@ -216,24 +215,19 @@ def run_backfill(
     return summary
 
 
-def _render_reports(
+def _run_periods(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
-    grain: Grain,
+    job_name: str,
     first_key: str,
     last_key: str,
-    count: int,
-    scope: ReportScope,
     summary: BackfillSummary,
     progress: Progress,
-) -> None:
-    job_name = report_job_name(grain)
-    if scope == "none" or not defs.get_repository_def().has_job(job_name):
-        return
-    if scope == "latest":
-        first_key, count = last_key, 1
-    step_began = time.monotonic()
-    progress(f"Rendering {grain.name} reports for {count} period(s), {first_key} .. {last_key} ...")
+    what: str,
+) -> bool:
+    """One run of `job_name` over the partitions [first_key, last_key]; True when it succeeded."""
+    began = time.monotonic()
+    progress(f"{what}, {first_key} .. {last_key} ...")
     result = _run(
         defs.resolve_job_def(job_name),
         instance,
@@ -243,6 +237,6 @@ def _render_reports(
     if not result.success:
         summary.failed.append(f"{job_name} (run {result.run_id})")
         progress(f"  failed: see run {result.run_id}")
-        return
-    summary.reported_periods[grain.name] = count
-    progress(f"  done ({time.monotonic() - step_began:.1f}s)")
+        return False
+    progress(f"  done ({time.monotonic() - began:.1f}s)")
+    return True
