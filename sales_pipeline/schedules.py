@@ -62,8 +62,9 @@ def build_period_schedule(grain: Grain, timezone: str) -> dg.ScheduleDefinition:
         cron_schedule=PERIOD_CRONS[grain.name],
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Facts, analysis and reports of the last complete {grain.unit}, and of "
-        f"every earlier {grain.unit} a late delivery changed.",
+        description=f"Facts and analysis of the last complete {grain.unit}, and of every "
+        f"earlier {grain.unit} a late delivery changed; their reports follow "
+        "(reports_after_build_sensor).",
     )
     def period_schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
         tick = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
