@@ -3,6 +3,11 @@ built; the published copy of the marts after anything built marts."""
 
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
 from sales_pipeline.ingestion.landing import landing_digest
 from sales_pipeline.jobs import (
@@ -51,9 +56,9 @@ REPORT_JOBS = {report_job_name(grain) for grain in GRAINS}
 _REPORT_JOB_OF_BUILD = {period_job_name(grain): report_job_name(grain) for grain in GRAINS}
 # The partition (or range) a run built, carried over to the report run that follows it.
 _PARTITION_TAGS = (
-    "dagster/partition",
-    "dagster/asset_partition_range_start",
-    "dagster/asset_partition_range_end",
+    PARTITION_NAME_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    ASSET_PARTITION_RANGE_END_TAG,
 )
 
 
@@ -65,13 +70,15 @@ _PARTITION_TAGS = (
     description="After a grain's facts and analysis are built for some periods, render the "
     "reports of the same periods.",
 )
-def reports_after_build_sensor(context: dg.RunStatusSensorContext):
+def reports_after_build_sensor(
+    context: dg.RunStatusSensorContext,
+) -> dg.RunRequest | dg.SkipReason:
     run = context.dagster_run
     report_job = _REPORT_JOB_OF_BUILD.get(run.job_name)
     if report_job is None:
         return dg.SkipReason("this run built no grain's tables")
     tags = {key: value for key, value in run.tags.items() if key in _PARTITION_TAGS}
-    partition = tags.pop("dagster/partition", None)
+    partition = tags.pop(PARTITION_NAME_TAG, None)
     return dg.RunRequest(
         run_key=f"reports-after-{run.run_id}", job_name=report_job, partition_key=partition,
         tags=tags,
