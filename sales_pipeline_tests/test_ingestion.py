@@ -84,6 +84,22 @@ def test_replaced_file_is_retried_and_its_rows_replaced(tmp_path, instance) -> N
     assert [row[2] for row in _raw_rows(settings)] == ["CA1", "CA2", "CA9"]
 
 
+def test_a_file_back_after_being_held_back_and_gone_replaces_its_rows(tmp_path, instance) -> None:
+    landing = tmp_path / "landing"
+    path = _write(landing / "telephony/calls_2026-03-02.csv",
+                  CALLS_HEADER + "\nCA1,,inbound,+301,+302,busy,2026-03-02T08:00:00Z,,0,\n")
+    _, _, settings = _materialize_calls(landing, tmp_path, instance)
+    _write(path, "sid\nCA1\n")  # replaced by an unreadable version: held back, rows kept
+    _materialize_calls(landing, tmp_path, instance)
+    path.unlink()  # gone: the ledger forgets it, its rows stay
+    _materialize_calls(landing, tmp_path, instance)
+    _write(path, CALLS_HEADER + "\nCA1,,inbound,+301,+302,busy,2026-03-02T08:00:00Z,,0,\n"
+           "CA2,,inbound,+301,+302,busy,2026-03-02T09:00:00Z,,0,\n")
+    _, checks, _ = _materialize_calls(landing, tmp_path, instance)
+    assert checks["files_readable"].passed
+    assert [row[2] for row in _raw_rows(settings)] == ["CA1", "CA2"]
+
+
 def test_malformed_lines_keep_their_line_numbers(tmp_path, instance) -> None:
     landing = tmp_path / "landing"
     # Shuffled columns, an extra column, a quoted comma, a short line and an unterminated quote.

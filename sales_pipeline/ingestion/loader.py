@@ -11,7 +11,7 @@ import duckdb
 
 from sales_pipeline.contract import Source
 from sales_pipeline.ingestion.landing import Inspection, LandingFile, discover, inspect
-from sales_pipeline.sql import render
+from sales_pipeline.sql import render, sql_value_list
 
 # Longer values are no data any export of these systems produces: such a line is kept in raw
 # (cut to this length) as malformed, and quarantined, rather than a 50 MB "call id" landing.
@@ -150,21 +150,23 @@ def _land(
     names = [f.name for f in files]
     stripped = [name.strip() for name in header]
     positions = [stripped.index(column) for column in source.columns]
-    seen_before = dict(
-        conn.execute(
-            "SELECT file, status FROM raw.landed_files WHERE source = ? "
+    previously_loaded = {
+        name
+        for (name,) in conn.execute(
+            "SELECT file FROM raw.landed_files WHERE source = ? AND status = 'loaded' "
             "AND file IN (SELECT unnest(?::VARCHAR[]))",
             [source.name, names],
         ).fetchall()
+    }
+    # Any of the files may have rows in raw, even one the ledger forgot (held back, then gone,
+    # then delivered again). A file's rows carry the date in its name, so constant dates let
+    # DuckDB skip the row groups of other days instead of scanning the whole history.
+    dates = {f.file_date for f in files}
+    same_days = "" if None in dates else f" AND _file_date IN {sql_value_list(sorted(dates))}"
+    conn.execute(
+        f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[])){same_days}",
+        [names],
     )
-    previously_loaded = {name for name, status in seen_before.items() if status == "loaded"}
-    # Only a file seen before can have rows in raw (a held-back one keeps its earlier version's):
-    # a day's new files skip a scan of the whole history.
-    if seen_before:
-        conn.execute(
-            f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[]))",
-            [list(seen_before)],
-        )
     conn.execute(
         render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header))
     )
