@@ -21,6 +21,15 @@ from sales_pipeline.jobs import (
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.resources import SalesConfig
 
+REPORT_JOBS = {job.name for job in report_jobs}
+_REPORT_JOB_OF_BUILD = {period_job_name(grain): report_job_name(grain) for grain in GRAINS}
+# The partition (or range) a run built, carried over to the report run that follows it.
+_PARTITION_TAGS = (
+    PARTITION_NAME_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    ASSET_PARTITION_RANGE_END_TAG,
+)
+
 
 @dg.sensor(
     name="landing_files_sensor",
@@ -50,16 +59,6 @@ def publish_after_success_sensor(context: dg.RunStatusSensorContext):
     if context.dagster_run.job_name in (PUBLISH_JOB, INGEST_JOB, *REPORT_JOBS):
         return dg.SkipReason("this run built no marts")
     return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
-
-
-REPORT_JOBS = {report_job_name(grain) for grain in GRAINS}
-_REPORT_JOB_OF_BUILD = {period_job_name(grain): report_job_name(grain) for grain in GRAINS}
-# The partition (or range) a run built, carried over to the report run that follows it.
-_PARTITION_TAGS = (
-    PARTITION_NAME_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    ASSET_PARTITION_RANGE_END_TAG,
-)
 
 
 @dg.run_status_sensor(

@@ -39,9 +39,12 @@ WHERE kept._file NOT IN (SELECT file FROM delivery_files)
 UNION ALL BY NAME
 SELECT * EXCLUDE (_reason) FROM {{ name }}_checked WHERE _reason IS NULL;
 
--- Every file whose rows the merge may move: the delivery's, and those of the rows it competes with.
+{% if not full %}
+-- Every file whose rows the merge may move: the delivery's, and those of the rows it competes
+-- with (reconciliation.sql checks these; a full rebuild checks every file).
 CREATE OR REPLACE TEMP TABLE touched_files AS
 SELECT file FROM delivery_files UNION SELECT DISTINCT _file FROM candidates;
+{% endif %}
 
 CREATE OR REPLACE TEMP TABLE ranked AS
 SELECT candidates.*, {{ order_key("candidates") }} = latest.order_key AS _is_winner
