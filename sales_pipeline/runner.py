@@ -25,8 +25,8 @@ from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.settings import SalesSettings
 
 Progress = Callable[[str], None]
-# Which periods of each grain get their HTML reports rendered: the latest one built (what the
-# period schedules would have rendered last), every one, or none.
+# Which periods of each grain get their HTML reports rendered: the latest one built (the last
+# the data reaches into, which may still be running), every one, or none.
 ReportScope = Literal["latest", "all", "none"]
 
 
