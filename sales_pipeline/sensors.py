@@ -3,12 +3,12 @@ built; the published copy of the marts after anything built marts."""
 
 
 import dagster as dg
-from dagster._core.storage.tags import (
+
+from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
-
 from sales_pipeline.ingestion.landing import landing_digest
 from sales_pipeline.jobs import (
     INGEST_JOB,

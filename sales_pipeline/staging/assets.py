@@ -11,9 +11,9 @@ from datetime import date
 
 import dagster as dg
 import duckdb
-from dagster._core.definitions.data_version import DATA_VERSION_TAG
 
 from sales_pipeline.contract import SOURCES
+from sales_pipeline.dagster_internals import DATA_VERSION_TAG
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain, partitions_for
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
