@@ -12,6 +12,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import dagster as dg
 
+    from sales_pipeline.runner import BackfillSummary
+
+# Exit codes a cron wrapper can act on (README, "Exit codes").
+EXIT_OK = 0
+EXIT_FAILED = 1  # a step failed on an error: see the run named in the summary
+EXIT_USAGE = 2  # a setting, the landing folder or the warehouse file is unusable: nothing ran
+EXIT_PARTIAL = 3  # it ran, but files are held back or a delivery was blocked: data is missing
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The instance the backfill records its runs in when DAGSTER_HOME is not set; it carries the
 # shipped instance config (the warehouse concurrency pool), and `dagster dev` can be pointed at it.
@@ -32,20 +40,24 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_instance() -> dg.DagsterInstance:
-    """The Dagster instance of DAGSTER_HOME. Two backfills started at once on a new DAGSTER_HOME
-    both create its SQLite tables, and the slower one fails with "table ... already exists"; the
-    tables are there by then, so it opens the instance again."""
-    import dagster as dg
-    from dagster._utils.backoff import backoff
-    from sqlalchemy.exc import OperationalError
+def _open_instance(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance of `home`, opened by one process at a time.
 
-    return backoff(dg.DagsterInstance.get, retry_on=(OperationalError,), max_retries=5)
+    Opening a new DAGSTER_HOME creates its SQLite tables and stamps their schema version; two
+    backfills started at once both did, and the slower failed ("UNIQUE constraint failed:
+    alembic_version.version_num"). Under the lock the second one finds the tables made.
+    """
+    import dagster as dg
+    from filelock import FileLock
+
+    with FileLock(home / ".instance.lock"):
+        return dg.DagsterInstance.get()
 
 
 def _backfill(args: argparse.Namespace) -> int:
 
     from sales_pipeline.definitions import build_definitions
+    from sales_pipeline.resources import warehouse_problem
     from sales_pipeline.runner import run_backfill
     from sales_pipeline.settings import SalesSettings
 
@@ -53,11 +65,17 @@ def _backfill(args: argparse.Namespace) -> int:
     if not settings.landing_dir.is_dir():
         print(f"error: landing directory {settings.landing_dir} does not exist "
               "(set SALES_LANDING_DIR, or run `sales-pipeline sample`)", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    # Once here, rather than failing every step of every run on the same file.
+    problem = warehouse_problem(settings.warehouse)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if "DAGSTER_HOME" not in os.environ:
         os.environ["DAGSTER_HOME"] = str(LOCAL_DAGSTER_HOME)
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    with _open_instance() as instance:
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    with _open_instance(home) as instance:
         summary = run_backfill(
             build_definitions(settings), settings, instance, start=args.start, end=args.end,
             reports=args.reports,
@@ -83,9 +101,21 @@ def _backfill(args: argparse.Namespace) -> int:
     ]
     for label, value in lines:
         print(f"  {label + ':':<20}{value}")
+    for held in summary.held_back:
+        print(f"  held back: {held.source} {held.file}: {held.reason}", file=sys.stderr)
+    for blocked in summary.blocked:
+        print(f"  blocked: {blocked}", file=sys.stderr)
     for failure in summary.failed:
         print(f"  failed: {failure}", file=sys.stderr)
-    return 0 if summary.success else 1
+    return backfill_exit_code(summary, allow_held_back=args.allow_held_back)
+
+
+def backfill_exit_code(summary: BackfillSummary, *, allow_held_back: bool) -> int:
+    if summary.failed and not summary.failed_only_on_blocked_data:
+        return EXIT_FAILED
+    if summary.blocked or (summary.held_back and not allow_held_back):
+        return EXIT_PARTIAL
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,13 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="which periods of each grain get HTML reports: the latest built (default), every "
         "one, or none; any period can be rendered later with the grain's report job",
     )
+    backfill.add_argument(
+        "--allow-held-back", action="store_true",
+        help=f"exit {EXIT_OK}, not {EXIT_PARTIAL}, when the only problem is files held back "
+        "(they are still listed)",
+    )
     backfill.set_defaults(run=_backfill)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sales_pipeline.settings import SettingsError
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -6,13 +6,14 @@ points the whole pipeline elsewhere through the environment alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 
 from sales_pipeline import contract
@@ -25,6 +26,65 @@ from sales_pipeline.sql import render
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse file cannot be opened: for a reason waiting will not fix (permissions, a full
+    disk, a file that is no DuckDB database), or it stayed locked; the message says what and
+    where in one line."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
+
+
+# DuckDB's message when another process holds the file: the only failure worth waiting out.
+_LOCK_HELD = "Could not set lock on file"
+# About two minutes in all: long enough for another process's step to finish its transaction.
+LOCK_RETRY_DELAYS = (0.1, 0.2, 0.5, 1, 2, 4, 8, 15, 30, 60)
+
+
+def open_warehouse(
+    database: str,
+    config: dict[str, str] | None = None,
+    lock_retry_delays: Sequence[float] = LOCK_RETRY_DELAYS,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, waiting only while another process holds its lock."""
+    path = Path(database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WarehouseUnavailable(
+            f"cannot create the warehouse folder {path.parent}: {error.strerror}"
+        ) from None
+    delays = iter(lock_retry_delays)
+    while True:
+        try:
+            return duckdb.connect(database, config=config or {})
+        except duckdb.IOException as error:
+            message = str(error).removeprefix("IO Error: ")
+            locked = _LOCK_HELD in message
+            delay = next(delays, None) if locked else None
+            if delay is None:
+                what = "stayed locked by another process" if locked else "cannot be opened"
+                raise WarehouseUnavailable(
+                    f"the warehouse {path} {what}: {message}", locked=locked
+                ) from None
+            time.sleep(delay)
+
+
+def warehouse_problem(database: Path) -> str | None:
+    """Why the warehouse cannot be written, found without waiting: None when it can, or when
+    another process holds it (the steps wait that out)."""
+    try:
+        open_warehouse(str(database), lock_retry_delays=()).close()
+    except WarehouseUnavailable as error:
+        return None if error.locked else str(error)
+    # DuckDB writes its WAL and spill files beside the database: an existing file in a read-only
+    # folder opens, then fails at the first write.
+    if not os.access(database.parent, os.W_OK | os.X_OK):
+        return f"the warehouse folder {database.parent} is not writable"
+    return None
+
+
 class Warehouse(DuckDBResource):
     """The DuckDB file every layer lives in, with the pipeline's SQL macros on each connection."""
 
@@ -33,15 +93,10 @@ class Warehouse(DuckDBResource):
         """A connection with the macros, closed even when the step fails.
 
         (DuckDBResource.get_connection does not close on an exception, which leaves a failed
-        step's last writes in the WAL of a connection nobody owns.)
+        step's last writes in the WAL of a connection nobody owns; and it retries every I/O
+        error, so a read-only folder took minutes to report.)
         """
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        conn = backoff(
-            fn=duckdb.connect,
-            retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={"database": self.database, "read_only": False, "config": self.connection_config},
-            max_retries=10,
-        )
+        conn = open_warehouse(self.database, self.connection_config)
         try:
             conn.execute(render("macros.sql", contract=contract))
             yield conn

@@ -15,19 +15,28 @@ from datetime import date
 from typing import Literal
 
 import dagster as dg
-from dagster._core.storage.tags import (
+
+from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
+from sales_pipeline.ingestion.assets import FILES_READABLE
 from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.settings import SalesSettings
+from sales_pipeline.staging.assets import REJECTED_SHARE
 
 Progress = Callable[[str], None]
 # Which periods of each grain get their HTML reports rendered: the latest one built (the last
 # the data reaches into, which may still be running), every one, or none.
 ReportScope = Literal["latest", "all", "none"]
+
+
+@dataclass(frozen=True)
+class HeldBackFile:
+    source: str
+    file: str
+    reason: str
 
 
 @dataclass
@@ -43,6 +52,13 @@ class BackfillSummary:
     reported_periods: dict[str, int] = field(default_factory=dict)
     runs: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Files waiting in the landing area to be replaced (every one, not only this run's).
+    held_back: list[HeldBackFile] = field(default_factory=list)
+    # Sources whose latest delivery rejected more rows than SALES_MAX_REJECTED_SHARE allows;
+    # their blocking check stopped the ingestion before anything downstream was built.
+    blocked: list[str] = field(default_factory=list)
+    # True when every failed step failed on such a check, not on an error.
+    failed_only_on_blocked_data: bool = False
 
     @property
     def success(self) -> bool:
@@ -131,6 +147,21 @@ def _ingestion_figures(result: dg.ExecuteInProcessResult, summary: BackfillSumma
             summary.staged_rows += rows
 
 
+def _data_problems(result: dg.ExecuteInProcessResult, summary: BackfillSummary) -> None:
+    """Held-back files and blocked deliveries, from the ingestion run's own checks."""
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        source = evaluation.asset_key.path[-1]
+        if evaluation.check_name == FILES_READABLE:
+            summary.held_back += [
+                HeldBackFile(source, held["file"], held["reason"])
+                for held in evaluation.metadata["held_back_files"].value
+            ]
+        elif evaluation.check_name == REJECTED_SHARE:
+            summary.blocked.append(f"{source}: {evaluation.description}")
+
+
 def period_keys(grain: Grain, first: date, last: date) -> tuple[str, str, int]:
     """First and last partition key covering [first, last], and how many periods that is."""
     start, end = grain.period_start(first), grain.period_start(last)
@@ -167,8 +198,14 @@ def run_backfill(
     progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ...")
     result = _run(defs.resolve_job_def(INGEST_JOB), instance)
     summary.runs.append(result.run_id)
+    _data_problems(result, summary)
     if not result.success:
         summary.failed.append(f"{INGEST_JOB} (run {result.run_id})")
+        summary.failed_only_on_blocked_data = bool(summary.blocked) and all(
+            event.event_specific_data.error.cls_name == "DagsterAssetCheckFailedError"
+            for event in result.get_step_failure_events()
+            if event.event_specific_data and event.event_specific_data.error
+        )
         summary.seconds = time.monotonic() - began
         return summary
     _ingestion_figures(result, summary)

@@ -8,10 +8,13 @@ whole pipeline elsewhere by setting environment variables only.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULTS: dict[str, str] = {
     "SALES_LANDING_DIR": "data/landing",
@@ -29,6 +32,55 @@ DEFAULTS: dict[str, str] = {
     "SALES_PUBLISHED_WAREHOUSE": "",
     "SALES_DUCKDB_MEMORY_LIMIT": "1536MB",
 }
+
+
+class SettingsError(ValueError):
+    """A `SALES_*` variable whose value cannot work: the message names it, its value and why."""
+
+
+T = TypeVar("T")
+
+
+def _timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("not an IANA time zone (for example UTC or Europe/Athens)") from error
+    return text
+
+
+def _currency(text: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", text.upper()):
+        raise ValueError("not an ISO 4217 currency code (three letters, for example EUR)")
+    return text.upper()
+
+
+def _history_start(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError("not a date (YYYY-MM-DD)") from error
+
+
+def _share(text: str) -> float:
+    try:
+        share = float(text)
+    except ValueError as error:
+        raise ValueError("not a number") from error
+    if not 0 <= share <= 1:
+        raise ValueError("not a share between 0 and 1 (for example 0.05)")
+    return share
+
+
+def _memory_limit(text: str) -> str:
+    # DuckDB is the authority on what it accepts (1536MB, 2 GiB, 80%, ...).
+    import duckdb
+
+    try:
+        duckdb.connect(config={"memory_limit": text}).close()
+    except duckdb.Error as error:
+        raise ValueError(f"not a memory size DuckDB accepts ({error})") from None
+    return text
 
 
 @dataclass(frozen=True)
@@ -50,17 +102,23 @@ class SalesSettings:
         def value(name: str) -> str:
             return env.get(name) or DEFAULTS[name]
 
+        def parsed(name: str, parse: Callable[[str], T]) -> T:
+            try:
+                return parse(value(name))
+            except ValueError as error:
+                raise SettingsError(f"{name}={value(name)!r} is {error}") from None
+
         warehouse = Path(value("SALES_WAREHOUSE"))
         return cls(
             landing_dir=Path(value("SALES_LANDING_DIR")),
             warehouse=warehouse,
-            timezone=value("SALES_TIMEZONE"),
-            reporting_currency=value("SALES_REPORTING_CURRENCY").upper(),
+            timezone=parsed("SALES_TIMEZONE", _timezone),
+            reporting_currency=parsed("SALES_REPORTING_CURRENCY", _currency),
             reports_dir=Path(value("SALES_REPORTS_DIR")),
-            history_start=date.fromisoformat(value("SALES_HISTORY_START")),
-            max_rejected_share=float(value("SALES_MAX_REJECTED_SHARE")),
+            history_start=parsed("SALES_HISTORY_START", _history_start),
+            max_rejected_share=parsed("SALES_MAX_REJECTED_SHARE", _share),
             published_warehouse=Path(
                 value("SALES_PUBLISHED_WAREHOUSE") or warehouse.parent / "published" / warehouse.name
             ),
-            duckdb_memory_limit=value("SALES_DUCKDB_MEMORY_LIMIT"),
+            duckdb_memory_limit=parsed("SALES_DUCKDB_MEMORY_LIMIT", _memory_limit),
         )
