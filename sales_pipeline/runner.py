@@ -199,6 +199,7 @@ def run_backfill(
     result = _run(defs.resolve_job_def(INGEST_JOB), instance)
     summary.runs.append(result.run_id)
     _data_problems(result, summary)
+    _ingestion_figures(result, summary)
     if not result.success:
         summary.failed.append(f"{INGEST_JOB} (run {result.run_id})")
         summary.failed_only_on_blocked_data = bool(summary.blocked) and all(
@@ -208,7 +209,6 @@ def run_backfill(
         )
         summary.seconds = time.monotonic() - began
         return summary
-    _ingestion_figures(result, summary)
     progress(
         f"  {summary.raw_rows} rows read, {summary.staged_rows} staged, "
         f"{summary.quarantined_rows} quarantined, {summary.counted_events} counted events "
