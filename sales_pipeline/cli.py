@@ -95,7 +95,8 @@ def _backfill(args: argparse.Namespace) -> int:
               for grain, count in summary.periods.items()]
     lines += [
         ("warehouse", settings.warehouse),
-        ("published copy", settings.published_warehouse),
+        ("published copy", f"{settings.published_warehouse}"
+         + (" (new copy: reconnect to see it)" if summary.published else " (unchanged)")),
         ("reports", settings.reports_dir),
         ("Dagster runs", f"{len(summary.runs)} in {os.environ['DAGSTER_HOME']}"),
     ]

@@ -11,8 +11,9 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -59,6 +60,8 @@ class BackfillSummary:
     blocked: list[str] = field(default_factory=list)
     # True when every failed step failed on such a check, not on an error.
     failed_only_on_blocked_data: bool = False
+    # A new published copy replaced the old one: readers holding a connection still see the old.
+    published: bool = False
 
     @property
     def success(self) -> bool:
@@ -102,14 +105,19 @@ def _process_alive(process: str) -> bool:
 def recover_interrupted_runs(instance: dg.DagsterInstance, progress: Progress = print) -> list[str]:
     """Mark runs whose backfill process was killed as failed and free their pool slots.
 
-    A killed process cannot release the warehouse pool's slot it held, and every later step in
+    That includes a run killed before its first step, which would otherwise stay NOT_STARTED
+    (queued, in the UI) for ever. A killed process cannot release the warehouse pool's slot it held, and every later step in
     the pool would wait for it forever. The warehouse itself needs no repair: each step writes
     in one DuckDB transaction, so a killed step left nothing behind.
     """
     recovered = []
     in_flight = instance.get_runs(
         filters=dg.RunsFilter(
-            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+            statuses=[
+                dg.DagsterRunStatus.NOT_STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED,
+            ]
         )
     )
     for run in in_flight:
@@ -217,7 +225,9 @@ def run_backfill(
 
     first, last = summary.first_day, summary.last_day
     first = max(d for d in (first, start, settings.history_start) if d is not None) if first else None
-    last = min(d for d in (last, end) if d is not None) if last else None
+    # Never past today in the organisation's zone: the partitions end there.
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    last = min(d for d in (last, end, today) if d is not None) if last else None
     if first is None or last is None or first > last:
         progress("No counted events in the selected range: no facts to build.")
         summary.seconds = time.monotonic() - began
@@ -246,7 +256,9 @@ def run_backfill(
         progress("Publishing the marts for analysts ...")
         result = _run(defs.resolve_job_def(PUBLISH_JOB), instance)
         summary.runs.append(result.run_id)
-        if not result.success:
+        if result.success:
+            summary.published = True
+        else:
             summary.failed.append(f"{PUBLISH_JOB} (run {result.run_id})")
     summary.seconds = time.monotonic() - began
     return summary
