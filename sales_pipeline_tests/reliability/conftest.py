@@ -47,6 +47,7 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
     "test_bad_rows": ("rows", "Bad rows", "Dagster runs"),
     "test_properties": ("properties", "Parsing properties (Hypothesis)", "examples"),
     "test_fuzz": ("fuzz", "Fuzzed landing areas", "Dagster runs"),
+    "test_operations": ("operations", "Operations and environment", "Dagster runs"),
 }
 
 

@@ -1,0 +1,290 @@
+"""Operations: what the environment and the command line do to a run, and what an operator sees.
+
+Each case runs the real `sales-pipeline` command: in a subprocess where the process itself matters
+(its exit code, its output, the permissions it runs with), in this process otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from sales_pipeline import cli
+from sales_pipeline.resources import open_warehouse, warehouse_problem
+from sales_pipeline.runner import PROCESS_TAG, recover_interrupted_runs
+from sales_pipeline_tests.conftest import facts_definitions
+from sales_pipeline_tests.reliability.conftest import (
+    CALLS_HEADER,
+    CaseRecord,
+    call_row,
+    csv_text,
+    write,
+    write_crm_world,
+)
+
+GOOD_CALLS = "telephony/calls_2026-03-02.csv"
+EMPTY_CALLS = "telephony/calls_2026-03-03.csv"
+SETPRIV = shutil.which("setpriv")
+
+
+def _environment(landing: Path, workdir: Path, **extra: str) -> dict[str, str]:
+    return {
+        "SALES_LANDING_DIR": str(landing),
+        "SALES_WAREHOUSE": str(workdir / "warehouse" / "warehouse.duckdb"),
+        "SALES_REPORTS_DIR": str(workdir / "reports"),
+        "DAGSTER_HOME": str(workdir / "dagster_home"),
+        **extra,
+    }
+
+
+def _command(env: dict[str, str], *args: str, as_unprivileged_root: bool = False):
+    """`sales-pipeline backfill` in a subprocess. Without DAC override, root meets file
+    permissions like any user (CI runs as root)."""
+    prefix = [SETPRIV, "--bounding-set", "-dac_override,-dac_read_search"] if as_unprivileged_root else []
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "sales_pipeline.cli", "backfill", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def in_process_backfill(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str]]:
+    """`sales-pipeline backfill ARGS` in this process; returns its exit code and stderr.
+
+    The code location is the facts-only one: the exit code and summary do not depend on the
+    analysis and reports, which would triple the time of each run.
+    """
+    monkeypatch.setattr("sales_pipeline.definitions.build_definitions", facts_definitions)
+
+    def backfill(env: dict[str, str], *args: str) -> tuple[int, str]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        code = cli.main(["backfill", "--reports", "none", *args])
+        return code, capsys.readouterr().err
+
+    return backfill
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    landing = tmp_path / "landing"
+    write_crm_world(landing)
+    write(landing / GOOD_CALLS, csv_text(CALLS_HEADER, [call_row("CA01"), call_row("CA02")]))
+    return landing
+
+
+# --------------------------------------------------------------------- settings and environment
+
+
+def test_an_unknown_time_zone_is_one_line_and_exit_2(
+    landing: Path, tmp_path: Path, reliability_case: Callable[..., CaseRecord]
+) -> None:
+    done = _command(_environment(landing, tmp_path, SALES_TIMEZONE="Not/AZone"))
+    reliability_case(
+        case="unknown time zone", given="SALES_TIMEZONE=Not/AZone",
+        expected="exit 2, one line naming the variable and its value, no traceback",
+        observed=f"exit {done.returncode}: {done.stderr.strip()[:200]}", runs=0,
+    )
+    assert done.returncode == cli.EXIT_USAGE
+    assert done.stderr.splitlines() == [
+        "error: SALES_TIMEZONE='Not/AZone' is not an IANA time zone "
+        "(for example UTC or Europe/Athens)"
+    ]
+    assert not (tmp_path / "warehouse").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SALES_REPORTING_CURRENCY", "euro", "is not an ISO 4217 currency code"),
+        ("SALES_HISTORY_START", "2020-13-01", "is not a date (YYYY-MM-DD)"),
+        ("SALES_MAX_REJECTED_SHARE", "5%", "is not a number"),
+        ("SALES_MAX_REJECTED_SHARE", "2", "is not a share between 0 and 1"),
+        ("SALES_DUCKDB_MEMORY_LIMIT", "lots", "is not a memory size DuckDB accepts"),
+    ],
+)
+def test_every_setting_is_validated_at_start(
+    landing: Path,
+    tmp_path: Path,
+    in_process_backfill: Callable[..., tuple[int, str]],
+    variable: str,
+    value: str,
+    message: str,
+) -> None:
+    code, err = in_process_backfill(_environment(landing, tmp_path, **{variable: value}))
+    assert code == cli.EXIT_USAGE
+    assert err.startswith(f"error: {variable}={value!r} {message}")
+    assert not (tmp_path / "warehouse").exists()
+
+
+@pytest.mark.skipif(SETPRIV is None, reason="setpriv (util-linux) is needed to drop root's DAC override")
+def test_a_read_only_warehouse_folder_fails_at_once(
+    landing: Path, tmp_path: Path, reliability_case: Callable[..., CaseRecord]
+) -> None:
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    folder.chmod(0o555)
+    began = time.monotonic()
+    done = _command(_environment(landing, tmp_path), as_unprivileged_root=True)
+    seconds = time.monotonic() - began
+    reliability_case(
+        case="read-only warehouse folder", given=f"{folder} is mode 555",
+        expected="exit 2 with one line naming the file and the reason; no retries, no run",
+        observed=f"exit {done.returncode} after {seconds:.1f}s: {done.stderr.strip()[:200]}",
+        runs=0,
+    )
+    assert done.returncode == cli.EXIT_USAGE
+    assert done.stderr.splitlines() == [
+        f"error: the warehouse {folder / 'warehouse.duckdb'} cannot be opened: "
+        f'Cannot open file "{folder / "warehouse.duckdb"}": Permission denied'
+    ]
+    # Nothing was attempted: no Dagster run was recorded.
+    assert not (tmp_path / "dagster_home" / "history").exists()
+
+
+def test_a_corrupt_warehouse_file_fails_at_once(
+    landing: Path, tmp_path: Path, reliability_case: Callable[..., CaseRecord]
+) -> None:
+    corrupt = tmp_path / "warehouse" / "warehouse.duckdb"
+    write(corrupt, b"not a database" * 1000)
+    done = _command(_environment(landing, tmp_path))
+    reliability_case(
+        case="corrupt warehouse file", given="the warehouse file holds 14 KB of text",
+        expected="exit 2 with one line naming the file; the file is left as it was",
+        observed=f"exit {done.returncode}: {done.stderr.strip()[:200]}", runs=0,
+    )
+    assert done.returncode == cli.EXIT_USAGE
+    assert done.stderr.splitlines() == [
+        f"error: the warehouse {corrupt} cannot be opened: The file \"{corrupt}\" exists, "
+        "but it is not a valid DuckDB database file!"
+    ]
+    assert corrupt.read_bytes() == b"not a database" * 1000
+
+
+@pytest.fixture
+def locked_warehouse(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
+    """A warehouse another process holds open for writing until it is told to let go."""
+    database = tmp_path / "locked.duckdb"
+    duckdb.connect(str(database)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(database)!r}); print('held', flush=True); "
+         "sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    yield database, holder
+    holder.kill()
+    holder.wait()
+
+
+def test_a_lock_held_by_another_process_is_waited_out(
+    locked_warehouse: tuple[Path, subprocess.Popen[str]],
+) -> None:
+    database, holder = locked_warehouse
+    # The pre-flight check does not wait, and a lock is no reason to refuse a run.
+    assert warehouse_problem(database) is None
+    assert holder.stdin is not None
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    # The holder exits while this waits on its lock; the open then goes through.
+    conn = open_warehouse(str(database))
+    conn.execute("CREATE TABLE t AS SELECT 1 AS x")
+    conn.close()
+    assert holder.wait(timeout=30) == 0
+
+
+# ------------------------------------------------------------------------------ exit codes
+
+
+def test_held_back_files_exit_3_unless_allowed(
+    landing: Path,
+    tmp_path: Path,
+    in_process_backfill: Callable[..., tuple[int, str]],
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
+    write(landing / EMPTY_CALLS, "")
+    env = _environment(landing, tmp_path)
+    first, first_err = in_process_backfill(env)
+    allowed, allowed_err = in_process_backfill(env, "--allow-held-back")
+    held_line = f"  held back: calls {EMPTY_CALLS}: file is empty: no header row"
+    reliability_case(
+        case="exit code of a partial run", given=f"{EMPTY_CALLS} is empty, the rest is good",
+        expected=f"exit {cli.EXIT_PARTIAL} listing the file and reason; "
+        f"exit {cli.EXIT_OK} with --allow-held-back, still listing it",
+        observed=f"exit {first}, then {allowed}; {first_err.strip()[:160]}", runs=8,
+    )
+    assert first == cli.EXIT_PARTIAL
+    assert held_line in first_err.splitlines()
+    assert allowed == cli.EXIT_OK
+    assert held_line in allowed_err.splitlines()
+
+
+def test_a_blocked_delivery_exits_3(
+    landing: Path,
+    tmp_path: Path,
+    in_process_backfill: Callable[..., tuple[int, str]],
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
+    # Ten calls from a number nobody has: 10 of 12 rows rejected, over the 5% threshold and at
+    # the 10 rows from which a delivery blocks.
+    write(landing / "telephony/calls_2026-03-04.csv", csv_text(
+        CALLS_HEADER, [call_row(f"CX{n:02}", from_="+30 210 555 9999") for n in range(10)]
+    ))
+    code, err = in_process_backfill(_environment(landing, tmp_path))
+    reliability_case(
+        case="exit code of a blocked delivery", given="10 of 12 calls from an unknown number",
+        expected=f"exit {cli.EXIT_PARTIAL}, the source named with its share, no facts built",
+        observed=f"exit {code}; {err.strip()[:200]}", runs=1,
+    )
+    assert code == cli.EXIT_PARTIAL
+    assert (
+        "  blocked: calls: 10 of 12 row(s) rejected in the latest delivery "
+        "(83.33%; threshold 5.00%)"
+    ) in err.splitlines()
+    assert not duckdb.connect(
+        str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True
+    ).execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts'"
+    ).fetchone()[0]
+
+
+# ------------------------------------------------------------------------- interrupted runs
+
+
+def test_a_run_left_not_started_by_a_dead_process_is_marked_failed() -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+
+    @dg.op
+    def nothing() -> None:
+        pass
+
+    @dg.job
+    def one_step() -> None:
+        nothing()
+
+    with dg.instance_for_test() as instance:
+        run = instance.create_run_for_job(
+            one_step, tags={PROCESS_TAG: f"{socket.gethostname()}:{dead.pid}"}
+        )
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.NOT_STARTED
+        recovered = recover_interrupted_runs(instance, progress=lambda _: None)
+        assert recovered == [run.run_id]
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
