@@ -20,9 +20,10 @@ import duckdb
 import pytest
 
 from sales_pipeline import cli
-from sales_pipeline.resources import open_warehouse, warehouse_problem
+from sales_pipeline.publish import published_marts
+from sales_pipeline.resources import build_resources, open_warehouse, warehouse_problem
 from sales_pipeline.runner import PROCESS_TAG, recover_interrupted_runs
-from sales_pipeline_tests.conftest import facts_definitions
+from sales_pipeline_tests.conftest import facts_definitions, settings_for
 from sales_pipeline_tests.reliability.conftest import (
     CALLS_HEADER,
     CaseRecord,
@@ -63,20 +64,21 @@ def _command(env: dict[str, str], *args: str, as_unprivileged_root: bool = False
 @pytest.fixture
 def in_process_backfill(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str]]:
-    """`sales-pipeline backfill ARGS` in this process; returns its exit code and stderr.
+) -> Callable[..., tuple[int, str, str]]:
+    """`sales-pipeline backfill ARGS` in this process; returns its exit code, stdout and stderr.
 
     The code location is the facts-only one: the exit code and summary do not depend on the
     analysis and reports, which would triple the time of each run.
     """
     monkeypatch.setattr("sales_pipeline.definitions.build_definitions", facts_definitions)
 
-    def backfill(env: dict[str, str], *args: str) -> tuple[int, str]:
+    def backfill(env: dict[str, str], *args: str) -> tuple[int, str, str]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         capsys.readouterr()
         code = cli.main(["backfill", "--reports", "none", *args])
-        return code, capsys.readouterr().err
+        output = capsys.readouterr()
+        return code, output.out, output.err
 
     return backfill
 
@@ -122,12 +124,12 @@ def test_an_unknown_time_zone_is_one_line_and_exit_2(
 def test_every_setting_is_validated_at_start(
     landing: Path,
     tmp_path: Path,
-    in_process_backfill: Callable[..., tuple[int, str]],
+    in_process_backfill: Callable[..., tuple[int, str, str]],
     variable: str,
     value: str,
     message: str,
 ) -> None:
-    code, err = in_process_backfill(_environment(landing, tmp_path, **{variable: value}))
+    code, _, err = in_process_backfill(_environment(landing, tmp_path, **{variable: value}))
     assert code == cli.EXIT_USAGE
     assert err.startswith(f"error: {variable}={value!r} {message}")
     assert not (tmp_path / "warehouse").exists()
@@ -216,13 +218,13 @@ def test_a_lock_held_by_another_process_is_waited_out(
 def test_held_back_files_exit_3_unless_allowed(
     landing: Path,
     tmp_path: Path,
-    in_process_backfill: Callable[..., tuple[int, str]],
+    in_process_backfill: Callable[..., tuple[int, str, str]],
     reliability_case: Callable[..., CaseRecord],
 ) -> None:
     write(landing / EMPTY_CALLS, "")
     env = _environment(landing, tmp_path)
-    first, first_err = in_process_backfill(env)
-    allowed, allowed_err = in_process_backfill(env, "--allow-held-back")
+    first, first_out, first_err = in_process_backfill(env)
+    allowed, _, allowed_err = in_process_backfill(env, "--allow-held-back")
     held_line = f"  held back: calls {EMPTY_CALLS}: file is empty: no header row"
     reliability_case(
         case="exit code of a partial run", given=f"{EMPTY_CALLS} is empty, the rest is good",
@@ -232,6 +234,11 @@ def test_held_back_files_exit_3_unless_allowed(
     )
     assert first == cli.EXIT_PARTIAL
     assert held_line in first_err.splitlines()
+    # Held-back files do not stop the good ones: they were built and published.
+    published = tmp_path / "warehouse" / "published" / "warehouse.duckdb"
+    assert f"  published copy:     {published} (new copy: reconnect to see it)" in (
+        first_out.splitlines()
+    )
     assert allowed == cli.EXIT_OK
     assert held_line in allowed_err.splitlines()
 
@@ -239,7 +246,7 @@ def test_held_back_files_exit_3_unless_allowed(
 def test_a_blocked_delivery_exits_3(
     landing: Path,
     tmp_path: Path,
-    in_process_backfill: Callable[..., tuple[int, str]],
+    in_process_backfill: Callable[..., tuple[int, str, str]],
     reliability_case: Callable[..., CaseRecord],
 ) -> None:
     # Ten calls from a number nobody has: 10 of 12 rows rejected, over the 5% threshold and at
@@ -247,7 +254,7 @@ def test_a_blocked_delivery_exits_3(
     write(landing / "telephony/calls_2026-03-04.csv", csv_text(
         CALLS_HEADER, [call_row(f"CX{n:02}", from_="+30 210 555 9999") for n in range(10)]
     ))
-    code, err = in_process_backfill(_environment(landing, tmp_path))
+    code, out, err = in_process_backfill(_environment(landing, tmp_path))
     reliability_case(
         case="exit code of a blocked delivery", given="10 of 12 calls from an unknown number",
         expected=f"exit {cli.EXIT_PARTIAL}, the source named with its share, no facts built",
@@ -263,6 +270,7 @@ def test_a_blocked_delivery_exits_3(
     ).execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts'"
     ).fetchone()[0]
+    assert "(unchanged)" in out
 
 
 # ------------------------------------------------------------------------- interrupted runs
@@ -288,3 +296,35 @@ def test_a_run_left_not_started_by_a_dead_process_is_marked_failed() -> None:
         recovered = recover_interrupted_runs(instance, progress=lambda _: None)
         assert recovered == [run.run_id]
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+# --------------------------------------------------------------------------- published copy
+
+
+def test_a_connected_reader_keeps_its_copy_until_it_reconnects(
+    tmp_path: Path, reliability_case: Callable[..., CaseRecord]
+) -> None:
+    settings = settings_for(tmp_path / "landing", tmp_path)
+    with duckdb.connect(str(settings.warehouse)) as conn:
+        conn.execute("CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT 1 AS version")
+    with dg.instance_for_test() as instance:
+        first = dg.materialize([published_marts], resources=build_resources(settings),
+                               instance=instance)
+        reader = duckdb.connect(str(settings.published_warehouse), read_only=True)
+        with duckdb.connect(str(settings.warehouse)) as conn:
+            conn.execute("UPDATE marts.t SET version = 2")
+        second = dg.materialize([published_marts], resources=build_resources(settings),
+                                instance=instance)
+    held = reader.execute("SELECT version FROM marts.t").fetchone()
+    reader.close()
+    with duckdb.connect(str(settings.published_warehouse), read_only=True) as fresh:
+        reconnected = fresh.execute("SELECT version FROM marts.t").fetchone()
+    reliability_case(
+        case="reader connected across a publish", given="a read-only connection opened on copy 1",
+        expected="it reads copy 1 until it reconnects (documented); a new connection reads copy 2",
+        observed=f"held connection: version {held[0]}; new connection: version {reconnected[0]}",
+        runs=2,
+    )
+    assert first.success and second.success
+    assert held == (1,)
+    assert reconnected == (2,)
