@@ -28,6 +28,20 @@ DOCUMENT_STATUSES = ("OPEN", "INVOICED", "CANCELLED")
 EVENT_TYPES = ("Visit", "Meeting", "Call", "Other")
 PERIOD_TYPES = ("Week", "Month", "Quarter", "Year")
 
+# Plausibility limits (project decisions, docs/contract.md "Implausible values"). A value beyond
+# them is no data any real export produces, and one such row wrecks a whole period: a call dated
+# 2099 made the backfill plan 3,864 weeks; a duration of 10^12 s made an average call last 13,000
+# years. They are set far enough out that no row the contract accepts in earnest is caught.
+# How many days after the run's date an activity's day may lie: a call log reports calls that
+# happened (a day's margin for zones), while meetings are scheduled and orders post-dated ahead.
+MAX_DAYS_AHEAD = {"calls": 1, "events": 366, "sales_documents": 366}
+# A call longer than a day is a broken counter.
+MAX_CALL_SECONDS = 86_400
+# One document above a billion, in any currency, is a typo or a test record.
+MAX_NET_AMOUNT = 1_000_000_000
+# The quarantine reason of an activity dated before SALES_HISTORY_START.
+HISTORY_REASON = "before SALES_HISTORY_START"
+
 # ISO 8601 with a mandatory UTC offset: an offset-less timestamp cannot be placed on a local day.
 TIMESTAMP_PATTERN = (
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$"

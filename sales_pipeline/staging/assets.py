@@ -12,6 +12,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
+from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
 from sales_pipeline.dagster_internals import DATA_VERSION_TAG
 from sales_pipeline.metadata import markdown_table
@@ -57,13 +58,15 @@ def _rejected_per_file(
         f"""
         SELECT f.file,
                coalesce(landed.rows_read, 0),
-               (SELECT count(*) FROM quarantine.{name} q WHERE q.file = f.file) AS rejected
+               -- Rows older than the configured history are no sign of a bad delivery.
+               (SELECT count(*) FROM quarantine.{name} q
+                WHERE q.file = f.file AND NOT starts_with(q.reason, $history_reason)) AS rejected
         FROM (SELECT unnest($files::VARCHAR[]) AS file) AS f
         LEFT JOIN raw.landed_files AS landed
             ON landed.source = $source AND landed.file = f.file AND landed.status = 'loaded'
         ORDER BY rejected DESC, f.file
         """,
-        {"files": files, "source": name},
+        {"files": files, "source": name, "history_reason": contract.HISTORY_REASON},
     ).fetchall()
 
 

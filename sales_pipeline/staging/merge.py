@@ -132,6 +132,7 @@ def stage_source(
         contract=contract,
         timezone=sales_config.timezone,
         reporting_currency=sales_config.reporting_currency,
+        history_start=date.fromisoformat(sales_config.history_start),
         metric_names=[metric.name for metric in METRICS],
     )
 

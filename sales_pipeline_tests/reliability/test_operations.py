@@ -26,9 +26,13 @@ from sales_pipeline.runner import PROCESS_TAG, recover_interrupted_runs
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
 from sales_pipeline_tests.reliability.conftest import (
     CALLS_HEADER,
+    DOCUMENTS_HEADER,
+    EVENTS_HEADER,
     CaseRecord,
     call_row,
     csv_text,
+    document_row,
+    event_row,
     write,
     write_crm_world,
 )
@@ -271,6 +275,71 @@ def test_a_blocked_delivery_exits_3(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts'"
     ).fetchone()[0]
     assert "(unchanged)" in out
+
+
+# ---------------------------------------------------------------------- implausible values
+
+
+def test_absurd_dates_and_values_are_quarantined_and_stop_nothing(
+    landing: Path,
+    tmp_path: Path,
+    in_process_backfill: Callable[..., tuple[int, str, str]],
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
+    write(landing / "telephony/calls_2026-03-03.csv", csv_text(CALLS_HEADER, [
+        call_row("CA_2099", start_time="2099-01-15T09:00:00Z"),  # line 2
+        call_row("CA_LONG", duration="1000000000000"),  # line 3: 10^12 s
+        call_row("CA_DAY", duration="86400"),  # line 4: a whole day, the ceiling itself
+        call_row("CA_OLD", start_time="2019-12-31T09:00:00Z"),  # line 5
+    ]))
+    write(landing / "crm/Event_2026-03-03.csv", csv_text(EVENTS_HEADER, [
+        event_row("EV_2099", StartDateTime="2099-01-15T09:00:00Z"),  # line 2
+    ]))
+    write(landing / "erp/sales_documents_2026-03-03.csv", csv_text(DOCUMENTS_HEADER, [
+        document_row("D_HUGE", net_amount="2000000000"),  # line 2
+        document_row("D_2099", document_date="2099-01-15"),  # line 3
+    ]))
+    code, out, _ = in_process_backfill(
+        _environment(landing, tmp_path, SALES_HISTORY_START="2020-01-01")
+    )
+    with duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
+        # The run's date in a reason is whatever day the test runs on.
+        quarantined = conn.execute(
+            "SELECT file, line, regexp_replace(reason, 'run''s date [0-9-]+$', 'run''s date …') "
+            "FROM (SELECT file, line, reason FROM quarantine.calls UNION ALL "
+            "SELECT file, line, reason FROM quarantine.events UNION ALL "
+            "SELECT file, line, reason FROM quarantine.sales_documents) ORDER BY ALL"
+        ).fetchall()
+        weeks = conn.execute(
+            "SELECT period_start::VARCHAR, calls_made, talk_seconds FROM marts.rep_activity_weekly"
+        ).fetchall()
+    reliability_case(
+        case="absurd dates and values", given="a call, an event and a document dated 2099, a "
+        "call of 10^12 s, a document of 2,000,000,000, a call before SALES_HISTORY_START",
+        expected="each quarantined with its reason; the facts hold only 2026-03-02; exit 0",
+        observed=f"exit {code}; {len(quarantined)} quarantined; weeks {weeks}", runs=5,
+    )
+    assert code == cli.EXIT_OK
+    assert quarantined == [
+        ("crm/Event_2026-03-03.csv", 2,
+         "StartDateTime is implausible: its day 2099-01-15 is more than 366 day(s) after the "
+         "run's date …"),
+        ("erp/sales_documents_2026-03-03.csv", 2,
+         "net_amount '2000000000' is implausible: more than 1000000000"),
+        ("erp/sales_documents_2026-03-03.csv", 3,
+         "document_date is implausible: its day 2099-01-15 is more than 366 day(s) after the "
+         "run's date …"),
+        ("telephony/calls_2026-03-03.csv", 2,
+         "start_time is implausible: its day 2099-01-15 is more than 1 day(s) after the run's "
+         "date …"),
+        ("telephony/calls_2026-03-03.csv", 3,
+         "duration 1000000000000 s is implausible: more than 86400 s"),
+        ("telephony/calls_2026-03-03.csv", 5,
+         "before SALES_HISTORY_START: 2019-12-31 is before 2020-01-01"),
+    ]
+    # CA01, CA02 (30 s each) and CA_DAY (86,400 s), all on Monday 2026-03-02: one week built.
+    assert weeks == [("2026-03-02", 3, 86_460)]
+    assert "  weekly periods:     1 built, 0 with reports" in out.splitlines()
 
 
 # ------------------------------------------------------------------------- interrupted runs

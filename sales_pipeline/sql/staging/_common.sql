@@ -43,3 +43,21 @@ CASE
     WHEN {{ found }} IS NULL THEN 'unknown rep: {{ column }} ' || sp_quote({{ expression }}) || ' is no CRM user'
 END
 {%- endmacro %}
+
+{#- A reason when an activity's day lies outside the window the pipeline accepts: more than
+    `days_ahead` days after the run's date, or before SALES_HISTORY_START. The history reason comes
+    last, so a row rejected for that alone has a reason that starts with it: the rejected-share
+    check leaves such rows out, since data older than the configured history is no sign of a bad
+    delivery. -#}
+{% macro outside_window(column, day, days_ahead, history_start, history_reason) -%}
+CASE
+    WHEN {{ day }} > current_date + {{ days_ahead }}
+    THEN '{{ column }} is implausible: its day ' || {{ day }}::VARCHAR
+        || ' is more than {{ days_ahead }} day(s) after the run''s date ' || current_date::VARCHAR
+END,
+CASE
+    WHEN {{ day }} < {{ history_start | literal }}
+    THEN {{ history_reason | literal }} || ': ' || {{ day }}::VARCHAR || ' is before '
+        || {{ history_start | string | literal }}
+END
+{%- endmacro %}

@@ -60,6 +60,10 @@ checked AS (
             {{ c.unparsable("end_time", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
             {{ c.unparsable("duration", "duration_text", "duration", "a non-negative whole number of seconds", required=False) }},
             {{ c.not_in_set("answered_by", "answered_by", contract.ANSWERED_BY, required=False) }},
+            CASE
+                WHEN duration > {{ contract.MAX_CALL_SECONDS }}
+                THEN 'duration ' || duration || ' s is implausible: more than {{ contract.MAX_CALL_SECONDS }} s'
+            END,
             -- Child legs are not calls: they need no rep.
             CASE
                 WHEN is_child_leg OR rep_digits IS NULL THEN NULL
@@ -67,7 +71,8 @@ checked AS (
                     || sp_quote(CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END)
                 WHEN reps.users_on_number > 1 THEN 'ambiguous rep: several CRM users have phone '
                     || sp_quote(CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END)
-            END
+            END,
+            {{ c.outside_window("start_time", "(started_at AT TIME ZONE " ~ (timezone | literal) ~ ")::DATE", contract.MAX_DAYS_AHEAD.calls, history_start, contract.HISTORY_REASON) }}
         )) AS _reason
     FROM resolved
     LEFT JOIN ({{ lookups.rep_phones() }}) AS reps ON reps.phone_digits = resolved.rep_digits

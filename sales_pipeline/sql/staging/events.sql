@@ -38,7 +38,8 @@ checked AS (
             {{ c.unparsable("StartDateTime", "start_text", "started_at", c.TIMESTAMP) }},
             {{ c.unparsable("EndDateTime", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
             {{ c.unparsable("IsDeleted", "deleted_text", "sp_boolean(deleted_text)", "true or false", required=False) }},
-            {{ c.unparsable("LastModifiedDate", "modified_text", "last_modified_at", c.TIMESTAMP) }}
+            {{ c.unparsable("LastModifiedDate", "modified_text", "last_modified_at", c.TIMESTAMP) }},
+            {{ c.outside_window("StartDateTime", "(started_at AT TIME ZONE " ~ (timezone | literal) ~ ")::DATE", contract.MAX_DAYS_AHEAD.events, history_start, contract.HISTORY_REASON) }}
         )) AS _reason
     FROM typed
     LEFT JOIN staging.users AS users ON users.user_id = typed.owner_id

@@ -61,9 +61,14 @@ checked AS (
                 THEN 'missing FX rate: no ' || currency || ' rate on or before ' || activity_date::VARCHAR
             END,
             {{ c.unparsable("net_amount", "net_amount_text", "net_amount", "a plain positive decimal ('.' as decimal point, no thousands separator, at most 12 decimals)") }},
-            CASE WHEN net_amount = 0 THEN 'net_amount is zero, not a positive decimal' END,
+            CASE
+                WHEN net_amount = 0 THEN 'net_amount is zero, not a positive decimal'
+                WHEN net_amount > {{ contract.MAX_NET_AMOUNT }}
+                THEN 'net_amount ' || sp_quote(net_amount_text) || ' is implausible: more than {{ contract.MAX_NET_AMOUNT }}'
+            END,
             {{ c.not_in_set("status", "status", contract.DOCUMENT_STATUSES) }},
-            {{ c.unparsable("changed_at", "changed_text", "changed_at", c.TIMESTAMP) }}
+            {{ c.unparsable("changed_at", "changed_text", "changed_at", c.TIMESTAMP) }},
+            {{ c.outside_window("document_date", "activity_date", contract.MAX_DAYS_AHEAD.sales_documents, history_start, contract.HISTORY_REASON) }}
         )) AS _reason
     FROM converted
     LEFT JOIN reps ON reps.employee_number = converted.sales_rep_no
