@@ -5,21 +5,79 @@ one to change. Each is used knowingly:
 
 - the run tags of a partition or a partition range, which single-run backfills and sensors set;
 - the data version tag of a materialization (staging states its content version with it);
-- Dagster's retry helper (the CLI retries opening an instance another process is creating).
+- the storage calls and the class behind two workarounds for defects of concurrency pools (below).
 """
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import DagsterInstance
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
+from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
-from dagster._utils.backoff import backoff
 
 __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",
     "DATA_VERSION_TAG",
     "PARTITION_NAME_TAG",
-    "backoff",
+    "patch_pending_claim_interval",
+    "pool_watchdog",
 ]
+
+
+# ------------------------------------------------------------------ concurrency pool workarounds
+#
+# Two defects of Dagster 1.13's op-level concurrency pools, met when two backfills share the
+# warehouse pool (limit 1):
+#
+# - A lost wake-up: a step that queues for the pool checks for a free slot, then inserts itself as
+#   pending, in two statements. When the slot's holder frees it between the two, the holder wakes
+#   the pending steps before the new one is there, and nobody wakes it later: it waits for ever
+#   although the slot is free (seen in test_two_backfills_at_once...). `pool_watchdog` wakes it.
+# - A busy wait: `InstanceConcurrencyContext.interval_to_next_pending_claim_check` returns
+#   min(0, ...), never a positive interval, so a run waiting for a slot polls the instance storage
+#   in a tight loop and takes a whole core. `patch_pending_claim_interval` makes it wait for the
+#   next pending claim's time instead (Dagster's intent; their PR #20367 describes the same loop).
+
+
+def _interval_to_next_pending_claim_check(self) -> float:  # type: ignore[no-untyped-def]
+    if not self._pending_claims:
+        return 0.0
+    now = time.time()
+    return max(0.0, min(ready_at - now for ready_at in self._pending_timeouts.values()))
+
+
+def patch_pending_claim_interval() -> None:
+    InstanceConcurrencyContext.interval_to_next_pending_claim_check = (
+        _interval_to_next_pending_claim_check
+    )
+
+
+@contextmanager
+def pool_watchdog(instance: DagsterInstance, pool: str, every: float = 2.0) -> Iterator[None]:
+    """While the block runs, assign the pool's free slots to steps left waiting for them."""
+    stop = threading.Event()
+    storage = instance.event_log_storage
+
+    def watch() -> None:
+        while not stop.wait(every):
+            try:
+                if storage.has_unassigned_slots(pool):
+                    storage.assign_pending_steps([pool])
+            except Exception:  # a busy storage is tried again at the next tick
+                continue
+
+    watcher = threading.Thread(target=watch, name=f"pool-watchdog-{pool}", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()

@@ -8,6 +8,7 @@ import dagster as dg
 
 from sales_pipeline.analysis.action_plans import build_action_plan_assets
 from sales_pipeline.analysis.assets import build_analysis_assets
+from sales_pipeline.dagster_internals import patch_pending_claim_interval
 from sales_pipeline.facts.assets import build_fact_assets
 from sales_pipeline.ingestion.assets import raw_assets
 from sales_pipeline.jobs import ingest_job, period_jobs, publish_job, report_jobs
@@ -27,6 +28,8 @@ from sales_pipeline.staging.assets import build_staging_assets
 # assets are labelled beta by Dagster; the pipeline relies on them knowingly, and the warnings
 # would otherwise repeat for every asset on every load of the code location.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
+# Every process that loads the code location runs steps: none should busy-wait for a pool slot.
+patch_pending_claim_interval()
 
 
 def build_definitions(settings: SalesSettings) -> dg.Definitions:

@@ -20,10 +20,12 @@ import dagster as dg
 from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    pool_watchdog,
 )
 from sales_pipeline.ingestion.assets import FILES_READABLE
 from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
+from sales_pipeline.resources import WAREHOUSE_POOL
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.assets import REJECTED_SHARE
 
@@ -81,12 +83,13 @@ def _process_id() -> str:
 def _run(
     job: dg.JobDefinition, instance: dg.DagsterInstance, tags: dict[str, str] | None = None
 ) -> dg.ExecuteInProcessResult:
-    return job.execute_in_process(
-        run_config=_QUIET_CONSOLE,
-        instance=instance,
-        tags={**(tags or {}), PROCESS_TAG: _process_id()},
-        raise_on_error=False,
-    )
+    with pool_watchdog(instance, WAREHOUSE_POOL):
+        return job.execute_in_process(
+            run_config=_QUIET_CONSOLE,
+            instance=instance,
+            tags={**(tags or {}), PROCESS_TAG: _process_id()},
+            raise_on_error=False,
+        )
 
 
 def _process_alive(process: str) -> bool:

@@ -20,8 +20,14 @@ import duckdb
 import pytest
 
 from sales_pipeline import cli
+from sales_pipeline.dagster_internals import pool_watchdog
 from sales_pipeline.publish import published_marts
-from sales_pipeline.resources import build_resources, open_warehouse, warehouse_problem
+from sales_pipeline.resources import (
+    WAREHOUSE_POOL,
+    build_resources,
+    open_warehouse,
+    warehouse_problem,
+)
 from sales_pipeline.runner import PROCESS_TAG, recover_interrupted_runs
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
 from sales_pipeline_tests.reliability.conftest import (
@@ -397,3 +403,25 @@ def test_a_connected_reader_keeps_its_copy_until_it_reconnects(
     assert first.success and second.success
     assert held == (1,)
     assert reconnected == (2,)
+
+
+# ------------------------------------------------------------------------ concurrency pool
+
+
+def test_a_step_that_missed_its_wake_up_gets_the_free_slot() -> None:
+    """Dagster's lost wake-up, replayed on a real instance: the slot's holder frees it between a
+    queuing step's check for a free slot and its insertion as pending (the order below)."""
+    with dg.instance_for_test() as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run_b", "step").is_claimed
+        storage.free_concurrency_slot_for_step("run_b", "step")
+        storage.add_pending_step(WAREHOUSE_POOL, "run_a", "step", should_assign=False)
+        stuck = storage.check_concurrency_claim(WAREHOUSE_POOL, "run_a", "step")
+        assert not stuck.is_assigned  # without help, nothing would ever assign it
+        with pool_watchdog(instance, WAREHOUSE_POOL, every=0.05):
+            deadline = time.monotonic() + 30
+            while not storage.check_concurrency_claim(WAREHOUSE_POOL, "run_a", "step").is_assigned:
+                assert time.monotonic() < deadline, "the watchdog never assigned the free slot"
+                time.sleep(0.05)
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run_a", "step").is_claimed
