@@ -23,7 +23,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from sales_pipeline.cli import LOCAL_DAGSTER_HOME, PROJECT_ROOT
+from sales_pipeline.cli import EXIT_USAGE, LOCAL_DAGSTER_HOME, PROJECT_ROOT, main
 from sales_pipeline.resources import WAREHOUSE_POOL
 from sales_pipeline.runner import PROCESS_TAG
 from sales_pipeline_tests import postgres, test_crash_and_concurrency
@@ -135,6 +135,25 @@ def test_deploy_config_keeps_the_pool_and_run_monitoring_of_the_shipped_one() ->
         "password": {"env": "DAGSTER_PG_PASSWORD"},
         "db_name": {"env": "DAGSTER_PG_DB"},
     }
+
+
+def test_a_connection_variable_not_set_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(DEPLOY_CONFIG, home / "dagster.yaml")
+    (tmp_path / "landing").mkdir()
+    for name, value in {"DAGSTER_HOME": str(home), "SALES_LANDING_DIR": str(tmp_path / "landing"),
+                        "SALES_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+                        "DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": "5432",
+                        "DAGSTER_PG_USER": "dagster", "DAGSTER_PG_DB": "dagster"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DAGSTER_PG_PASSWORD", raising=False)
+
+    assert main(["backfill"]) == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: the Dagster instance config {home / 'dagster.yaml'}: ")
+    assert '"DAGSTER_PG_PASSWORD" which is not set' in error
+    assert len(error.strip().splitlines()) == 1
 
 
 def test_the_server_is_stopped_and_removed_even_when_the_block_fails() -> None:
