@@ -1,8 +1,9 @@
 """The multi-user deployment: a Dagster instance on a real PostgreSQL server (docs/deployment.md).
 
-Every backfill here is the real `sales-pipeline backfill` command in a subprocess, with the shipped
-deploy/dagster-postgres.yaml as its instance config and the connection in DAGSTER_PG_*; the test
-server is started by the `postgres_server` fixture (sales_pipeline_tests/postgres.py). The checks
+Every backfill on PostgreSQL here is the real `sales-pipeline backfill` command in a subprocess,
+with the shipped deploy/dagster-postgres.yaml as its instance config and the connection in
+DAGSTER_PG_*; the test server is started by the `postgres_server` fixture
+(sales_pipeline_tests/postgres.py). The checks
 read the runs, their events and the warehouse pool's slots back from PostgreSQL through the
 Dagster instance API, as the webserver and the daemon would see them.
 """
@@ -24,8 +25,10 @@ import pytest
 import yaml
 
 from sales_pipeline.cli import EXIT_USAGE, LOCAL_DAGSTER_HOME, PROJECT_ROOT, main
+from sales_pipeline.definitions import build_definitions
 from sales_pipeline.resources import WAREHOUSE_POOL
-from sales_pipeline.runner import PROCESS_TAG
+from sales_pipeline.runner import PROCESS_TAG, run_backfill
+from sales_pipeline.settings import SalesSettings
 from sales_pipeline_tests import postgres, test_crash_and_concurrency
 from sales_pipeline_tests.postgres import PostgresServer, process_alive, running_postgres
 from sales_pipeline_tests.test_pipeline import mart_fingerprints
@@ -40,7 +43,11 @@ BACKFILL_TIMEOUT = 600
 
 
 def _environment(
-    landing: Path, workdir: Path, server: PostgresServer, db_name: str, home: str = "dagster_home"
+    landing: Path,
+    workdir: Path,
+    server: PostgresServer | None,
+    db_name: str,
+    home: str = "dagster_home",
 ) -> dict[str, str]:
     """A backfill's environment: the warehouse in `workdir`, the instance in PostgreSQL.
 
@@ -51,7 +58,7 @@ def _environment(
     shutil.copy(DEPLOY_CONFIG, dagster_home / "dagster.yaml")
     return {
         **os.environ,
-        **server.dagster_env(db_name),
+        **(server.dagster_env(db_name) if server else {}),
         "SALES_LANDING_DIR": str(landing),
         "SALES_WAREHOUSE": str(workdir / "warehouse.duckdb"),
         "SALES_REPORTS_DIR": str(workdir / "reports"),
@@ -105,19 +112,20 @@ def kill_on_exit() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 @pytest.fixture(scope="module")
-def clean(
-    landing: Path, postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dict[str, str], dict[str, str]]:
-    """One backfill on a fresh database: the marts every other run must end with."""
+def clean(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The marts of one clean backfill: what every run below must end with.
+
+    Built in this process on a throwaway SQLite instance, with the settings the subprocesses get
+    from their environment: the instance does not change the marts, and this spares the server a
+    whole backfill's worth of connections (the module's runtime is mostly backfills).
+    """
     workdir = tmp_path_factory.mktemp("clean")
-    env = _environment(landing, workdir, postgres_server, postgres_server.create_database())
-    process = _start(env, workdir / "log.txt")
-    try:
-        _finish(process, workdir / "log.txt")
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    return mart_fingerprints(workdir / "warehouse.duckdb"), env
+    settings = SalesSettings.from_env(_environment(landing, workdir, None, ""))
+    with dg.instance_for_test() as instance:
+        summary = run_backfill(build_definitions(settings), settings, instance,
+                               progress=lambda _: None, reports="none")
+    assert summary.success, summary.failed
+    return mart_fingerprints(settings.warehouse)
 
 
 def test_deploy_config_keeps_the_pool_and_run_monitoring_of_the_shipped_one() -> None:
@@ -178,25 +186,6 @@ def _status(proc: Path) -> str:
         return ""
 
 
-def test_runs_events_and_pool_are_in_postgres(clean, monkeypatch) -> None:
-    _, env = clean
-    instance = _open(env, monkeypatch)
-    try:
-        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
-        assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
-        runs = instance.get_runs()
-        assert runs and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
-        assert {run.job_name for run in runs} >= {"ingest_landing", "build_weekly", "publish_marts"}
-        pool = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
-        assert (pool.slot_count, pool.claimed_slots, pool.pending_steps) == (1, [], [])
-    finally:
-        instance.dispose()
-    # Nothing was written to the SQLite storage a DAGSTER_HOME holds by default.
-    home = Path(env["DAGSTER_HOME"])
-    assert not list(home.glob("**/*.db")) and not (home / "history").exists()
-
-
 def _pool_steps(instance: dg.DagsterInstance, run_ids: list[str]) -> list[tuple[float, float, str]]:
     """(start, end, run) of every step of these runs that started (all are in the warehouse pool)."""
     steps = []
@@ -221,7 +210,7 @@ def test_two_backfills_of_two_users_at_once_on_a_fresh_database(
     """Two users, each with a DAGSTER_HOME of their own, start a backfill at the same moment on
     an instance nobody has used yet: both create its tables, both finish, the pool in PostgreSQL
     runs their warehouse steps one at a time, and the marts are those of one clean run."""
-    expected, _ = clean
+    expected = clean
     db_name = postgres_server.create_database()
     envs = [_environment(landing, tmp_path, postgres_server, db_name, home)
             for home in ("home_ann", "home_bob")]
@@ -236,8 +225,11 @@ def test_two_backfills_of_two_users_at_once_on_a_fresh_database(
 
     instance = _open(envs[0], monkeypatch)
     try:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
         runs = instance.get_runs()
-        assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+        assert runs and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
         by_process: dict[str, list[str]] = {}
         for run in runs:
             by_process.setdefault(run.tags[PROCESS_TAG], []).append(run.run_id)
@@ -256,12 +248,16 @@ def test_two_backfills_of_two_users_at_once_on_a_fresh_database(
     # the timing, kept them apart).
     ann, bob = by_process.values()
     assert any(spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1] for a in ann for b in bob)
+    # Nothing went to the SQLite files a DAGSTER_HOME holds by default.
+    for env in envs:
+        home = Path(env["DAGSTER_HOME"])
+        assert not list(home.glob("**/*.db")) and not (home / "history").exists()
 
 
 def test_killed_backfill_is_failed_its_slot_freed_and_the_rerun_equals_a_clean_run(
     landing, clean, postgres_server, tmp_path, monkeypatch, kill_on_exit
 ) -> None:
-    expected, _ = clean
+    expected = clean
     env = _environment(landing, tmp_path, postgres_server, postgres_server.create_database())
     log = tmp_path / "log.txt"
     victim = _start(env, log)
