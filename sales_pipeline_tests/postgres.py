@@ -3,7 +3,8 @@
 `postgres_server` (session-scoped) runs `initdb` into a fresh temporary folder, starts the server
 with `pg_ctl` on a free loopback port (its unix socket in the same folder, so it never touches the
 machine's own /var/run/postgresql), and stops it with `pg_ctl stop -m fast` at the end of the
-session, whether the tests passed or not. Each test asks it for a fresh database.
+session, whether the tests passed or not; a watchdog stops it if the test process itself is killed
+before its teardown. Each test asks it for a fresh database.
 
 PostgreSQL refuses to run as root, and CI runs as root: the server then runs as the `postgres`
 system user Debian's package creates (through `runuser`, or `setpriv` where that is missing), with
@@ -30,6 +31,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -62,10 +64,6 @@ class PostgresServer:
     password: str
     root: Path  # data folder, socket and log are inside
     postmaster: int  # the server's main process id
-
-    @property
-    def log(self) -> Path:
-        return self.root / "server.log"
 
     def dagster_env(self, db_name: str) -> dict[str, str]:
         """The environment deploy/dagster-postgres.yaml reads its connection from."""
@@ -134,7 +132,7 @@ def _as_server_user() -> list[str]:
     return ["setpriv", f"--reuid={SERVER_USER}", f"--regid={SERVER_USER}", "--init-groups"]
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     message = f"no PostgreSQL server for the deployment tests: {reason}"
     if os.environ.get(REQUIRE_ENV):
         pytest.fail(f"{message} ({REQUIRE_ENV} is set: CI must run these tests)", pytrace=False)
@@ -194,7 +192,6 @@ def server_binaries() -> Path:
             f"initdb, pg_ctl and postgres are neither in {DEBIAN_ROOT}/<version>/bin nor on PATH; "
             "install Debian's `postgresql` (`.ci/run` does: apt-get install postgresql)"
         )
-    assert binaries is not None
     return binaries
 
 
@@ -203,9 +200,9 @@ def running_postgres() -> Iterator[PostgresServer]:
     """A fresh server for the duration of the block; stopped and deleted however the block ends."""
     binaries = server_binaries()
     prefix = _as_server_user()
-    # Under the system temp folder, not pytest's: that one is private to the test user (0700),
-    # and the server's user must reach its data folder and socket.
-    root = Path(tempfile.mkdtemp(prefix="sales-pg-"))
+    # Not under pytest's temp folder, which is private to the test user (0700): the server's user
+    # must reach its data folder and socket. /tmp when that user is another one, whatever TMPDIR.
+    root = Path(tempfile.mkdtemp(prefix="sales-pg-", dir="/tmp" if prefix else None))
     data = root / "data"
     password = secrets.token_hex(12)
     watchdog: subprocess.Popen[bytes] | None = None
