@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -48,10 +49,33 @@ def _open_instance(home: Path) -> dg.DagsterInstance:
     alembic_version.version_num"). Under the lock the second one finds the tables made.
     """
     import dagster as dg
+    import sqlalchemy.exc
+    from dagster_postgres.utils import DagsterPostgresException
     from filelock import FileLock
 
-    with FileLock(home / ".instance.lock"):
-        return dg.DagsterInstance.get()
+    from sales_pipeline.settings import SettingsError
+
+    # An instance on PostgreSQL (docs/deployment.md) reads its connection from DAGSTER_PG_* and
+    # reaches a server: a variable not set, or a server not there, is one line and exit 2 like any
+    # other unusable setting, not a traceback that looks like a failed run. (Processes with other
+    # DAGSTER_HOMEs on other machines are not under this lock: dagster-postgres retries creating
+    # the tables when two processes race on a new database.)
+    try:
+        with FileLock(home / ".instance.lock"):
+            return dg.DagsterInstance.get()
+    except dg.DagsterInvalidConfigError as error:
+        reasons = "; ".join(_config_error_reason(e.message) for e in error.errors)
+        raise SettingsError(f"the Dagster instance config {home / 'dagster.yaml'}: {reasons}") from None
+    except (DagsterPostgresException, sqlalchemy.exc.SQLAlchemyError) as error:
+        cause = f": {error.__cause__}" if error.__cause__ else ""
+        reason = f"{error}{cause}".strip().splitlines()[0]
+        raise SettingsError(f"cannot open the Dagster instance storage of {home}: {reason}") from None
+
+
+def _config_error_reason(message: str) -> str:
+    """The one line of a Dagster config error that says what is wrong (not its stack trace)."""
+    line = message.split("\n\nStack Trace:")[0].strip().splitlines()[-1]
+    return re.sub(r"^[\w.]+Error: ", "", line)
 
 
 def _backfill(args: argparse.Namespace) -> int:
