@@ -20,6 +20,9 @@ import pytest
 from sales_pipeline.sample import SampleSummary, generate_sample
 
 REPS, DAYS, START, SEED = 8, 60, date(2024, 1, 1), 7
+# The generator's roster: about 7 reps a team but at least 4 teams (2 inside, 2 field), and a
+# manager for each.
+TEAMS = 4
 
 REQUIRED_COLUMNS = {
     "telephony/calls_*.csv": {"sid", "parent_call_sid", "direction", "from", "to", "status",
@@ -169,7 +172,7 @@ def test_summary_counts_match_the_files(landing: Landing, summary: SampleSummary
     assert summary.calls == len(calls)
     assert summary.documents == len(documents)
     assert summary.events == len(events)
-    assert summary.users == len(landing.rows("crm/User.csv")) > REPS  # reps and managers
+    assert summary.users == len(landing.rows("crm/User.csv")) == REPS + TEAMS  # and managers
     assert summary.contacts == len(landing.rows("crm/Contact.csv"))
     assert summary.targets == len(landing.rows("crm/Sales_Target__c.csv"))
     assert summary.fx_rates == len(landing.rows("erp/fx_rates.csv"))
@@ -230,14 +233,15 @@ def test_roster_has_inside_and_field_reps_managers_teams_and_leavers(landing: La
     titles = Counter(u["Title"] for u in users)
     assert titles["Inside Sales Rep"] == round(REPS * 0.6)
     assert titles["Field Sales Rep"] == REPS - round(REPS * 0.6)
-    assert titles["Sales Manager"] >= 2
+    assert titles["Sales Manager"] == TEAMS  # one per team
     assert all(re.fullmatch(r"005\d{12}", u["Id"]) for u in users)
     assert all(re.fullmatch(r"E\d{4}", u["EmployeeNumber"]) for u in users)
     assert len({digits(u["Phone"]) for u in users}) == len(users)
-    assert any(u["IsActive"].lower() == "false" for u in users)
+    # One leaver (4% of the reps, at least one), inactive in the snapshot.
+    assert sum(u["IsActive"].lower() == "false" for u in users) == 1
     memberships = landing.rows("crm/Team_Membership__c.csv")
     assert {m["Department__c"] for m in memberships} == {"Inside Sales", "Field Sales"}
-    assert len({m["Team__c"] for m in memberships}) >= 4
+    assert len({m["Team__c"] for m in memberships}) == TEAMS
 
 
 def test_inside_reps_phone_and_field_reps_visit(landing: Landing, calls: list[Row],
