@@ -612,6 +612,21 @@ def test_history_start_periods(
         assert periods(history_run, level, grain) == PERIODS_WITH_ROWS[HISTORY_START][grain]
 
 
+@pytest.mark.parametrize("grain", GRAINS)
+def test_history_start_is_the_first_partition(tmp_path: Path, grain: str) -> None:
+    """The partitions themselves begin with the period of the history start (no run needed):
+    nothing older can be built, by the backfill or from the UI."""
+    settings = settings_for(
+        tmp_path, tmp_path, timezone=TIMEZONE, currency=CURRENCY, SALES_HISTORY_START=HISTORY_START
+    )
+    defs = facts_definitions(settings)
+    for level in LEVELS:
+        fact = defs.resolve_assets_def(dg.AssetKey(["marts", f"{level}_activity_{grain}"]))
+        assert fact.partitions_def is not None
+        first = fact.partitions_def.get_first_partition_key()
+        assert first == FIRST_PERIOD[HISTORY_START][grain]
+
+
 def test_history_start_builds_straddling_periods_whole(history_run: Warehouse) -> None:
     rows = {
         (row[0].isoformat(), row[1]): row for row in history_run.rows("marts.rep_activity_weekly")
