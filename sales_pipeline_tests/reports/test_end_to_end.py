@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,7 @@ import pytest
 
 from sales_pipeline.analysis.action_plans import shape_violations, unresolved_sources
 from sales_pipeline.definitions import build_definitions
+from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import GRAINS, Grain
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.formatting import add_periods, slug
@@ -359,6 +361,10 @@ def test_report_kpis_and_leaderboards_show_the_mart_rows(built: Built) -> None:
                 expected_board = _expected_leaderboard(conn, group, reps, activity_metric,
                                                        comparison, drivers, currency)
                 assert _shown_leaderboard(page, group) == expected_board, path
+                assert _shown_metric_table(page) == _expected_metric_table(conn, group,
+                                                                           currency), path
+                assert _shown_drivers(page) == _expected_drivers(conn, group, reps, comparison,
+                                                                 currency), path
                 if group.level == "team":
                     # Each row's link names its rep: a row shows that rep's own figures.
                     links = [cells[1].links for cells in page.table("Leaderboard")]
@@ -429,3 +435,78 @@ def test_published_copy_holds_exactly_the_warehouse_marts(built: Built) -> None:
                 f"(SELECT count(*) FROM (SELECT * FROM {theirs} EXCEPT ALL SELECT * FROM {ours}))"
             ).fetchone()
             assert (copied, missing, extra) == (rows, 0, 0), table
+
+
+def _expected_metric_table(conn: duckdb.DuckDBPyConnection, group: Group, currency: str
+                           ) -> list[tuple[object, ...]]:
+    """"Attainment by metric": every metric of the contract with the group's variance row."""
+    facts = _facts(conn, group)
+    variance = _variance(conn, group.grain, group.period, group.level, group.name, group.team,
+                         group.department)
+    directions = _directions(conn, group.grain, group.period, group.level, group.name,
+                             group.team, group.department)
+    table = []
+    for metric in (m.name for m in METRICS):
+        row = variance[metric]
+        actual = _number(facts[metric])
+
+        def shown(value: object, metric: str = metric) -> str:
+            return fmt.metric_value(metric, _number(value), currency)
+
+        table.append((
+            fmt.metric_label(metric), shown(actual), shown(row["target"]),
+            fmt.percent(row["attainment"]), row["status"],
+            shown(row["prior_actual"]), fmt.signed_percent(_change(actual, row["prior_actual"])),
+            shown(row["last_year_actual"]),
+            fmt.signed_percent(_change(actual, row["last_year_actual"])),
+            DIRECTION_LABELS[directions[metric]],
+        ))
+    return table
+
+
+def _shown_metric_table(page: ReportPage) -> list[tuple[object, ...]]:
+    return [(*(cell.text for cell in cells[:4]), cells[4].status,
+             *(cell.text for cell in cells[5:])) for cells in page.table("Attainment by metric")]
+
+
+def _expected_drivers(conn: duckdb.DuckDBPyConnection, group: Group, reps: list[dict],
+                      comparison: str | None, currency: str) -> list[tuple[str, ...]]:
+    """"What drove sales volume": per rep (team report) the driver row of the report's
+    comparison; per team (department report) its reps' rows summed, with their causes counted."""
+    if comparison is None:
+        return []
+    where, params = group.rep_filter()
+    rows = {(row["rep_id"], row["team"]): row for row in _records(
+        conn, f"SELECT * FROM marts.drivers_{group.grain.name} WHERE {where} AND comparison = ? "
+        "AND cause <> 'no_base'", [*params, comparison])}
+    columns = ("sales_volume", "base_sales_volume", "total_change", "activity_effect",
+               "conversion_effect", "value_effect")
+    listed = [(rep, rows[(rep["rep_id"], rep["team"])]) for rep in reps
+              if (rep["rep_id"], rep["team"]) in rows]
+    if group.level == "team":
+        entries = [(rep["rep_name"], [row[c] for c in columns], Counter([row["cause"]]))
+                   for rep, row in listed]
+    else:
+        by_team: dict[str, tuple[list[Decimal], Counter]] = {}
+        for rep, row in listed:
+            sums, causes = by_team.setdefault(rep["team"], ([Decimal(0)] * 6, Counter()))
+            sums[:] = [total + row[c] for total, c in zip(sums, columns, strict=True)]
+            causes[row["cause"]] += 1
+        entries = [(team, sums, causes) for team, (sums, causes) in sorted(by_team.items())]
+    table = []
+    for name, (sales, base, change, *effects), causes in entries:
+        if group.level == "team":
+            (cause,) = causes
+            cause_text = CAUSE_LABELS[cause]
+        else:
+            cause_text = ", ".join(f"{CAUSE_LABELS[c]} {n}" for c, n in sorted(causes.items()))
+        table.append((name, fmt.money(float(sales), currency), fmt.money(float(base), currency),
+                      *(fmt.signed_money(float(v), currency) for v in (change, *effects)),
+                      cause_text))
+    return table
+
+
+def _shown_drivers(page: ReportPage) -> list[tuple[str, ...]]:
+    if "No comparison is available" in page.heading_text("What drove sales volume"):
+        return []
+    return [tuple(cell.text for cell in cells) for cells in page.table("What drove sales volume")]
