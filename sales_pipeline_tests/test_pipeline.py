@@ -210,6 +210,35 @@ def test_marts_match_staging(built: Built) -> None:
                 assert total == sum(expected.values()), table
 
 
+SOURCES = ("calls", "events", "sales_documents", "fx_rates", "users", "contacts",
+           "team_memberships", "sales_targets")
+
+
+def test_every_landing_row_is_accounted_for(built: Built) -> None:
+    """Per file: rows read = accepted + superseded + quarantined (docs/contract.md,
+    "Reconciliation"), and rows read = the file's data records as Python's csv module reads
+    them (no record of the sample spans lines, so a line is a record)."""
+    landing = built.settings.landing_dir
+    records = {}
+    for path in sorted(landing.rglob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            records[path.relative_to(landing).as_posix()] = sum(1 for _ in csv.reader(handle)) - 1
+    with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
+        read: dict[str, int] = {}
+        accounted: dict[str, int] = defaultdict(int)
+        for source in SOURCES:
+            read.update(conn.execute(f"SELECT _file, count(*) FROM raw.{source} GROUP BY 1").fetchall())
+            for table, file_column in ((f"staging.{source}", "_file"),
+                                       (f"staging.{source}_superseded", "_file"),
+                                       (f"quarantine.{source}", "file")):
+                for file, rows in conn.execute(
+                        f"SELECT {file_column}, count(*) FROM {table} GROUP BY 1").fetchall():
+                    accounted[file] += rows
+    # Header-only files read no rows and have none in any table.
+    assert {file: n for file, n in records.items() if n} == read
+    assert dict(accounted) == read
+
+
 def test_rematerializing_a_partition_changes_nothing(built: Built) -> None:
     before = mart_fingerprints(built.settings.warehouse)
     job = built.defs.resolve_job_def("build_monthly")
