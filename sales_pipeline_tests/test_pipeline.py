@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG
 
+from benchmarks.run import compare_marts, execute_floor
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.runner import BackfillSummary, run_backfill
@@ -237,6 +238,15 @@ def test_every_landing_row_is_accounted_for(built: Built) -> None:
     # Header-only files read no rows and have none in any table.
     assert {file: n for file, n in records.items() if n} == read
     assert dict(accounted) == read
+
+
+def test_facts_equal_the_floors(built: Built, tmp_path: Path) -> None:
+    """benchmarks/floor.sql, an independent implementation of the contract in one DuckDB script,
+    gives the same twelve marts, row by row, from the same landing files."""
+    floor = tmp_path / "floor.duckdb"
+    execute_floor(built.settings.landing_dir, floor, built.settings.timezone,
+                  history_start=built.settings.history_start.isoformat())
+    assert compare_marts(floor, built.settings.warehouse) == []
 
 
 def test_rematerializing_a_partition_changes_nothing(built: Built) -> None:
