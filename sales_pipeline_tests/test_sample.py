@@ -222,7 +222,10 @@ def test_same_arguments_give_identical_bytes_and_another_seed_differs(
     other = file_bytes(tmp_path / "other")
     mine = file_bytes(landing.root)
     assert other.keys() == mine.keys()
-    assert sum(other[name] != mine[name] for name in mine) > 0.9 * len(mine)
+    # Every file with a data row differs (header-only files of quiet days can be alike).
+    with_rows = [name for name in mine if mine[name].count(b"\n") > 1]
+    assert [name for name in with_rows if other[name] == mine[name]] == []
+    assert len(with_rows) > 0.9 * len(mine)
 
 
 # ----------------------------------------------------------------------------- realism
@@ -263,11 +266,13 @@ def test_weekends_are_quiet(calls: list[Row]) -> None:
 
 
 def test_phone_numbers_vary_in_format_but_normalise_to_the_users(landing: Landing,
-                                                                 calls: list[Row]) -> None:
+                                                                 calls: list[Row],
+                                                                 summary: SampleSummary) -> None:
     rep_digits = {digits(u["Phone"]) for u in landing.rows("crm/User.csv")}
     outbound_from = [c["from"] for c in calls if c["direction"].startswith("outbound")]
     matched = sum(digits(number) in rep_digits for number in outbound_from)
-    assert matched > 0.99 * len(outbound_from)
+    # Only the calls the generator gave a stranger's number on purpose fail to match.
+    assert len(outbound_from) - matched == summary.cases["calls:unknown_rep_phone"]
     for prefix in ("+", "(+", "00"):
         assert any(number.startswith(prefix) for number in outbound_from), prefix
     assert any(" " in number for number in outbound_from)
