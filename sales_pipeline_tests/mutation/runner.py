@@ -61,7 +61,11 @@ def _git(*args: str, cwd: Path = ROOT) -> bytes:
 
 
 def copy_project(destination: Path, rev: str | None) -> None:
-    """The project as committed at `rev`, or else the working tree's tracked and unignored files."""
+    """The project as committed at `rev`, or else the working tree's tracked and unignored files.
+
+    A commit is the default: the working tree may hold someone's half-done edit (or a temporary
+    breakage of their own) that would make the baseline fail or, worse, a mutation pass.
+    """
     destination.mkdir(parents=True)
     if rev is not None:
         archive = destination.parent / f"{destination.name}.tar"
@@ -265,10 +269,15 @@ class MutmutResult:
 
 def run_mutmut(copy: Path, jobs: int) -> MutmutResult:
     """`mutmut run` in the copy, then every mutant's status and the diff of each survivor."""
-    mutmut = [sys.executable, "-m", "mutmut"]
+    # The console script, not `python -m mutmut`: run as __main__, mutmut's module state exists
+    # twice and the stats it collects are lost.
+    mutmut = [str(Path(sys.executable).parent / "mutmut")]
     env = copy_environment(copy)
-    # mutmut puts its own mutants/ folder first on sys.path (and takes the copy root off it); the
-    # same on PYTHONPATH makes subprocesses of the tests import the mutants too.
+    # mutmut puts its mutants/ folder first on sys.path (and takes the copy root off it); the same
+    # on PYTHONPATH makes subprocesses of the tests import the mutants too. The folder must exist
+    # before Python starts: an entry that is missing at the first import is cached as "nothing
+    # here", and `sales_pipeline_tests` would then come from the working tree's editable install.
+    (copy / "mutants").mkdir(exist_ok=True)
     env["PYTHONPATH"] = str(copy / "mutants")
     started = time.monotonic()
     run = subprocess.run([*mutmut, "run", "--max-children", str(jobs)], cwd=copy, env=env)
@@ -333,7 +342,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="run only this textual mutation (repeatable; prefix* matches a group)")
     parser.add_argument("-j", "--jobs", type=int, default=1,
                         help="parallel copies for textual mutations, children for mutmut (default 1)")
-    parser.add_argument("--rev", help="test this commit (git archive) instead of the working tree")
+    parser.add_argument("--rev", default="HEAD", help="the commit to test (default HEAD)")
+    parser.add_argument("--worktree", action="store_true",
+                        help="test the working tree's files as they are, uncommitted edits included")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per mutation")
     parser.add_argument("--no-textual", action="store_true", help="skip the textual mutations")
     parser.add_argument("--no-mutmut", action="store_true", help="skip mutmut")
@@ -376,10 +387,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         jobs = max(1, min(args.jobs, len(mutations) or 1))
         copies = [workdir / f"copy{i}" for i in range(jobs)]
+        rev = None if args.worktree else args.rev
         for copy in copies:
-            copy_project(copy, args.rev)
-        revision = _git("rev-parse", "--short", args.rev or "HEAD").decode().strip()
-        source = f"commit {revision}" if args.rev else f"the working tree (HEAD {revision})"
+            copy_project(copy, rev)
+        revision = _git("rev-parse", "--short", rev or "HEAD").decode().strip()
+        source = f"commit {revision}" if rev else f"the working tree (HEAD {revision})"
         validate(mutations, copies[0])
         imported = check_imports_from_copy(copies[0])
         print(f"copies of {source} in {workdir}; sales_pipeline imports from {imported}", flush=True)
