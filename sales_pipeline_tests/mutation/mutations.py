@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT = "sales_pipeline_tests/contract"
+CONTRACT = "sales_pipeline_tests/contract/test_contract.py"
+SETTINGS = "sales_pipeline_tests/contract/test_contract_settings.py"
 BAD_ROWS = "sales_pipeline_tests/reliability/test_bad_rows.py"
 BAD_FILES = "sales_pipeline_tests/reliability/test_bad_files.py"
 PROPERTIES = "sales_pipeline_tests/reliability/test_properties.py"
@@ -23,6 +24,11 @@ INGESTION = "sales_pipeline_tests/test_ingestion.py"
 ANALYSIS = "sales_pipeline_tests/analysis"
 WEEKLY_YEARLY = ("sales_pipeline_tests/analysis/test_weekly_and_yearly.py",)
 STAGING = (CONTRACT, BAD_ROWS)
+# The contract test's second time zone (Europe/Athens) is one more pipeline run; the staging rules
+# show in the UTC run already. The settings test's one run of its four settings (USD, New York
+# across a daylight-saving change, exact halves).
+UTC_ONLY = "not Athens"
+SETTINGS_RUN = "usd_new_york or reporting_currency or local_day or rounds_half"
 
 MACROS = "sales_pipeline/sql/macros.sql"
 COMMON = "sales_pipeline/sql/staging/_common.sql"
@@ -59,10 +65,17 @@ class Mutation:
     old: str  # occurs exactly once in `file`
     new: str
     tests: tuple[str, ...] = STAGING
+    # pytest -k: which tests of `tests` run (None: all). Keeps a mutation to the runs it needs.
+    keyword: str | None = UTC_ONLY
 
 
-def _m(id: str, rule: str, file: str, old: str, new: str, tests: tuple[str, ...] = STAGING) -> Mutation:
-    return Mutation(id, rule, file, old, new, tests)
+def _m(
+    id: str, rule: str, file: str, old: str, new: str, tests: tuple[str, ...] = STAGING,
+    keyword: str | None = UTC_ONLY,
+) -> Mutation:
+    if CONTRACT not in tests and keyword == UTC_ONLY:
+        keyword = None
+    return Mutation(id, rule, file, old, new, tests, keyword)
 
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -285,7 +298,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("fx-missing-accepted", "a missing FX rate rejects the document", DOCUMENTS,
        "WHEN activity_date IS NOT NULL AND fx_rate IS NULL", "WHEN FALSE"),
     _m("reporting-currency-needs-rate", "the reporting currency converts at 1", DOCUMENTS,
-       "THEN 1 ELSE fx.rate END AS fx_rate", "THEN fx.rate ELSE fx.rate END AS fx_rate"),
+       "THEN 1 ELSE fx.rate END AS fx_rate", "THEN fx.rate ELSE fx.rate END AS fx_rate",
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or UTC"),
     _m("fx-rate-strictly-before", "the rate on or before the `document_date`", DOCUMENTS,
        "typed.activity_date >= fx.rate_date", "typed.activity_date > fx.rate_date"),
     _m("fx-rate-not-applied", "amounts converted at the rate", DOCUMENTS,
@@ -335,9 +349,11 @@ MUTATIONS: tuple[Mutation, ...] = (
        '"sales_targets": StagingRule(("target_id",), ("target",),'),
     # ------------------------------------------------------------------ days, periods, teams
     _m("call-day-in-utc", "the day of a call is its local date in `SALES_TIMEZONE`", CALLS,
-       "(started_at AT TIME ZONE {{ timezone | literal }})::DATE", "(started_at AT TIME ZONE 'UTC')::DATE"),
+       "(started_at AT TIME ZONE {{ timezone | literal }})::DATE", "(started_at AT TIME ZONE 'UTC')::DATE",
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or Athens"),
     _m("event-day-in-utc", "the day of an event is its local date in `SALES_TIMEZONE`", EVENTS,
-       "(started_at AT TIME ZONE {{ timezone | literal }})::DATE", "(started_at AT TIME ZONE 'UTC')::DATE"),
+       "(started_at AT TIME ZONE {{ timezone | literal }})::DATE", "(started_at AT TIME ZONE 'UTC')::DATE",
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or Athens"),
     _m("document-day-from-changed-at", "the day of a document is its `document_date`", ACTIVITIES,
        "lower(document_type),\n        activity_date,",
        "lower(document_type),\n        (changed_at AT TIME ZONE 'UTC')::DATE,"),
@@ -415,15 +431,56 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("returns-positive", "`sales_volume`: returns negative", DOCUMENTS,
        "WHEN 'RETURN' THEN -1 ELSE 1 END", "WHEN 'RETURN' THEN 1 ELSE 1 END"),
     _m("volume-round-half-even", "`sales_volume`: rounded half away from zero", METRICS,
-       'f"round(coalesce(sum(signed_amount)', 'f"round_even(coalesce(sum(signed_amount)'),
+       'f"round(coalesce(sum(signed_amount)', 'f"round_even(coalesce(sum(signed_amount)',
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or UTC"),
     _m("volume-round-half-up", "`sales_volume`: half away from zero (negative amounts)", METRICS,
        'f"round(coalesce(sum(signed_amount) FILTER (WHERE {SALES_DOCUMENT}), 0), 2)"',
-       'f"floor(coalesce(sum(signed_amount) FILTER (WHERE {SALES_DOCUMENT}), 0) * 100 + 0.5) / 100"'),
+       'f"floor(coalesce(sum(signed_amount) FILTER (WHERE {SALES_DOCUMENT}), 0) * 100 + 0.5) / 100"',
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or UTC"),
     _m("volume-rounded-per-document", "`sales_volume`: the sum is rounded, not each document", METRICS,
        'f"round(coalesce(sum(signed_amount) FILTER (WHERE {SALES_DOCUMENT}), 0), 2)"',
-       'f"coalesce(sum(round(signed_amount, 2)) FILTER (WHERE {SALES_DOCUMENT}), 0)"'),
+       'f"coalesce(sum(round(signed_amount, 2)) FILTER (WHERE {SALES_DOCUMENT}), 0)"',
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or UTC"),
     _m("volume-one-decimal", "`sales_volume`: rounded to 2 decimals", METRICS,
        "{SALES_DOCUMENT}), 0), 2)", "{SALES_DOCUMENT}), 0), 1)"),
+    # from /work/notes/breakages_contract.md and breakages_settings.md
+    _m("target-quarter-checked-as-month", "targets: `Period_Start__c` the first day of its quarter", TARGETS,
+       "WHEN 'Quarter' THEN date_trunc('quarter', period_start)",
+       "WHEN 'Quarter' THEN date_trunc('month', period_start)"),
+    _m("fx-reporting-currency-hardcoded", "the reporting currency (`SALES_REPORTING_CURRENCY`) converts at 1",
+       DOCUMENTS, "CASE WHEN typed.currency = {{ reporting_currency | literal }} THEN 1 ELSE fx.rate END",
+       "CASE WHEN typed.currency = 'EUR' THEN 1 ELSE fx.rate END", (SETTINGS,), SETTINGS_RUN),
+    _m("fx-rate-inverted", "a rate is units of the reporting currency per unit of `currency`", DOCUMENTS,
+       "THEN 1 ELSE fx.rate END", "THEN 1 ELSE 1 / fx.rate END", (SETTINGS, CONTRACT), SETTINGS_RUN + " or UTC"),
+    _m("fx-rate-row-of-reporting-currency-used", "the reporting currency converts at 1 (a rate row for it is ignored)",
+       DOCUMENTS, "CASE WHEN typed.currency = {{ reporting_currency | literal }} THEN 1 ELSE fx.rate END",
+       "coalesce(fx.rate, CASE WHEN typed.currency = {{ reporting_currency | literal }} THEN 1 END)",
+       (SETTINGS,), SETTINGS_RUN),
+    _m("amount-rounded-per-document", "`sales_volume`: the sum is rounded, not each document", DOCUMENTS,
+       "AS DECIMAL(38, 16)\n        ) AS signed_amount", "AS DECIMAL(38, 2)\n        ) AS signed_amount",
+       (SETTINGS, CONTRACT), SETTINGS_RUN + " or UTC"),
+    _m("call-day-fixed-winter-offset", "the local day follows daylight saving (`SALES_TIMEZONE`)", CALLS,
+       "(started_at AT TIME ZONE {{ timezone | literal }})::DATE", "(started_at AT TIME ZONE 'Etc/GMT+5')::DATE",
+       (SETTINGS,), SETTINGS_RUN),
+    _m("call-day-fixed-summer-offset", "the local day follows daylight saving (`SALES_TIMEZONE`)", CALLS,
+       "(started_at AT TIME ZONE {{ timezone | literal }})::DATE", "(started_at AT TIME ZONE 'Etc/GMT+4')::DATE",
+       (SETTINGS,), SETTINGS_RUN),
+    _m("runner-ignores-history-start", "nothing before `SALES_HISTORY_START` is built", "sales_pipeline/runner.py",
+       "(first, start, settings.history_start)", "(first, start)", (SETTINGS,), "history"),
+    _m("settings-ignore-history-start", "`SALES_HISTORY_START` is read from the environment",
+       "sales_pipeline/settings.py", 'history_start=date.fromisoformat(value("SALES_HISTORY_START"))',
+       'history_start=date.fromisoformat(DEFAULTS["SALES_HISTORY_START"])', (SETTINGS,), "history"),
+    _m("history-start-period-built-partially", "a period straddling `SALES_HISTORY_START` is built whole",
+       "sales_pipeline/facts/assets.py", "                        start=start,\n",
+       "                        start=max(start, settings.history_start),\n", (SETTINGS,), "history"),
+    _m("partitions-ignore-history-start", "the first partition is the period of `SALES_HISTORY_START`",
+       PARTITIONS, "start=grain.period_start(history_start).strftime(KEY_FORMAT)",
+       "start=grain.period_start(date(2000, 1, 1)).strftime(KEY_FORMAT)", (SETTINGS,), "first_partition"),
+    _m("runner-ignores-start", "`backfill --start` builds from that period", "sales_pipeline/runner.py",
+       "(first, start, settings.history_start)", "(first, settings.history_start)", (SETTINGS,), "backfill_start"),
+    _m("cli-drops-start", "`backfill --start` builds from that period", "sales_pipeline/cli.py",
+       "instance, start=args.start, end=args.end", "instance, start=None, end=args.end", (SETTINGS,),
+       "backfill_start"),
     # ------------------------------------------------------------------ analysis (docs/analysis.md)
     # from /work/notes/breakages_analysis.md (the analysis and reports helper's breakages)
     _m("last-year-53-weeks", "the same week last year is 52 weeks back", ANALYSIS_ASSETS,

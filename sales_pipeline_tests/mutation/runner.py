@@ -149,9 +149,13 @@ INVALID_MUTATION = re.compile(
 )
 
 
-def run_pytest(copy: Path, tests: Iterable[str], timeout: float) -> tuple[int | None, str]:
+def run_pytest(
+    copy: Path, tests: Iterable[str], timeout: float, keyword: str | None = None
+) -> tuple[int | None, str]:
     """pytest's exit code (None on timeout) and its output."""
     command = [sys.executable, "-m", "pytest", *PYTEST_FLAGS, *tests]
+    if keyword:
+        command += ["-k", keyword]
     try:
         result = subprocess.run(
             command, cwd=copy, env=copy_environment(copy), capture_output=True, text=True,
@@ -176,7 +180,7 @@ def run_one(copy: Path, mutation: Mutation, timeout: float) -> Outcome:
     started = time.monotonic()
     path.write_text(original.replace(mutation.old, mutation.new))
     try:
-        code, output = run_pytest(copy, mutation.tests, timeout)
+        code, output = run_pytest(copy, mutation.tests, timeout, mutation.keyword)
     finally:
         path.write_text(original)
     seconds = time.monotonic() - started
@@ -238,6 +242,35 @@ def run_textual(
     return [outcomes[m.id] for m in mutations]
 
 
+def baseline(copies: Sequence[Path], mutations: Sequence[Mutation], timeout: float) -> None:
+    """Every test path any selected mutation runs, unmutated, spread over the copies; all must pass.
+
+    Whole paths, without the mutations' `-k`: a superset of what any mutation runs.
+    """
+    tests = sorted({t for m in mutations for t in m.tests})
+    shares = [tests[i::len(copies)] for i in range(len(copies))]
+    print(f"baseline: {len(tests)} test path(s) unmutated ...", flush=True)
+    started = time.monotonic()
+    results: list[tuple[int | None, str]] = []
+
+    def run(copy: Path, share: list[str]) -> None:
+        results.append(run_pytest(copy, share, timeout))
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(copies, shares, strict=True)
+               if pair[1]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for code, output in results:
+        if code != 0:
+            tail = "\n".join(output.splitlines()[-30:])
+            raise MutationSetupError(
+                "the unmutated tests do not pass, so a kill would mean nothing:\n" + tail
+            )
+    print(f"baseline passed in {time.monotonic() - started:.0f} s", flush=True)
+
+
 def textual_table(outcomes: Sequence[Outcome]) -> str:
     rows = [
         "| id | rule broken | file | tests | result | seconds |",
@@ -246,6 +279,8 @@ def textual_table(outcomes: Sequence[Outcome]) -> str:
     for o in outcomes:
         m = o.mutation
         tests = ", ".join(f"`{t.removeprefix('sales_pipeline_tests/')}`" for t in m.tests)
+        if m.keyword:
+            tests += f" `-k {_cell(m.keyword)}`"
         rows.append(
             f"| `{m.id}` | {_cell(m.rule)} | `{m.file.removeprefix('sales_pipeline/')}` | {tests} "
             f"| {o.status} | {o.seconds:.0f} |"
@@ -397,16 +432,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"copies of {source} in {workdir}; sales_pipeline imports from {imported}", flush=True)
 
         if mutations:
-            tests = sorted({t for m in mutations for t in m.tests})
-            print(f"baseline: {len(tests)} test path(s) unmutated ...", flush=True)
-            started = time.monotonic()
-            code, output = run_pytest(copies[0], tests, args.timeout * 2)
-            if code != 0:
-                tail = "\n".join(output.splitlines()[-30:])
-                raise MutationSetupError(
-                    "the unmutated tests do not pass, so a kill would mean nothing:\n" + tail
-                )
-            print(f"baseline passed in {time.monotonic() - started:.0f} s", flush=True)
+            baseline(copies, mutations, args.timeout * 2)
             started_all = time.monotonic()
             outcomes = run_textual(copies, mutations, args.timeout)
             elapsed = time.monotonic() - started_all
