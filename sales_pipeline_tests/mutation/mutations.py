@@ -79,6 +79,23 @@ def _m(
 
 
 MUTATIONS: tuple[Mutation, ...] = (
+    # the six breakages of issue 9's review, first: the ones the issue names
+    _m("review-ambiguous-rep-accepted", "two users on one number: rejected, `ambiguous rep`", CALLS,
+       "WHEN reps.users_on_number > 1 THEN", "WHEN FALSE THEN"),
+    _m("review-contact-non-dm-highest-id",
+       "several contacts on one number: a decision maker, then the lowest `Id`", LOOKUPS,
+       "ORDER BY is_decision_maker DESC, contact_id)", "ORDER BY is_decision_maker, contact_id DESC)"),
+    _m("review-membership-ending-before-start", "team history: an end before the start is rejected",
+       TEAMS, "WHEN end_date < start_date THEN", "WHEN FALSE THEN"),
+    _m("review-membership-unknown-user", "team history: `User__c` a known user", TEAMS,
+       '{{ c.known_user("User__c", "typed.user_id", "users.user_id") }},',
+       '{{ c.required("User__c", "typed.user_id") }},'),
+    _m("review-target-mid-period", "targets: `Period_Start__c` the first day of its period", TARGETS,
+       "CASE WHEN period_start <> CASE period_type", "CASE WHEN FALSE AND period_start <> CASE period_type"),
+    _m("review-invalid-isactive", "users: `IsActive`, if given, must be a boolean", USERS,
+       '{{ c.required("Id", "user_id") }},\n'
+       '        {{ c.unparsable("IsActive", "is_active_text", "is_active", "true or false", required=False) }}',
+       '{{ c.required("Id", "user_id") }}'),
     # ------------------------------------------------------------------ landing files and lines
     _m("values-not-trimmed", "surrounding blanks are trimmed from every value", MACROS,
        "sp_text(value) AS nullif(trim(value), '')", "sp_text(value) AS nullif(value, '')"),
@@ -113,6 +130,9 @@ MUTATIONS: tuple[Mutation, ...] = (
        MACROS, "coalesce(\n    'malformed CSV line: ' || malformed, nullif(reasons, ''))",
        "coalesce(\n    nullif(reasons, ''), 'malformed CSV line: ' || malformed)",
        (INGESTION, BAD_FILES, *STAGING)),
+    _m("blank-line-shifts-numbers", "a blank line is no record and does not shift the line numbers",
+       LANDING, "lines.append(counted + 1)", "lines.append(counted)", (INGESTION, BAD_FILES),
+       "line_numbers or blank_line"),
     _m("line-numbers-from-one", "the header is line 1 (the first record is line 2)", APPEND,
        "coalesce(free_lines.line, accepted.ordinal + 1),", "coalesce(free_lines.line, accepted.ordinal),",
        (INGESTION, *STAGING)),
@@ -167,23 +187,6 @@ MUTATIONS: tuple[Mutation, ...] = (
        '"rate_date", "a YYYY-MM-DD date") }}', '"rate_date", "a YYYY-MM-DD date", required=False) }}'),
     _m("fx-currency-optional", "FX rates: every field required (`currency`)", FX,
        "WHEN currency IS NULL THEN 'currency is empty'", "WHEN FALSE THEN 'currency is empty'"),
-    # the six breakages of issue 9's review
-    _m("review-ambiguous-rep-accepted", "two users on one number: rejected, `ambiguous rep`", CALLS,
-       "WHEN reps.users_on_number > 1 THEN", "WHEN FALSE THEN"),
-    _m("review-contact-non-dm-highest-id",
-       "several contacts on one number: a decision maker, then the lowest `Id`", LOOKUPS,
-       "ORDER BY is_decision_maker DESC, contact_id)", "ORDER BY is_decision_maker, contact_id DESC)"),
-    _m("review-membership-ending-before-start", "team history: an end before the start is rejected",
-       TEAMS, "WHEN end_date < start_date THEN", "WHEN FALSE THEN"),
-    _m("review-membership-unknown-user", "team history: `User__c` a known user", TEAMS,
-       '{{ c.known_user("User__c", "typed.user_id", "users.user_id") }},',
-       '{{ c.required("User__c", "typed.user_id") }},'),
-    _m("review-target-mid-period", "targets: `Period_Start__c` the first day of its period", TARGETS,
-       "CASE WHEN period_start <> CASE period_type", "CASE WHEN FALSE AND period_start <> CASE period_type"),
-    _m("review-invalid-isactive", "users: `IsActive`, if given, must be a boolean", USERS,
-       '{{ c.required("Id", "user_id") }},\n'
-       '        {{ c.unparsable("IsActive", "is_active_text", "is_active", "true or false", required=False) }}',
-       '{{ c.required("Id", "user_id") }}'),
     # ------------------------------------------------------------------ values
     _m("enumerations-ignore-case", "enumerations match exactly, case included", COMMON,
        "WHEN {{ expression }} NOT IN {{ values | in_list }}",

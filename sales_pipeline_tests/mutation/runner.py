@@ -385,6 +385,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-mutmut", action="store_true", help="skip mutmut")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/mutation.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    parser.add_argument("--reuse", metavar="DIR",
+                        help="reuse the copies a --keep run left in DIR (mutmut resumes there)")
     return parser.parse_args(argv)
 
 
@@ -417,16 +419,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     mutations = [] if args.no_textual else select(args.only)
     full_list = not args.only and not args.no_textual
-    workdir = Path(tempfile.mkdtemp(prefix="sales-mutation-"))
+    jobs = max(1, min(args.jobs, len(mutations) or 1))
+    workdir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="sales-mutation-"))
+    keep = args.keep or bool(args.reuse)
     failed = False
     try:
-        jobs = max(1, min(args.jobs, len(mutations) or 1))
         copies = [workdir / f"copy{i}" for i in range(jobs)]
-        rev = None if args.worktree else args.rev
-        for copy in copies:
-            copy_project(copy, rev)
-        revision = _git("rev-parse", "--short", rev or "HEAD").decode().strip()
-        source = f"commit {revision}" if rev else f"the working tree (HEAD {revision})"
+        if args.reuse:
+            # A folder kept by an earlier run: its copies as they are (mutmut resumes there).
+            source = (workdir / "SOURCE").read_text().strip()
+            if not all(copy.is_dir() for copy in copies):
+                raise MutationSetupError(f"{workdir} has fewer than {jobs} copies")
+        else:
+            rev = None if args.worktree else args.rev
+            for copy in copies:
+                copy_project(copy, rev)
+            revision = _git("rev-parse", "--short", rev or "HEAD").decode().strip()
+            source = f"commit {revision}" if rev else f"the working tree (HEAD {revision})"
+            (workdir / "SOURCE").write_text(source + "\n")
         validate(mutations, copies[0])
         imported = check_imports_from_copy(copies[0])
         print(f"copies of {source} in {workdir}; sales_pipeline imports from {imported}", flush=True)
@@ -467,7 +477,7 @@ def _run(args: argparse.Namespace) -> int:
                     + section
                 ))
     finally:
-        if args.keep:
+        if keep:
             print(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
