@@ -4,6 +4,11 @@ Files are independent by design, so every case lands in the same delivery: run 1
 next to good files of every source; then the held-back files are replaced by good versions (and a
 good file by a broken one) and run 2 shows what is retried. Cases that take a whole source down get
 a landing area and a run of their own, so that they cannot hide the others.
+
+What every file must leave after each run is written out below (FIRST, SECOND, CRASH_EXPECTED):
+its raw.landed_files status, reason and rows read, and its rows in raw, staging and quarantine by
+line. Each case compares its own file with that; one test per run compares every file, so a row
+lost or landed anywhere else fails too.
 """
 
 from __future__ import annotations
@@ -177,7 +182,8 @@ def _reader_error(error: str | None) -> str | None:
 
 
 def _reason(reason: str | None) -> str | None:
-    """A reason with DuckDB's prose cut to its error code; the project's own words kept whole."""
+    """A reason with DuckDB's prose cut to its error code (a malformed line) or first sentence (an
+    unreadable file); the project's own words are kept whole."""
     if reason is None:
         return None
     for prefix in ("malformed CSV line: ", "unreadable as CSV: "):
