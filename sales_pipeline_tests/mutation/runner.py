@@ -327,7 +327,8 @@ def run_mutmut(copy: Path, jobs: int) -> MutmutResult:
     survivors: dict[str, str] = {}
     for name, status in re.findall(r"^\s+(\S+): (.+)$", listing, flags=re.M):
         counts[status] = counts.get(status, 0) + 1
-        if status != "killed":
+        # A timeout is a kill (the mutant hangs a test); anything else is reported.
+        if status not in ("killed", "timeout"):
             diff = subprocess.run(
                 [*mutmut, "show", name], cwd=copy, env=env, capture_output=True, text=True
             ).stdout
