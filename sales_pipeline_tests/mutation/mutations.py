@@ -19,7 +19,7 @@ CONTRACT = "sales_pipeline_tests/contract/test_contract.py"
 SETTINGS = "sales_pipeline_tests/contract/test_contract_settings.py"
 BAD_ROWS = "sales_pipeline_tests/reliability/test_bad_rows.py"
 BAD_FILES = "sales_pipeline_tests/reliability/test_bad_files.py"
-PROPERTIES = "sales_pipeline_tests/reliability/test_properties.py"
+FUZZ = "sales_pipeline_tests/reliability/test_fuzz.py"
 INGESTION = "sales_pipeline_tests/test_ingestion.py"
 ANALYSIS = "sales_pipeline_tests/analysis"
 WEEKLY_YEARLY = ("sales_pipeline_tests/analysis/test_weekly_and_yearly.py",)
@@ -484,6 +484,25 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("cli-drops-start", "`backfill --start` builds from that period", "sales_pipeline/cli.py",
        "instance, start=args.start, end=args.end", "instance, start=None, end=args.end", (SETTINGS,),
        "backfill_start"),
+    # from /work/notes/breakages_reliability.md: held-back files, incremental merges, killed runs
+    _m("held-back-rows-vanish-on-rebuild", "a previously landed version of a held-back file stays",
+       MERGE_PY,
+       '            f"SELECT DISTINCT _file FROM {source.raw_table} UNION SELECT file FROM raw.landed_files "',
+       '            "SELECT file FROM raw.landed_files "', (FUZZ,), "round and 2"),
+    _m("held-back-old-version-dropped", "a previously landed version of a held-back file stays",
+       "sales_pipeline/ingestion/loader.py",
+       "    def record_held_back() -> None:\n        _record(",
+       "    def record_held_back() -> None:\n"
+       '        conn.execute(f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[]))",'
+       " [[held.name for held in report.held_back]])\n        _record(", (FUZZ,), "round and 2"),
+    _m("merge-forgets-delivery-keys", "latest wins across deliveries (a key delivered again)", MERGE_SQL,
+       "SELECT {{ key_list }} FROM {{ name }}_checked WHERE _reason IS NULL\nUNION\n"
+       "SELECT {{ key_list }} FROM staging.{{ name }} WHERE _file",
+       "SELECT {{ key_list }} FROM staging.{{ name }} WHERE _file", (FUZZ,), "clean_run"),
+    _m("killed-run-not-marked-failed", "a killed run is marked failed by the next backfill",
+       "sales_pipeline/runner.py",
+       '        instance.report_run_failed(run, f"process {process} ended without finishing the run")\n', "",
+       ("sales_pipeline_tests/test_crash_and_concurrency.py",), "killed_mid_run"),
     # ------------------------------------------------------------------ analysis (docs/analysis.md)
     # from /work/notes/breakages_analysis.md (the analysis and reports helper's breakages)
     _m("last-year-53-weeks", "the same week last year is 52 weeks back", ANALYSIS_ASSETS,
