@@ -386,6 +386,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-mutmut", action="store_true", help="skip mutmut")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/mutation.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    parser.add_argument("--from-log", metavar="LOG",
+                        help="write the textual table from the printed lines of an earlier run "
+                             "(one stopped early: the mutations it did not reach are 'not run')")
     parser.add_argument("--reuse", metavar="DIR",
                         help="reuse the copies a --keep run left in DIR (mutmut resumes there)")
     return parser.parse_args(argv)
@@ -411,10 +414,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(MUTATIONS)} mutations")
         return 0
     try:
+        if args.from_log:
+            return report_from_log(Path(args.from_log))
         return _run(args)
     except MutationSetupError as error:
         print(f"mutation check cannot run: {error}", file=sys.stderr)
         return 2
+
+
+PROGRESS_LINE = re.compile(r"^\[\s*\d+/(\d+)\] (killed|survived|error)\s+(\d+) s  (\S+)  ?(.*)$")
+
+
+def report_from_log(log: Path) -> int:
+    """The textual section from a run's printed progress lines, for a run stopped before the end."""
+    text = log.read_text()
+    header = re.search(r"^copies of (.+?) in ", text, flags=re.M)
+    by_id = {m.id: m for m in MUTATIONS}
+    done: dict[str, Outcome] = {}
+    total = 0
+    for line in text.splitlines():
+        match = PROGRESS_LINE.match(line)
+        if match and match.group(4) in by_id:
+            total = int(match.group(1))
+            done[match.group(4)] = Outcome(
+                by_id[match.group(4)], match.group(2), float(match.group(3)), match.group(5)
+            )
+    outcomes = [done.get(m.id, Outcome(m, "not run", 0.0)) for m in MUTATIONS]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "error")}
+    summary = (
+        f"{len(done)} of {total} mutations run before the run was stopped: {counts['killed']} "
+        f"killed, {counts['survived']} survived, {counts['error']} error(s); "
+        f"{len(outcomes) - len(done)} not run."
+    )
+    source = header.group(1) if header else "an unknown commit"
+    stamp = datetime.fromtimestamp(log.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    write_between(REPORT, TEXTUAL_MARKERS, (
+        f"Written with `--from-log` from a run against {source} stopped at {stamp}.\n\n"
+        f"{summary}\n\n{textual_table(outcomes)}"
+    ))
+    print(summary)
+    return 1 if counts["survived"] or counts["error"] else 0
 
 
 def _run(args: argparse.Namespace) -> int:
