@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING := $(or $(SALES_LANDING_DIR),data/landing)
 
-.PHONY: setup run test ui clean
+.PHONY: setup run test ui clean mutation
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,12 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n auto --dist loadfile
+
+# Break each documented rule on purpose (SQL and rule constants one at a time, then mutmut over the
+# Python rule functions) in a temporary copy, and report to docs/mutation.md what the tests miss.
+# MUTATION_ARGS passes options, e.g. MUTATION_ARGS="-j 2" or "--only review-*" (see --help).
+mutation: setup
+	$(BIN)/python -m sales_pipeline_tests.mutation $(MUTATION_ARGS)
 
 ui: setup
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev

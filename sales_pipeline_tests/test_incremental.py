@@ -68,10 +68,20 @@ def test_deliveries_in_any_order_equal_one_full_run(sample, tmp_path, instance) 
 
     assert after == expected
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as conn:
-        (touched,) = conn.execute(
-            "SELECT count(*) FROM pipeline.touched_periods WHERE grain = 'weekly'"
-        ).fetchone()
-    assert touched > 0
+        touched = {start for (start,) in conn.execute(
+            "SELECT DISTINCT period_start FROM pipeline.touched_periods WHERE grain = 'weekly'"
+        ).fetchall()}
+        weeks = {start for (start,) in conn.execute(
+            "SELECT DISTINCT period_start FROM marts.rep_activity_weekly").fetchall()}
+        last_run_touched = {start for (start,) in conn.execute(
+            "SELECT period_start FROM pipeline.touched_periods WHERE grain = 'weekly' AND run_id = "
+            "(SELECT run_id FROM pipeline.touched_periods ORDER BY touched_at DESC LIMIT 1)"
+        ).fetchall()}
+    # Every week with activity was marked for rebuilding by the delivery that brought it, and
+    # no other week; the last delivery (`late`: Monday 2026-01-19 to Sunday 2026-01-25, one ISO
+    # week) marked that week.
+    assert touched == weeks
+    assert date.fromisoformat(late[0]) in last_run_touched
 
 
 def test_redelivered_file_replaces_its_rows(sample, tmp_path, instance) -> None:

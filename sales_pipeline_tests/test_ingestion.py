@@ -51,13 +51,15 @@ def test_broken_files_are_held_back_while_good_files_land(tmp_path, instance) ->
     assert not readable.passed
     assert readable.severity == dg.AssetCheckSeverity.ERROR
     held = {entry["file"]: entry["reason"] for entry in readable.metadata["held_back_files"].value}
-    assert set(held) == {
-        "telephony/calls_2026-03-03.csv", "telephony/calls_2026-03-04.csv",
-        "telephony/calls_latest.csv",
+    assert held == {
+        # Every contract column the header lacks, in the contract's order.
+        "telephony/calls_2026-03-03.csv":
+            "missing required column(s) parent_call_sid, to, status, start_time, end_time, "
+            "duration, answered_by; header has: sid, direction, from",
+        "telephony/calls_2026-03-04.csv": "file is empty: no header row",
+        "telephony/calls_latest.csv":
+            "file name carries no valid date (expected <kind>_YYYY-MM-DD.csv)",
     }
-    assert "missing required column(s) parent_call_sid, to, status" in held["telephony/calls_2026-03-03.csv"]
-    assert held["telephony/calls_2026-03-04.csv"] == "file is empty: no header row"
-    assert "no valid date" in held["telephony/calls_latest.csv"]
     assert _raw_rows(settings) == [("telephony/calls_2026-03-02.csv", 2, "CA1", False)]
 
 
@@ -81,7 +83,11 @@ def test_replaced_file_is_retried_and_its_rows_replaced(tmp_path, instance) -> N
     os.utime(good, ns=(1, 10**18))  # a new fingerprint even within the clock's resolution
     _, checks, _ = _materialize_calls(landing, tmp_path, instance)
     assert checks["files_readable"].passed
-    assert [row[2] for row in _raw_rows(settings)] == ["CA1", "CA2", "CA9"]
+    assert _raw_rows(settings) == [
+        ("telephony/calls_2026-03-02.csv", 2, "CA1", False),
+        ("telephony/calls_2026-03-02.csv", 3, "CA2", False),
+        ("telephony/calls_2026-03-03.csv", 2, "CA9", False),
+    ]
 
 
 def test_a_file_back_after_being_held_back_and_gone_replaces_its_rows(tmp_path, instance) -> None:
@@ -97,7 +103,10 @@ def test_a_file_back_after_being_held_back_and_gone_replaces_its_rows(tmp_path, 
            "CA2,,inbound,+301,+302,busy,2026-03-02T09:00:00Z,,0,\n")
     _, checks, _ = _materialize_calls(landing, tmp_path, instance)
     assert checks["files_readable"].passed
-    assert [row[2] for row in _raw_rows(settings)] == ["CA1", "CA2"]
+    assert _raw_rows(settings) == [
+        ("telephony/calls_2026-03-02.csv", 2, "CA1", False),
+        ("telephony/calls_2026-03-02.csv", 3, "CA2", False),
+    ]
 
 
 def test_malformed_lines_keep_their_line_numbers(tmp_path, instance) -> None:
@@ -126,4 +135,10 @@ def test_malformed_lines_keep_their_line_numbers(tmp_path, instance) -> None:
             ("+302", "+301")
         ]
         errors = conn.execute("SELECT _raw_line FROM raw.calls WHERE _error IS NOT NULL ORDER BY _line").fetchall()
-    assert errors[0] == ("+302,+301,CA2",)
+    # Each malformed record's text as it stands in the file, without its line end; inside the
+    # unterminated quote the file's last line end is part of the record (it runs to the end).
+    assert errors == [
+        ("+302,+301,CA2",),
+        ("+302,+301,CA4,x,outbound-dial,busy,2026-03-02T08:00:00Z,,0,,,surplus",),
+        ('+302,+301,"CA6,x,outbound-dial\n',),
+    ]

@@ -12,9 +12,29 @@ People (the phone numbers are written differently in different places on purpose
                                                       2026-03-05, NY West from 2026-03-06
 - 005C "Chloe Dubois"         E3  +33 1 55 55 01 03  inactive; Paris from 2025-06-01 and
                                                       Lyon 2026-03-01..03-31 (overlap: Lyon)
-- 005D "Dan Ito"              E4  +44 20 5555 0104   no membership at all: Unassigned
+- 005D "Dan Ito"              E4  +44 20 5555 0104   no accepted membership: Unassigned (his
+                                                      only one ends before it starts: rejected)
+- 005E "Eva Rossi"            E5  +39 06 5555 0105   REJECTED user row (IsActive 'yes'): an
+                                                      unknown user, so her call, event, document
+                                                      and membership are rejected as `unknown rep`
+- 005F "Femi Okafor"          E6  +49 30 5555 0106   Berlin / Germany; 005F and 005G share one
+- 005G "Greta Berg"           E7  (same number)      phone, so calls from/to it are rejected as
+                                                      `ambiguous rep`; their events and documents
+                                                      (OwnerId, EmployeeNumber) still count
+- 005H "Hana Novak"           E8  +43 1 5555 0108    Vienna / Austria from 2026-01-01; Linz (a08)
+                                                      and Salzburg (a09) both 03-03..03-04 with the
+                                                      same start: the highest Id, Salzburg, wins
 - contacts 003C1 (DM), 003C2 (DM, mobile only), 003C3 (not a DM: its last snapshot row
-  says false), 003C4 (DM); 003C9 is rejected (Decision_Maker__c = 'yes').
+  says false), 003C4 (DM); 003C9 is rejected (Decision_Maker__c = 'yes'); 003C5 (not a DM)
+  and 003C6 (DM, the higher Id) share one number: 003C6 is the contact of a call to it (a
+  decision maker first); 003C7 and 003C8 (both DMs) share another: 003C7 (the lowest Id).
+- the team membership of unknown user 005Z is rejected.
+- targets: 005A's weekly calls_made and monthly sales_volume are kept; a week target starting
+  on a Wednesday and a quarter target starting on 1 February are rejected; 005D's monthly
+  target shows his team (Unassigned, because his only membership is rejected) in the targets
+  mart.
+- FX rates: a zero JPY rate and a negative USD rate are rejected: a JPY document then has no
+  rate at all (`missing FX rate`), a USD document after the negative rate uses the earlier one.
 
 Calendar: Mon 2026-03-02 .. Sun 2026-03-08 is "week A", Mon 2026-03-09 .. Sun 03-15 is
 "week B", Sun 2026-03-01 belongs to the week of Mon 2026-02-23, and Mon 2025-12-29 .. Sun
@@ -42,6 +62,13 @@ C4_PHONE = "+1 212 555 0204"
 C4_PHONE_00 = "001 212 555 0204"
 C9_PHONE = "+30 210 555 0209"  # the phone of the rejected contact 003C9
 UNKNOWN_PHONE = "+30 210 555 0299"  # nobody in the CRM
+U5_PHONE = "+39 06 5555 0105"  # the phone of 005E, whose User row is rejected
+U67_PHONE = "+49 30 5555 0106"  # 005F and 005G: one number, two users
+U67_PHONE_00 = "0049 (30) 5555-0106"  # the same number as the CRM row of 005G writes it
+U8_PHONE = "+43 1 5555 0108"
+C56_PHONE = "+43 1 555 0205"  # Phone of 003C5 (not a DM) and MobilePhone of 003C6 (DM)
+C56_PHONE_DIAL = "+43 (1) 555-0205"  # the same number as the phone system dials it
+C78_PHONE = "+43 1 555 0207"  # Phone of 003C7 and 003C8, both DMs
 
 CALL_COLUMNS = [
     "sid",
@@ -285,6 +312,19 @@ CALLS_0302: list[Row] = [
     call("CA35", OUT, U1_PHONE, C2_MOBILE, "completed", "2026-03-01T10:00:00Z", "40", "human"),
     # line 38: empty duration is null -> made but not connected
     call("CA44", OUT, U1_PHONE, C1_PHONE, "completed", "2026-03-04T14:00:00Z", "", "human"),
+    # line 39: REJECTED unknown rep: the phone of 005E, whose only User row is rejected
+    call("CA50", OUT, U5_PHONE, C1_PHONE, "completed", "2026-03-03T12:00:00Z", "60", "human"),
+    # line 40: REJECTED ambiguous rep: 005F and 005G both have this phone
+    call("CA51", OUT, U67_PHONE, C4_PHONE, "completed", "2026-03-04T12:00:00Z", "60", "human"),
+    # line 41: REJECTED ambiguous rep: inbound (rep by `to`), the shared number written otherwise
+    call("CA55", "inbound", C4_PHONE, U67_PHONE_00, "completed", "2026-03-04T13:00:00Z", "60", "human"),
+    # line 42: 005H Mon 03-02 -> Vienna; 60 s to the number of 003C5 (no DM) and 003C6 (DM, the
+    # higher Id): the decision maker 003C6 is the contact
+    call("CA52", OUT, U8_PHONE, C56_PHONE_DIAL, "completed", "2026-03-02T12:00:00Z", "60", "human"),
+    # line 43: 005H Mon 03-02 -> Vienna; 40 s to the number of DMs 003C7 and 003C8: 003C7 (lowest Id)
+    call("CA53", OUT, U8_PHONE, C78_PHONE, "completed", "2026-03-02T14:00:00Z", "40", "human"),
+    # line 44: 005H Tue 03-03 -> Salzburg (a09 beats a08, same Start_Date__c, higher Id); DM 003C1
+    call("CA54", OUT, U8_PHONE, C1_PHONE, "completed", "2026-03-03T12:00:00Z", "30", "human"),
 ]
 
 CALLS_0309: list[Row] = [
@@ -377,6 +417,14 @@ EVENTS_0302: list[Row] = [
     event("EV20", "005A", "003C2", "Meeting", "2026-03-01T16:00:00Z", M0302, subject="Lunch, then demo"),
     # line 23: deleted from the start: accepted, never counted (week B)
     event("EV24", "005D", "003C4", "Visit", "2026-03-12T10:00:00Z", M0302, deleted="true"),
+    # line 24: REJECTED unknown rep: 005E's User row is rejected
+    event("EV40", "005E", "003C1", "Visit", "2026-03-03T12:00:00Z", M0302),
+    # line 25: 005H Mon 03-02 -> Vienna; Meeting with DM 003C6 (also the contact of CA52)
+    event("EV41", "005H", "003C6", "Meeting", "2026-03-02T13:00:00Z", M0302),
+    # line 26: 005H Mon 03-02 -> Vienna; Visit with DM 003C7 (also the contact of CA53)
+    event("EV42", "005H", "003C7", "Visit", "2026-03-02T15:00:00Z", M0302),
+    # line 27: 005F (phone shared with 005G) Wed 03-04 -> Berlin: counts, the rep is the OwnerId
+    event("EV43", "005F", "003C4", "Meeting", "2026-03-04T12:00:00Z", M0302),
 ]
 
 EVENTS_0309: list[Row] = [
@@ -470,6 +518,13 @@ DOCUMENTS_0302: list[Row] = [
     document("D22", "ORDER", "2026-03-05", "E1", "EUR", "10", "OPEN", "2026-03-05T10:00:00"),
     # line 24: superseded: sales_documents_2026-03-09 line 7 has the same instant (tie -> later file)
     document("D25", "ORDER", "2026-03-05", "E1", "EUR", "1", "OPEN", "2026-03-05T10:00:00Z"),
+    # line 25: REJECTED missing FX rate: the only JPY rate (0, fx_rates line 8) is rejected
+    document("D40", "ORDER", "2026-03-04", "E6", "JPY", "1000", "OPEN", "2026-03-04T10:00:00Z"),
+    # line 26: 005G (phone shared with 005F), Thu 03-05 -> Berlin: counts (rep by EmployeeNumber);
+    # 10 USD x 0.9 (rate of 03-02; the -0.7 of 03-03 is rejected) = 9.00
+    document("D41", "ORDER", "2026-03-05", "E7", "USD", "10", "OPEN", "2026-03-05T10:00:00Z"),
+    # line 27: REJECTED unknown rep: E5 is the EmployeeNumber of the rejected User row of 005E
+    document("D42", "ORDER", "2026-03-03", "E5", "EUR", "10", "OPEN", "2026-03-03T10:00:00Z"),
 ]
 
 DOCUMENTS_0309: list[Row] = [
@@ -499,12 +554,17 @@ DOCUMENTS_0102: list[Row] = [
 ]
 
 FX_RATES: list[Row] = [
+    # lines 2..7
     {"date": "2026-02-27", "currency": "GBP", "rate": "1.15"},
     {"date": "2026-03-02", "currency": "USD", "rate": "0.9"},
     {"date": "2026-03-04", "currency": "GBP", "rate": "1.3"},
     {"date": "2026-03-06", "currency": "USD", "rate": "0.8"},
     {"date": "2026-03-09", "currency": "USD", "rate": "0.85"},
     {"date": "2026-03-10", "currency": "USD", "rate": "0.5"},
+    # line 8: REJECTED zero rate: the JPY document D40 then has no rate at all
+    {"date": "2026-03-02", "currency": "JPY", "rate": "0"},
+    # line 9: REJECTED negative rate: the USD document D41 of 03-05 uses 0.9 of 03-02 instead
+    {"date": "2026-03-03", "currency": "USD", "rate": "-0.7"},
 ]
 
 # --------------------------------------------------------------------------- CRM snapshots
@@ -526,6 +586,18 @@ USERS: list[Row] = [
     # line 6: the row of 005B that counts
     {"Id": "005B", "Name": "Ben Carter", "Email": "ben@example.com", "EmployeeNumber": "E2",
      "Phone": "+1 212 555 0102", "Title": "Account Executive", "IsActive": "TRUE", "Department": "Sales"},
+    # line 7: REJECTED IsActive 'yes': 005E is no CRM user, everything naming her is `unknown rep`
+    {"Id": "005E", "Name": "Eva Rossi", "Email": "eva@example.com", "EmployeeNumber": "E5",
+     "Phone": U5_PHONE, "Title": "Account Executive", "IsActive": "yes", "Department": "Sales"},
+    # line 8: shares the phone of line 9: calls from or to it have an ambiguous rep
+    {"Id": "005F", "Name": "Femi Okafor", "Email": "femi@example.com", "EmployeeNumber": "E6",
+     "Phone": U67_PHONE, "Title": "SDR", "IsActive": "true", "Department": "Sales"},
+    # line 9: the same number as line 8, written with '00' and punctuation
+    {"Id": "005G", "Name": "Greta Berg", "Email": "greta@example.com", "EmployeeNumber": "E7",
+     "Phone": U67_PHONE_00, "Title": "SDR", "IsActive": "false", "Department": "Sales"},
+    # line 10
+    {"Id": "005H", "Name": "Hana Novak", "Email": "hana@example.com", "EmployeeNumber": "E8",
+     "Phone": U8_PHONE, "Title": "Account Executive", "IsActive": "true", "Department": "Sales"},
 ]
 
 CONTACT_COLUMNS = ["Id", "AccountId", "Name", "Title", "Phone", "MobilePhone", "Decision_Maker__c"]
@@ -548,28 +620,81 @@ CONTACTS: list[Row] = [
     # line 7
     {"Id": "003C3", "AccountId": "001A3", "Name": "Sofia Lamprou", "Title": "Buyer",
      "Phone": C3_PHONE, "Decision_Maker__c": "false"},
+    # line 8: DM with the higher Id on the number of line 9 (as MobilePhone): chosen for it
+    {"Id": "003C6", "AccountId": "001A6", "Name": "Lukas Huber", "Title": "CEO",
+     "MobilePhone": "0043 1 555 0205", "Decision_Maker__c": "true"},
+    # line 9: not a DM, the lower Id: never chosen while a DM has the number
+    {"Id": "003C5", "AccountId": "001A6", "Name": "Jonas Bauer", "Title": "Assistant",
+     "Phone": C56_PHONE, "Decision_Maker__c": "false"},
+    # line 10: DM, shares its number with line 11; the higher Id, listed first: not chosen
+    {"Id": "003C8", "AccountId": "001A7", "Name": "Anna Wagner", "Title": "CFO",
+     "Phone": C78_PHONE, "Decision_Maker__c": "true"},
+    # line 11: DM, the lowest Id on that number: chosen
+    {"Id": "003C7", "AccountId": "001A7", "Name": "Paul Gruber", "Title": "COO",
+     "Phone": "+43-1-555-0207", "Decision_Maker__c": "true"},
 ]
 
 MEMBERSHIP_COLUMNS = ["Id", "User__c", "Team__c", "Department__c", "Start_Date__c", "End_Date__c"]
 MEMBERSHIPS: list[Row] = [
+    # line 2
     {"Id": "a01", "User__c": "005A", "Team__c": "Athens North", "Department__c": "Greece",
      "Start_Date__c": "2025-01-01", "End_Date__c": ""},
+    # line 3: End_Date__c inclusive
     {"Id": "a02", "User__c": "005B", "Team__c": "NY East", "Department__c": "Americas",
      "Start_Date__c": "2025-01-01", "End_Date__c": "2026-03-04"},
+    # line 4
     {"Id": "a03", "User__c": "005B", "Team__c": "NY West", "Department__c": "Americas",
      "Start_Date__c": "2026-03-06", "End_Date__c": ""},
+    # line 5
     {"Id": "a04", "User__c": "005C", "Team__c": "Paris", "Department__c": "France",
      "Start_Date__c": "2025-06-01", "End_Date__c": ""},
+    # line 6: overlaps line 5 and starts later: wins in March
     {"Id": "a05", "User__c": "005C", "Team__c": "Lyon", "Department__c": "France",
      "Start_Date__c": "2026-03-01", "End_Date__c": "2026-03-31"},
+    # line 7
+    {"Id": "a06", "User__c": "005H", "Team__c": "Vienna", "Department__c": "Austria",
+     "Start_Date__c": "2026-01-01", "End_Date__c": ""},
+    # line 8: same Start_Date__c as line 9 and the higher Id: wins on 03-03 and 03-04
+    {"Id": "a09", "User__c": "005H", "Team__c": "Salzburg", "Department__c": "Austria",
+     "Start_Date__c": "2026-03-03", "End_Date__c": "2026-03-04"},
+    # line 9: loses to line 8 (the lower Id, though the later line)
+    {"Id": "a08", "User__c": "005H", "Team__c": "Linz", "Department__c": "Austria",
+     "Start_Date__c": "2026-03-03", "End_Date__c": "2026-03-04"},
+    # line 10: REJECTED ends before it starts: 005D stays Unassigned on 03-02..03-05 (his calls,
+    # events, documents) and his March target (Sales_Target__c line 6) has no team
+    {"Id": "a07", "User__c": "005D", "Team__c": "Manchester", "Department__c": "UK",
+     "Start_Date__c": "2026-03-05", "End_Date__c": "2026-03-02"},
+    # line 11: REJECTED unknown rep: no user 005Z
+    {"Id": "a10", "User__c": "005Z", "Team__c": "Athens North", "Department__c": "Greece",
+     "Start_Date__c": "2025-01-01", "End_Date__c": ""},
+    # line 12
+    {"Id": "a11", "User__c": "005F", "Team__c": "Berlin", "Department__c": "Germany",
+     "Start_Date__c": "2025-01-01", "End_Date__c": ""},
+    # line 13
+    {"Id": "a12", "User__c": "005G", "Team__c": "Berlin", "Department__c": "Germany",
+     "Start_Date__c": "2025-01-01", "End_Date__c": ""},
+    # line 14: REJECTED unknown rep: the User row of 005E is rejected
+    {"Id": "a13", "User__c": "005E", "Team__c": "Rome", "Department__c": "Italy",
+     "Start_Date__c": "2025-01-01", "End_Date__c": ""},
 ]
 
 TARGET_COLUMNS = ["Id", "User__c", "Metric__c", "Period_Type__c", "Period_Start__c", "Target__c"]
 TARGETS: list[Row] = [
+    # line 2
     {"Id": "t01", "User__c": "005A", "Metric__c": "calls_made", "Period_Type__c": "Week",
      "Period_Start__c": "2026-03-02", "Target__c": "20"},
+    # line 3
     {"Id": "t02", "User__c": "005A", "Metric__c": "sales_volume", "Period_Type__c": "Month",
      "Period_Start__c": "2026-03-01", "Target__c": "500"},
+    # line 4: REJECTED a week target starting on Wednesday 03-04
+    {"Id": "t03", "User__c": "005A", "Metric__c": "calls_made", "Period_Type__c": "Week",
+     "Period_Start__c": "2026-03-04", "Target__c": "30"},
+    # line 5: REJECTED a quarter target starting on 1 February (first of a month, not a quarter)
+    {"Id": "t04", "User__c": "005A", "Metric__c": "calls_made", "Period_Type__c": "Quarter",
+     "Period_Start__c": "2026-02-01", "Target__c": "100"},
+    # line 6: 005D's March target: his team is Unassigned (Team_Membership__c line 10 rejected)
+    {"Id": "t05", "User__c": "005D", "Metric__c": "calls_made", "Period_Type__c": "Month",
+     "Period_Start__c": "2026-03-01", "Target__c": "10"},
 ]
 
 # fmt: on

@@ -37,10 +37,24 @@ Counted events per rep, UTC (Athens differences in brackets):
 005C Chloe (inactive), Paris; Lyon during March (overlap, later Start_Date__c wins)
   Paris, Sat 02-28 (week 2026-02-23, February): CA33 50 s C1 [Athens: Sun 03-01 -> Lyon, March]
   Lyon, week 2026-03-02: CA32 80 s (C3 no DM), EV19 Visit C1, D18 +10
-005D Dan, no membership -> Unassigned
+005D Dan, no accepted membership (a07 ends before it starts: rejected) -> Unassigned
   week 2026-03-02: CA31 70 s C4, EV10 Visit (no WhoId), D19 RETURN 10 GBP x 1.15 = -11.5
   week 2026-03-09: nothing counted (CA43 inbound, EV23 Other, EV24 deleted, D26 cancelled),
                    so no row
+The snapshot-rule cases (all on 03-02..03-05 between 12:00Z and 15:00Z: the same day in UTC and
+Athens, so the same rows of week 2026-03-02, March, Q1 and 2026 in both runs):
+005E Eva: her User row is rejected (IsActive 'yes'), so she is no user: CA50, EV40, D42 and her
+  membership a13 are rejected as `unknown rep`; no row
+005F Femi and 005G Greta share one phone: CA51 (from it) and CA55 (inbound, to it) are rejected
+  as `ambiguous rep`; the rest of their activity has a rep by OwnerId / EmployeeNumber:
+  Berlin, week 2026-03-02: 005F EV43 Meeting C4 (Wed); 005G D41 10 USD x 0.9 = 9.00 (Thu 03-05:
+  the USD rate -0.7 of 03-03 is rejected, so the 0.9 of 03-02 applies)
+005H Hana, Vienna from 2026-01-01; Salzburg (a09) and Linz (a08) both 03-03..03-04
+  Vienna (Mon 03-02): CA52 60 s to the number of C5 (no DM) and C6 (DM, higher Id) -> C6;
+                      CA53 40 s to the number of C7 and C8 (both DMs) -> C7 (lowest Id);
+                      EV41 Meeting C6, EV42 Visit C7
+  Salzburg (Tue 03-03, same start as Linz, higher Id): CA54 30 s C1
+D40 (JPY): the only JPY rate is 0, rejected -> `missing FX rate`.
 Documents carry a local date already: SALES_TIMEZONE never moves them.
 """
 
@@ -203,7 +217,24 @@ AMERICAS_M03 = m(made=3, conn=2, talk=245, avg=122.5, dm=3, dms=1, visits=1, mee
 # Americas March (Athens) = U2_EAST + U2_WEST_M03_ATH
 AMERICAS_M03_ATH = m(made=4, conn=3, talk=275, avg=275 / 3, dm=4, dms=1, visits=1, meetings=1, orders=3, sales="101.35")
 
-REP_NAMES = {"005A": "Papadopoulos, Maria", "005B": "Ben Carter", "005C": "Chloe Dubois", "005D": "Dan Ito"}
+# Snapshot-rule cases (see the module docstring), the same in every grain and both time zones --
+# 005H Vienna (Mon 03-02): CA52 60 + CA53 40 = 100 s over 2 calls; DM: CA52 (C6), CA53 (C7),
+# EV41 Meeting C6, EV42 Visit C7 = 4; distinct {C6, C7} = 2. Choosing the non-DM C5 for CA52 or
+# the higher-Id DM C8 for CA53 would add a contact: distinct 3 or 4.
+U8_VIENNA = m(made=2, conn=2, talk=100, avg=50.0, dm=4, dms=2, visits=1, meetings=1, orders=0, sales="0")
+# 005H Salzburg (Tue 03-03): CA54 30 s C1 (Linz, the lower Id with the same start, would take it)
+U8_SALZBURG = m(made=1, conn=1, talk=30, avg=30.0, dm=1, dms=1, visits=0, meetings=0, orders=0, sales="0")
+# Austria = Vienna + Salzburg: 100 + 30 = 130 s over 3 calls, DM 4 + 1, distinct {C6, C7, C1} = 3
+AUSTRIA = m(made=3, conn=3, talk=130, avg=130 / 3, dm=5, dms=3, visits=1, meetings=1, orders=0, sales="0")
+# 005F Berlin: EV43 Meeting C4 (his call CA51 is rejected: ambiguous rep) -> no call, avg null
+U6_BERLIN = m(made=0, conn=0, talk=0, avg=None, dm=1, dms=1, visits=0, meetings=1, orders=0, sales="0")
+# 005G Berlin: D41 10 USD x 0.9 = 9.00 (with the rejected -0.7 of 03-03 it would be -7.00)
+U7_BERLIN = m(made=0, conn=0, talk=0, avg=None, dm=0, dms=0, visits=0, meetings=0, orders=1, sales="9.00")
+# Berlin team = Germany = 005F + 005G
+BERLIN = m(made=0, conn=0, talk=0, avg=None, dm=1, dms=1, visits=0, meetings=1, orders=1, sales="9.00")
+
+REP_NAMES = {"005A": "Papadopoulos, Maria", "005B": "Ben Carter", "005C": "Chloe Dubois", "005D": "Dan Ito",
+             "005F": "Femi Okafor", "005G": "Greta Berg", "005H": "Hana Novak"}
 # fmt: on
 DEPARTMENTS = {
     "Athens North": "Greece",
@@ -211,6 +242,9 @@ DEPARTMENTS = {
     "NY West": "Americas",
     "Paris": "France",
     "Lyon": "France",
+    "Vienna": "Austria",
+    "Salzburg": "Austria",
+    "Berlin": "Germany",
     "Unassigned": "Unassigned",
 }
 
@@ -479,6 +513,36 @@ EXPECTED: dict[tuple[str, str, str], list[Row]] = {
     ],
 }
 
+# The snapshot-rule cases fall in week 2026-03-02 (March, Q1, 2026) in both time zones and touch
+# no rep, team or department above: they add the same rows to every table.
+SNAPSHOT_CASE_PERIODS = {
+    "weekly": "2026-03-02",
+    "monthly": "2026-03-01",
+    "quarterly": "2026-01-01",
+    "yearly": "2026-01-01",
+}
+
+
+def _snapshot_case_rows(level: str, period: str) -> list[Row]:
+    if level == "rep":
+        return [
+            rep(period, "005H", "Vienna", U8_VIENNA),
+            rep(period, "005H", "Salzburg", U8_SALZBURG),  # a09 over a08: same start, higher Id
+            rep(period, "005F", "Berlin", U6_BERLIN),
+            rep(period, "005G", "Berlin", U7_BERLIN),
+        ]
+    if level == "team":
+        return [
+            team(period, "Vienna", U8_VIENNA),
+            team(period, "Salzburg", U8_SALZBURG),
+            team(period, "Berlin", BERLIN),
+        ]
+    return [department(period, "Austria", AUSTRIA), department(period, "Germany", BERLIN)]
+
+
+for (_timezone, _level, _grain), _rows in EXPECTED.items():
+    _rows.extend(_snapshot_case_rows(_level, SNAPSHOT_CASE_PERIODS[_grain]))
+
 CALLS_0302 = "telephony/calls_2026-03-02.csv"
 CALLS_0309 = "telephony/calls_2026-03-09.csv"
 EVENTS_0302 = "crm/Event_2026-03-02.csv"
@@ -486,51 +550,115 @@ EVENTS_0309 = "crm/Event_2026-03-09.csv"
 DOCS_0302 = "erp/sales_documents_2026-03-02.csv"
 DOCS_0309 = "erp/sales_documents_2026-03-09.csv"
 
-# (file, line) of every row that must be quarantined; the reason is free text.
-EXPECTED_QUARANTINE: dict[str, list[tuple[str, int]]] = {
+USERS = "crm/User.csv"
+MEMBERSHIPS = "crm/Team_Membership__c.csv"
+TARGETS = "crm/Sales_Target__c.csv"
+FX_RATES = "erp/fx_rates.csv"
+
+# The reasons as the staging SQL words them (sql/staging/_common.sql and the source's template).
+TIMESTAMP = "is not an ISO 8601 timestamp with a UTC offset"
+NOT_A_COUNT = "is not a non-negative whole number of seconds"
+NOT_AN_AMOUNT = (
+    "is not a plain positive decimal ('.' as decimal point, no thousands separator,"
+    " at most 12 decimals)"
+)
+NOT_A_BOOLEAN = "is not true or false"
+ANSWERED_BY = (
+    "human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax, unknown"
+)
+
+# (file, line, reason) of every row that must be quarantined.
+EXPECTED_QUARANTINE: dict[str, list[tuple[str, int, str]]] = {
     "calls": [
-        (CALLS_0302, 17),  # CA16 duration '12.5'
-        (CALLS_0302, 18),  # CA17 duration '-3'
-        (CALLS_0302, 19),  # CA18 start_time without offset
-        (CALLS_0302, 20),  # CA19 direction 'Outbound-dial'
-        (CALLS_0302, 21),  # CA20 status 'Completed'
-        (CALLS_0302, 22),  # CA21 outbound from a number no user has
-        (CALLS_0302, 23),  # CA22 inbound to a number no user has
-        (CALLS_0302, 24),  # CA23 end_time 'yesterday'
-        (CALLS_0302, 25),  # CA24 empty `to`
-        (CALLS_0302, 26),  # CA25 answered_by 'Human'
-        (CALLS_0309, 3),  # CA29 duration 'abc'
-        (CALLS_0309, 7),  # CA39 start_time '03/10/2026 09:00:00Z'
+        (CALLS_0302, 17, f"duration '12.5' {NOT_A_COUNT}"),  # CA16
+        (CALLS_0302, 18, f"duration '-3' {NOT_A_COUNT}"),  # CA17
+        (CALLS_0302, 19, f"start_time '2026-03-04T10:00:00' {TIMESTAMP}"),  # CA18
+        # CA19: no rep reason either: a direction that is neither outbound nor inbound names none
+        (CALLS_0302, 20,
+         "direction 'Outbound-dial' is not one of outbound-dial, outbound-api, inbound"),
+        (CALLS_0302, 21,
+         "status 'Completed' is not one of completed, busy, no-answer, failed, canceled"),  # CA20
+        # CA21: outbound from a number no user has (the superseded User row of 005B)
+        (CALLS_0302, 22, "unknown rep: no CRM user has phone '+1 212 555 0199'"),
+        # CA22: inbound to a number no user has
+        (CALLS_0302, 23, "unknown rep: no CRM user has phone '+30 210 555 0999'"),
+        (CALLS_0302, 24, f"end_time 'yesterday' {TIMESTAMP}"),  # CA23
+        (CALLS_0302, 25, "to is empty"),  # CA24
+        (CALLS_0302, 26, f"answered_by 'Human' is not one of {ANSWERED_BY}"),  # CA25
+        # CA50: the phone of 005E, whose User row is rejected: no user has it
+        (CALLS_0302, 39, "unknown rep: no CRM user has phone '+39 06 5555 0105'"),
+        # CA51 (outbound, rep by `from`) and CA55 (inbound, rep by `to`): 005F and 005G
+        (CALLS_0302, 40, "ambiguous rep: several CRM users have phone '+49 30 5555 0106'"),
+        (CALLS_0302, 41, "ambiguous rep: several CRM users have phone '0049 (30) 5555-0106'"),
+        (CALLS_0309, 3, f"duration 'abc' {NOT_A_COUNT}"),  # CA29
+        (CALLS_0309, 7, f"start_time '03/10/2026 09:00:00Z' {TIMESTAMP}"),  # CA39
     ],
     "events": [
-        (EVENTS_0302, 12),  # EV11 Type 'VISIT'
-        (EVENTS_0302, 13),  # EV12 OwnerId '005Z' is no user
-        (EVENTS_0302, 14),  # EV13 IsDeleted 'yes'
-        (EVENTS_0302, 15),  # EV14 StartDateTime without offset
-        (EVENTS_0302, 16),  # EV15 EndDateTime 'not a date'
-        (EVENTS_0302, 17),  # EV16 empty LastModifiedDate
-        (EVENTS_0309, 7),  # EV01 Type 'visit'
+        (EVENTS_0302, 12, "Type 'VISIT' is not one of Visit, Meeting, Call, Other"),  # EV11
+        (EVENTS_0302, 13, "unknown rep: OwnerId '005Z' is no CRM user"),  # EV12
+        (EVENTS_0302, 14, f"IsDeleted 'yes' {NOT_A_BOOLEAN}"),  # EV13
+        (EVENTS_0302, 15, f"StartDateTime '2026-03-03T10:00:00' {TIMESTAMP}"),  # EV14
+        (EVENTS_0302, 16, f"EndDateTime 'not a date' {TIMESTAMP}"),  # EV15
+        (EVENTS_0302, 17, "LastModifiedDate is empty"),  # EV16
+        (EVENTS_0302, 24, "unknown rep: OwnerId '005E' is no CRM user"),  # EV40: 005E rejected
+        (EVENTS_0309, 7, "Type 'visit' is not one of Visit, Meeting, Call, Other"),  # EV01
     ],
     "sales_documents": [
-        (DOCS_0302, 10),  # D09 no CHF rate
-        (DOCS_0302, 11),  # D10 no USD rate on or before 2026-03-01
-        (DOCS_0302, 12),  # D11 net_amount '1,234.50'
-        (DOCS_0302, 13),  # D12 net_amount '-10'
-        (DOCS_0302, 14),  # D13 net_amount '0'
-        (DOCS_0302, 15),  # D14 sales_rep_no 'E99' is no user
-        (DOCS_0302, 16),  # D15 document_type 'Order'
-        (DOCS_0302, 17),  # D16 status 'cancelled'
-        (DOCS_0302, 18),  # D17 no CHF rate (CANCELLED, still checked)
-        (DOCS_0302, 21),  # D20 empty changed_at
-        (DOCS_0302, 22),  # D21 document_date '05/03/2026'
-        (DOCS_0302, 23),  # D22 changed_at without offset
-        (DOCS_0309, 5),  # D01 net_amount 'abc'
+        (DOCS_0302, 10, "missing FX rate: no CHF rate on or before 2026-03-03"),  # D09
+        (DOCS_0302, 11, "missing FX rate: no USD rate on or before 2026-03-01"),  # D10
+        (DOCS_0302, 12, f"net_amount '1,234.50' {NOT_AN_AMOUNT}"),  # D11
+        (DOCS_0302, 13, f"net_amount '-10' {NOT_AN_AMOUNT}"),  # D12
+        (DOCS_0302, 14, "net_amount is zero, not a positive decimal"),  # D13
+        (DOCS_0302, 15, "unknown rep: no CRM user has EmployeeNumber 'E99'"),  # D14
+        (DOCS_0302, 16, "document_type 'Order' is not one of ORDER, RETURN"),  # D15
+        (DOCS_0302, 17, "status 'cancelled' is not one of OPEN, INVOICED, CANCELLED"),  # D16
+        # D17: CANCELLED, and still needs a rate
+        (DOCS_0302, 18, "missing FX rate: no CHF rate on or before 2026-03-03"),
+        (DOCS_0302, 21, "changed_at is empty"),  # D20
+        (DOCS_0302, 22, "document_date '05/03/2026' is not a YYYY-MM-DD date"),  # D21
+        (DOCS_0302, 23, f"changed_at '2026-03-05T10:00:00' {TIMESTAMP}"),  # D22
+        # D40: the only JPY rate (fx_rates line 8) is zero and rejected
+        (DOCS_0302, 25, "missing FX rate: no JPY rate on or before 2026-03-04"),
+        # D42: E5 is the EmployeeNumber of the rejected User row of 005E
+        (DOCS_0302, 27, "unknown rep: no CRM user has EmployeeNumber 'E5'"),
+        (DOCS_0309, 5, f"net_amount 'abc' {NOT_AN_AMOUNT}"),  # D01
     ],
-    "contacts": [("crm/Contact.csv", 6)],  # 003C9 Decision_Maker__c 'yes'
-    "users": [],
-    "team_memberships": [],
-    "sales_targets": [],
-    "fx_rates": [],
+    "contacts": [("crm/Contact.csv", 6, f"Decision_Maker__c 'yes' {NOT_A_BOOLEAN}")],  # 003C9
+    "users": [(USERS, 7, f"IsActive 'yes' {NOT_A_BOOLEAN}")],  # 005E
+    "team_memberships": [
+        (MEMBERSHIPS, 10, "End_Date__c is before Start_Date__c"),  # a07 of 005D: 03-05..03-02
+        (MEMBERSHIPS, 11, "unknown rep: User__c '005Z' is no CRM user"),  # a10: no such user
+        (MEMBERSHIPS, 14, "unknown rep: User__c '005E' is no CRM user"),  # a13: 005E rejected
+    ],
+    "sales_targets": [
+        # t03: a week starts on Monday; 03-04 is a Wednesday
+        (TARGETS, 4, "Period_Start__c 2026-03-04 is not the first day of a Week"),
+        # t04: quarters start in January, April, July and October
+        (TARGETS, 5, "Period_Start__c 2026-02-01 is not the first day of a Quarter"),
+    ],
+    "fx_rates": [
+        (FX_RATES, 8, "rate is zero"),  # JPY 0
+        (FX_RATES, 9,
+         "rate '-0.7' is not a plain decimal number (at most 10 decimals)"),  # USD -0.7
+    ],
+}
+
+# marts.targets_<grain> (period_start, rep_id, team, department, metric, target, origin): the
+# accepted targets; the team is that of the membership covering the period's last day, else the
+# latest one started by then, else Unassigned (docs/analysis.md).
+EXPECTED_TARGETS: dict[str, list[Row]] = {
+    # t01 only: t03 (a week from Wednesday 03-04) is rejected
+    "weekly": [(dt.date(2026, 3, 2), "005A", AN, "Greece", "calls_made", 20.0, "set")],
+    "monthly": [
+        (dt.date(2026, 3, 1), "005A", AN, "Greece", "sales_volume", 500.0, "set"),  # t02
+        # t05: 005D has no accepted membership; the rejected a07 (started 03-05, before 03-31)
+        # would otherwise give him Manchester / UK
+        (dt.date(2026, 3, 1), "005D", "Unassigned", "Unassigned", "calls_made", 10.0, "set"),
+    ],
+    # t04 (a quarter from 02-01) is rejected; one month of targets rolls up into no quarter
+    # (all three months are needed), so no quarter and no year either
+    "quarterly": [],
+    "yearly": [],
 }
 
 
@@ -544,31 +672,37 @@ class Reconciliation(NamedTuple):
 
 # read = accepted (the surviving version of each record) + superseded duplicates + quarantined
 RECONCILIATION = [
-    # superseded: line 28 (CA27, by calls_2026-03-09) and line 29 (CA28, by line 30)
-    Reconciliation(CALLS_0302, read=37, accepted=25, superseded=2, quarantined=10),
+    # superseded: line 28 (CA27, by calls_2026-03-09) and line 29 (CA28, by line 30);
+    # quarantined: lines 17-26, 39-41
+    Reconciliation(CALLS_0302, read=43, accepted=28, superseded=2, quarantined=13),
     Reconciliation(CALLS_0309, read=7, accepted=5, superseded=0, quarantined=2),
     Reconciliation(
         "telephony/calls_2026-01-02.csv", read=3, accepted=3, superseded=0, quarantined=0
     ),
-    # superseded: lines 6 (EV05), 7 (EV06), 18 (EV17) by Event_2026-03-09, 19 (EV18) by line 20
-    Reconciliation(EVENTS_0302, read=22, accepted=12, superseded=4, quarantined=6),
+    # superseded: lines 6 (EV05), 7 (EV06), 18 (EV17) by Event_2026-03-09, 19 (EV18) by line 20;
+    # quarantined: lines 12-17, 24
+    Reconciliation(EVENTS_0302, read=26, accepted=15, superseded=4, quarantined=7),
     # superseded: line 4 (EV07, older LastModifiedDate)
     Reconciliation(EVENTS_0309, read=7, accepted=5, superseded=1, quarantined=1),
     Reconciliation("crm/Event_2026-01-02.csv", read=2, accepted=2, superseded=0, quarantined=0),
-    # superseded: lines 6 (D05) and 24 (D25) by sales_documents_2026-03-09
-    Reconciliation(DOCS_0302, read=23, accepted=9, superseded=2, quarantined=12),
+    # superseded: lines 6 (D05) and 24 (D25) by sales_documents_2026-03-09;
+    # quarantined: lines 10-18, 21-23, 25, 27
+    Reconciliation(DOCS_0302, read=26, accepted=10, superseded=2, quarantined=14),
     # superseded: line 3 (D06, older changed_at)
     Reconciliation(DOCS_0309, read=7, accepted=5, superseded=1, quarantined=1),
     Reconciliation(
         "erp/sales_documents_2026-01-02.csv", read=2, accepted=2, superseded=0, quarantined=0
     ),
-    Reconciliation("erp/fx_rates.csv", read=6, accepted=6, superseded=0, quarantined=0),
-    # superseded: line 3 (005B, by line 6: last row wins)
-    Reconciliation("crm/User.csv", read=5, accepted=4, superseded=1, quarantined=0),
-    # superseded: line 4 (003C3, by line 7)
-    Reconciliation("crm/Contact.csv", read=6, accepted=4, superseded=1, quarantined=1),
-    Reconciliation("crm/Team_Membership__c.csv", read=5, accepted=5, superseded=0, quarantined=0),
-    Reconciliation("crm/Sales_Target__c.csv", read=2, accepted=2, superseded=0, quarantined=0),
+    # quarantined: lines 8 (zero) and 9 (negative)
+    Reconciliation(FX_RATES, read=8, accepted=6, superseded=0, quarantined=2),
+    # superseded: line 3 (005B, by line 6: last row wins); quarantined: line 7 (005E)
+    Reconciliation(USERS, read=9, accepted=7, superseded=1, quarantined=1),
+    # superseded: line 4 (003C3, by line 7); quarantined: line 6 (003C9)
+    Reconciliation("crm/Contact.csv", read=10, accepted=8, superseded=1, quarantined=1),
+    # quarantined: lines 10 (a07), 11 (a10), 14 (a13)
+    Reconciliation(MEMBERSHIPS, read=13, accepted=10, superseded=0, quarantined=3),
+    # quarantined: lines 4 (t03) and 5 (t04)
+    Reconciliation(TARGETS, read=5, accepted=3, superseded=0, quarantined=2),
 ]
 
 
@@ -596,6 +730,10 @@ class Warehouse:
             for grain in GRAINS
         }
         queries |= {f"quarantine.{name}": '"file", "line", "reason"' for name in QUARANTINE_TABLES}
+        queries |= {
+            f"marts.targets_{grain}": "period_start, rep_id, team, department, metric, target, origin"
+            for grain in GRAINS
+        }
         for table, columns in queries.items():
             try:
                 warehouse.tables[table] = con.execute(f"SELECT {columns} FROM {table}").fetchall()
@@ -672,6 +810,22 @@ def _sorted(rows: Sequence[Row], n_keys: int) -> list[Row]:
 # --------------------------------------------------------------------------- tests
 
 
+# The quarantine and targets need only the UTC run: first, so that a broken rule fails fast.
+@pytest.mark.parametrize("table", QUARANTINE_TABLES)
+def test_quarantine(warehouse: Callable[[str], Warehouse], table: str) -> None:
+    rows = warehouse("UTC").rows(f"quarantine.{table}")
+    actual = sorted((str(file), int(line), str(reason)) for file, line, reason in rows)
+    assert actual == sorted(EXPECTED_QUARANTINE[table])
+
+
+@pytest.mark.parametrize("grain", GRAINS)
+def test_targets_mart(warehouse: Callable[[str], Warehouse], grain: str) -> None:
+    """Only accepted targets reach marts.targets_<grain>, with the team of an accepted membership."""
+    rows = warehouse("UTC").rows(f"marts.targets_{grain}")
+    actual = sorted((*r[:5], float(r[5]), r[6]) for r in rows)
+    assert actual == sorted(EXPECTED_TARGETS[grain])
+
+
 @pytest.mark.parametrize("grain", GRAINS)
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("timezone", TIMEZONES)
@@ -739,15 +893,6 @@ def test_timezone_moves_day_week_month_and_year(warehouse: Callable[[str], Wareh
         (d("2026-03-02"), "NY West"): 2,
         (d("2026-03-09"), "NY West"): 1,
     }
-
-
-@pytest.mark.parametrize("table", QUARANTINE_TABLES)
-def test_quarantine(warehouse: Callable[[str], Warehouse], table: str) -> None:
-    rows = warehouse("UTC").rows(f"quarantine.{table}")
-    assert sorted((str(file), int(line)) for file, line, _ in rows) == sorted(
-        EXPECTED_QUARANTINE[table]
-    )
-    assert all(reason is not None and str(reason).strip() for _, _, reason in rows), rows
 
 
 def test_reconciliation(warehouse: Callable[[str], Warehouse], contract_landing: Path) -> None:

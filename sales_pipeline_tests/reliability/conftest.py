@@ -34,7 +34,7 @@ from sales_pipeline.definitions import build_definitions
 from sales_pipeline.ingestion.assets import raw_assets
 from sales_pipeline.jobs import INGEST_JOB
 from sales_pipeline.resources import build_resources
-from sales_pipeline.runner import BackfillSummary, run_backfill
+from sales_pipeline.runner import BackfillSummary, ReportScope, run_backfill
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline_tests.conftest import settings_for
 
@@ -447,11 +447,13 @@ class Pipeline:
         return _outcome(self.instance, result.run_id, result.success, settings.warehouse,
                         self._count())
 
-    def backfill(self, **env: str) -> tuple[BackfillSummary, list[RunOutcome]]:
+    def backfill(
+        self, reports: ReportScope = "latest", **env: str
+    ) -> tuple[BackfillSummary, list[RunOutcome]]:
         """`run_backfill` as the CLI runs it: ingestion, then every grain's periods."""
         settings = self.settings(**env)
         summary = run_backfill(build_definitions(settings), settings, self.instance,
-                               progress=lambda _: None)
+                               progress=lambda _: None, reports=reports)
         # The runs follow each other: one copy of the warehouse, as the last of them left it.
         copy = self.workdir / f"after_backfill{self.runs + 1}.duckdb"
         outcomes = []

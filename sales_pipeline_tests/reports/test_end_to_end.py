@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -13,12 +16,16 @@ import pytest
 
 from sales_pipeline.analysis.action_plans import shape_violations, unresolved_sources
 from sales_pipeline.definitions import build_definitions
+from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import GRAINS, Grain
+from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.formatting import add_periods, slug
+from sales_pipeline.reports.render import CAUSE_LABELS, DIRECTION_LABELS
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import generate_sample
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline_tests.conftest import settings_for
+from sales_pipeline_tests.reports.page import ReportPage
 
 
 @dataclass
@@ -93,5 +100,416 @@ def test_report_metadata_records_the_render_time(built: Built) -> None:
             dg.AssetKey(["reports", f"sales_reports_{grain.name}"]))
         assert event is not None and event.asset_materialization is not None
         metadata = event.asset_materialization.metadata
-        assert metadata["reports_written"].value > 0
+        # One run rendered every period of the grain: one report per team and department file.
+        files = [path for path in (built.settings.reports_dir / grain.name).rglob("*.html")
+                 if path.name.startswith(("team-", "department-"))]
+        assert metadata["reports_written"].value == len(files), grain.name
         assert metadata["ms_per_report"].value > 0
+
+
+# -- the figures a report shows against the marts they come from ------------------------------
+
+def _records(conn: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> list[dict]:
+    cursor = conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _number(value: object) -> float | None:
+    """A mart value as the reports compute with it (money columns are DECIMAL in the marts)."""
+    return None if value is None else float(value)
+
+
+def _change(actual: float | None, base: float | None) -> float | None:
+    """docs/reports.md: the change against the previous period and last year, relative to the
+    base; none when there is no base or it is 0."""
+    if actual is None or base is None or base == 0:
+        return None
+    return (actual - base) / abs(base)
+
+
+@dataclass
+class Group:
+    """A team or department report and where its figures live in the marts."""
+
+    grain: Grain
+    period: date
+    level: str                 # team | department
+    name: str
+    department: str
+    file: str
+
+    @property
+    def team(self) -> str | None:
+        return self.name if self.level == "team" else None
+
+    def rep_filter(self) -> tuple[str, list[object]]:
+        """SQL condition and parameters for the group's reps in the period."""
+        if self.level == "team":
+            return ("period_start = ? AND team = ? AND department = ?",
+                    [self.period, self.name, self.department])
+        return "period_start = ? AND department = ?", [self.period, self.department]
+
+
+def _groups(conn: duckdb.DuckDBPyConnection, grain: Grain) -> list[Group]:
+    groups = []
+    for period, team, department in conn.execute(
+        f"SELECT period_start, team, department FROM marts.team_activity_{grain.name} "
+        "ORDER BY ALL"
+    ).fetchall():
+        groups.append(Group(grain, period, "team", team, department, f"team-{slug(team)}.html"))
+    for period, department in conn.execute(
+        f"SELECT period_start, department FROM marts.department_activity_{grain.name} "
+        "ORDER BY ALL"
+    ).fetchall():
+        groups.append(Group(grain, period, "department", department, department,
+                            f"department-{slug(department)}.html"))
+    return groups
+
+
+def _facts(conn: duckdb.DuckDBPyConnection, group: Group) -> dict:
+    table = f"marts.{group.level}_activity_{group.grain.name}"
+    if group.level == "team":
+        (row,) = _records(conn, f"SELECT * FROM {table} WHERE period_start = ? AND team = ? "
+                          "AND department = ?", [group.period, group.name, group.department])
+    else:
+        (row,) = _records(conn, f"SELECT * FROM {table} WHERE period_start = ? "
+                          "AND department = ?", [group.period, group.department])
+    return row
+
+
+def _variance(conn: duckdb.DuckDBPyConnection, grain: Grain, period: date, level: str,
+              entity_id: str, team: str | None, department: str) -> dict[str, dict]:
+    found = _records(
+        conn,
+        f"SELECT * FROM marts.variance_{grain.name} WHERE period_start = ? AND level = ? "
+        "AND entity_id = ? AND team IS NOT DISTINCT FROM ? AND department = ?",
+        [period, level, entity_id, team, department])
+    return {row["metric"]: row for row in found}
+
+
+def _directions(conn: duckdb.DuckDBPyConnection, grain: Grain, period: date, level: str,
+                entity_id: str, team: str | None, department: str) -> dict[str, str]:
+    return dict(conn.execute(
+        f"SELECT metric, direction FROM marts.trends_{grain.name} WHERE period_start = ? "
+        "AND level = ? AND entity_id = ? AND team IS NOT DISTINCT FROM ? AND department = ?",
+        [period, level, entity_id, team, department]).fetchall())
+
+
+def _reps(conn: duckdb.DuckDBPyConnection, group: Group) -> list[dict]:
+    """The group's reps as the leaderboard lists them (docs/reports.md): every rep fact row, and
+    reps with a target but no counted event (variance rows without a fact row), with zeros;
+    ranked by sales volume, then name, then id."""
+    where, params = group.rep_filter()
+    grain = group.grain.name
+    return _records(
+        conn,
+        f"""
+        SELECT rep_id, rep_name, team, department, sales_volume, orders, visits,
+               calls_connected, dm_conversations
+        FROM marts.rep_activity_{grain} WHERE {where}
+        UNION ALL
+        SELECT entity_id, any_value(entity_name), team, department, 0, 0, 0, 0, 0
+        FROM marts.variance_{grain} AS v
+        WHERE level = 'rep' AND {where} AND NOT EXISTS (
+            SELECT 1 FROM marts.rep_activity_{grain} AS f
+            WHERE f.period_start = v.period_start AND f.rep_id = v.entity_id
+              AND f.team = v.team AND f.department = v.department)
+        GROUP BY entity_id, team, department
+        ORDER BY sales_volume DESC, rep_name, rep_id
+        """,
+        [*params, *params])
+
+
+def _drivers(conn: duckdb.DuckDBPyConnection, group: Group) -> dict[tuple[str, str], dict]:
+    """(rep_id, team) -> comparison -> cause and activity metric, of the group's reps."""
+    where, params = group.rep_filter()
+    found: dict[tuple[str, str], dict] = {}
+    for rep_id, team, comparison, cause, activity_metric in conn.execute(
+        f"SELECT rep_id, team, comparison, cause, activity_metric "
+        f"FROM marts.drivers_{group.grain.name} WHERE {where}", params
+    ).fetchall():
+        found.setdefault((rep_id, team), {})[comparison] = (cause, activity_metric)
+    return found
+
+
+def _activity_metric(drivers: dict[tuple[str, str], dict]) -> str:
+    """docs/reports.md: the activity metric the group's drivers use (visits for field teams,
+    connected calls for inside teams); of a mix, the one on most driver rows."""
+    counts = Counter(metric for rows in drivers.values() for _, metric in rows.values())
+    assert counts, "every rep has prior-period and last-year driver rows"
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def _comparison(drivers: dict[tuple[str, str], dict], reps: int) -> str | None:
+    """docs/reports.md: the first of target, previous period and last year that at least half
+    of the reps have a base for, else the best covered."""
+    order = ("target", "prior_period", "last_year")
+    covered = Counter(comparison for rows in drivers.values()
+                      for comparison, (cause, _) in rows.items() if cause != "no_base")
+    if not covered:
+        return None
+    for comparison in order:
+        if covered[comparison] * 2 >= reps:
+            return comparison
+    return sorted(order, key=lambda c: (-covered[c], order.index(c)))[0]
+
+
+def _expected_cards(conn: duckdb.DuckDBPyConnection, group: Group, activity_metric: str,
+                    currency: str) -> list[tuple[str, str, str, str, str]]:
+    """(label, value, target line, status, comparison line) of each KPI card."""
+    facts = _facts(conn, group)
+    variance = _variance(conn, group.grain, group.period, group.level, group.name, group.team,
+                         group.department)
+    directions = _directions(conn, group.grain, group.period, group.level, group.name,
+                             group.team, group.department)
+    cards = []
+    for metric in ("sales_volume", "orders", activity_metric, "dm_conversations"):
+        row = variance[metric]
+        # The value shown is the group's fact row (a mis-summed total differs from it).
+        actual = _number(facts[metric])
+        assert actual == row["actual"], (group, metric)
+        target = fmt.metric_value(metric, _number(row["target"]), currency)
+        vs_prior = fmt.signed_percent(_change(actual, row["prior_actual"]))
+        vs_last_year = fmt.signed_percent(_change(actual, row["last_year_actual"]))
+        trend = DIRECTION_LABELS[directions[metric]]
+        cards.append((
+            fmt.metric_label(metric),
+            fmt.metric_value(metric, actual, currency),
+            f"target {target} · {fmt.percent(row['attainment'])}",
+            row["status"],
+            f"vs previous {group.grain.unit} {vs_prior} · vs last year {vs_last_year} · "
+            f"trend {trend}",
+        ))
+    return cards
+
+
+def _expected_leaderboard(conn: duckdb.DuckDBPyConnection, group: Group, reps: list[dict],
+                          activity_metric: str, comparison: str | None,
+                          drivers: dict[tuple[str, str], dict], currency: str
+                          ) -> list[tuple[object, ...]]:
+    board = []
+    for position, rep in enumerate(reps, start=1):
+        sales = _variance(conn, group.grain, group.period, "rep", rep["rep_id"], rep["team"],
+                          rep["department"]).get("sales_volume")
+        direction = _directions(conn, group.grain, group.period, "rep", rep["rep_id"],
+                                rep["team"], rep["department"]).get("sales_volume")
+        driver = drivers.get((rep["rep_id"], rep["team"]), {}).get(comparison or "")
+        board.append((
+            str(position),
+            rep["rep_name"],
+            *((rep["team"],) if group.level == "department" else ()),
+            fmt.money(_number(rep["sales_volume"]), currency),
+            fmt.metric_value("sales_volume", _number(sales["target"]), currency),
+            fmt.percent(sales["attainment"]),
+            sales["status"],
+            fmt.number(rep["orders"]),
+            fmt.number(rep[activity_metric]),
+            fmt.number(rep["dm_conversations"]),
+            DIRECTION_LABELS[direction] if direction else fmt.MISSING,
+            CAUSE_LABELS[driver[0]] if driver else fmt.MISSING,
+        ))
+    return board
+
+
+def _shown_leaderboard(page: ReportPage, group: Group) -> list[tuple[object, ...]]:
+    rows = []
+    status_column = 6 if group.level == "department" else 5
+    for cells in page.table("Leaderboard"):
+        texts: list[object] = [cell.text for cell in cells]
+        texts[status_column] = cells[status_column].status
+        rows.append(tuple(texts))
+    return rows
+
+
+def test_report_kpis_and_leaderboards_show_the_mart_rows(built: Built) -> None:
+    """Every team and department report of every grain and period: each KPI card and leaderboard
+    figure, formatted by the project's formatting module, equals the mart row it comes from."""
+    currency = built.settings.reporting_currency
+    checked_paths: set[Path] = set()
+    with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
+        for grain in GRAINS:
+            # A team's counts are the sums of its reps' fact rows. Its sales volume is its own
+            # documents' amounts summed, then rounded to cents (docs/contract.md), so it may
+            # differ from the sum of its reps' rounded values by their rounding: at most half a
+            # cent per rep and half a cent for the team's own.
+            (mis_summed,) = conn.execute(
+                f"""
+                SELECT count(*) FROM marts.team_activity_{grain.name} AS t
+                FULL JOIN (
+                    SELECT period_start, team, department, count(*) AS reps,
+                           sum(sales_volume) AS sales_volume, sum(orders) AS orders,
+                           sum(dm_conversations) AS dm_conversations, sum(visits) AS visits,
+                           sum(calls_connected) AS calls_connected
+                    FROM marts.rep_activity_{grain.name} GROUP BY ALL
+                ) AS r USING (period_start, team, department)
+                WHERE (t.orders, t.dm_conversations, t.visits, t.calls_connected)
+                      IS DISTINCT FROM (r.orders, r.dm_conversations, r.visits, r.calls_connected)
+                   OR NOT abs(t.sales_volume - r.sales_volume) <= 0.005 * (r.reps + 1)
+                """).fetchone()
+            assert mis_summed == 0, grain.name
+            for group in _groups(conn, grain):
+                path = (built.settings.reports_dir / grain.name / group.period.isoformat()
+                        / group.file)
+                page = ReportPage(path.read_text(encoding="utf-8"))
+                drivers = _drivers(conn, group)
+                reps = _reps(conn, group)
+                activity_metric = _activity_metric(drivers)
+                comparison = _comparison(drivers, len(reps))
+
+                shown_cards = [(c.label, c.value, c.target_line, c.status, c.comparison_line)
+                               for c in page.cards()]
+                assert shown_cards == _expected_cards(conn, group, activity_metric, currency), (
+                    path)
+                expected_board = _expected_leaderboard(conn, group, reps, activity_metric,
+                                                       comparison, drivers, currency)
+                assert _shown_leaderboard(page, group) == expected_board, path
+                assert _shown_metric_table(page) == _expected_metric_table(conn, group,
+                                                                           currency), path
+                assert _shown_drivers(page) == _expected_drivers(conn, group, reps, comparison,
+                                                                 currency), path
+                if group.level == "team":
+                    # Each row's link names its rep: a row shows that rep's own figures.
+                    links = [cells[1].links for cells in page.table("Leaderboard")]
+                    assert links == [[f"#rep-{slug(rep['rep_id'])}-{slug(rep['team'])}"]
+                                     for rep in reps], path
+                else:
+                    _check_team_table(conn, page, group, currency)
+                checked_paths.add(path)
+    # No report went unchecked: every team and department file written is one of the above.
+    written = {path for path in built.settings.reports_dir.rglob("*.html")
+               if path.name.startswith(("team-", "department-"))}
+    assert written == checked_paths
+
+
+def _check_team_table(conn: duckdb.DuckDBPyConnection, page: ReportPage, group: Group,
+                      currency: str) -> None:
+    """A department report's team table: each team's reps, orders, sales volume (its fact row)
+    and sales target, attainment and status (its variance row)."""
+    teams = _groups(conn, group.grain)
+    expected = []
+    for team in teams:
+        if team.level != "team" or team.period != group.period or (
+                team.department != group.department):
+            continue
+        facts = _facts(conn, team)
+        sales = _variance(conn, group.grain, group.period, "team", team.name, team.name,
+                          team.department)["sales_volume"]
+        expected.append((
+            team.name, [team.file], str(len(_reps(conn, team))), fmt.number(facts["orders"]),
+            fmt.money(_number(facts["sales_volume"]), currency),
+            fmt.metric_value("sales_volume", _number(sales["target"]), currency),
+            fmt.percent(sales["attainment"]), sales["status"]))
+    shown = [(cells[0].text, cells[0].links, *(cell.text for cell in cells[1:6]), cells[6].status)
+             for cells in page.table("Teams")]
+    assert shown == expected, group
+
+
+def test_published_copy_holds_exactly_the_warehouse_marts(built: Built) -> None:
+    """After the run, the published DuckDB has every marts table of the warehouse with the same
+    columns and the same rows (as multisets), and nothing else."""
+    published = built.settings.published_warehouse
+    assert published.exists()
+    with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
+        conn.execute(f"ATTACH '{published}' AS published (READ_ONLY)")
+        (warehouse_db,) = conn.execute("SELECT current_database()").fetchone()
+
+        def columns(database: str) -> dict[str, list[tuple[str, str]]]:
+            tables: dict[str, list[tuple[str, str]]] = {}
+            for table, column, data_type in conn.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                "WHERE database_name = ? AND schema_name = 'marts' "
+                "ORDER BY table_name, column_index", [database]
+            ).fetchall():
+                tables.setdefault(table, []).append((column, data_type))
+            return tables
+
+        warehouse_tables, published_tables = columns(warehouse_db), columns("published")
+        assert sorted(published_tables) == sorted(warehouse_tables)
+        assert published_tables == warehouse_tables
+        # Facts, analysis and action plans of every grain, at least.
+        assert {f"{kind}_{grain.name}" for grain in GRAINS for kind in (
+            "rep_activity", "variance", "drivers", "action_plan")} <= set(warehouse_tables)
+        for table in warehouse_tables:
+            ours, theirs = f"{warehouse_db}.marts.{table}", f"published.marts.{table}"
+            (rows, copied, missing, extra) = conn.execute(
+                f"SELECT (SELECT count(*) FROM {ours}), (SELECT count(*) FROM {theirs}), "
+                f"(SELECT count(*) FROM (SELECT * FROM {ours} EXCEPT ALL SELECT * FROM {theirs})),"
+                f"(SELECT count(*) FROM (SELECT * FROM {theirs} EXCEPT ALL SELECT * FROM {ours}))"
+            ).fetchone()
+            assert (copied, missing, extra) == (rows, 0, 0), table
+
+
+def _expected_metric_table(conn: duckdb.DuckDBPyConnection, group: Group, currency: str
+                           ) -> list[tuple[object, ...]]:
+    """"Attainment by metric": every metric of the contract with the group's variance row."""
+    facts = _facts(conn, group)
+    variance = _variance(conn, group.grain, group.period, group.level, group.name, group.team,
+                         group.department)
+    directions = _directions(conn, group.grain, group.period, group.level, group.name,
+                             group.team, group.department)
+    table = []
+    for metric in (m.name for m in METRICS):
+        row = variance[metric]
+        actual = _number(facts[metric])
+
+        def shown(value: object, metric: str = metric) -> str:
+            return fmt.metric_value(metric, _number(value), currency)
+
+        table.append((
+            fmt.metric_label(metric), shown(actual), shown(row["target"]),
+            fmt.percent(row["attainment"]), row["status"],
+            shown(row["prior_actual"]), fmt.signed_percent(_change(actual, row["prior_actual"])),
+            shown(row["last_year_actual"]),
+            fmt.signed_percent(_change(actual, row["last_year_actual"])),
+            DIRECTION_LABELS[directions[metric]],
+        ))
+    return table
+
+
+def _shown_metric_table(page: ReportPage) -> list[tuple[object, ...]]:
+    return [(*(cell.text for cell in cells[:4]), cells[4].status,
+             *(cell.text for cell in cells[5:])) for cells in page.table("Attainment by metric")]
+
+
+def _expected_drivers(conn: duckdb.DuckDBPyConnection, group: Group, reps: list[dict],
+                      comparison: str | None, currency: str) -> list[tuple[str, ...]]:
+    """"What drove sales volume": per rep (team report) the driver row of the report's
+    comparison; per team (department report) its reps' rows summed, with their causes counted."""
+    if comparison is None:
+        return []
+    where, params = group.rep_filter()
+    rows = {(row["rep_id"], row["team"]): row for row in _records(
+        conn, f"SELECT * FROM marts.drivers_{group.grain.name} WHERE {where} AND comparison = ? "
+        "AND cause <> 'no_base'", [*params, comparison])}
+    columns = ("sales_volume", "base_sales_volume", "total_change", "activity_effect",
+               "conversion_effect", "value_effect")
+    listed = [(rep, rows[(rep["rep_id"], rep["team"])]) for rep in reps
+              if (rep["rep_id"], rep["team"]) in rows]
+    if group.level == "team":
+        entries = [(rep["rep_name"], [row[c] for c in columns], Counter([row["cause"]]))
+                   for rep, row in listed]
+    else:
+        by_team: dict[str, tuple[list[Decimal], Counter]] = {}
+        for rep, row in listed:
+            sums, causes = by_team.setdefault(rep["team"], ([Decimal(0)] * 6, Counter()))
+            sums[:] = [total + row[c] for total, c in zip(sums, columns, strict=True)]
+            causes[row["cause"]] += 1
+        entries = [(team, sums, causes) for team, (sums, causes) in sorted(by_team.items())]
+    table = []
+    for name, (sales, base, change, *effects), causes in entries:
+        if group.level == "team":
+            (cause,) = causes
+            cause_text = CAUSE_LABELS[cause]
+        else:
+            cause_text = ", ".join(f"{CAUSE_LABELS[c]} {n}" for c, n in sorted(causes.items()))
+        table.append((name, fmt.money(float(sales), currency), fmt.money(float(base), currency),
+                      *(fmt.signed_money(float(v), currency) for v in (change, *effects)),
+                      cause_text))
+    return table
+
+
+def _shown_drivers(page: ReportPage) -> list[tuple[str, ...]]:
+    if "No comparison is available" in page.heading_text("What drove sales volume"):
+        return []
+    return [tuple(cell.text for cell in cells) for cells in page.table("What drove sales volume")]
