@@ -12,16 +12,14 @@ purpose). Three real pipeline runs read it, all with ``SALES_TIMEZONE=America/Ne
 3. "backfill --start": ``sales-pipeline backfill --start 2026-03-09`` through the real CLI
    (``sales_pipeline.cli.main``), the history start left far back.
 
-What a start day means (README: SALES_HISTORY_START is the "first day the partitions cover;
-older events are not built into facts"; `backfill --start` builds "facts only from that day
-on"; the runner narrows the periods to those from the start day on, and the partitions of every
-grain begin with the period that contains the history start, ``partitions.partitions_for``):
-a period is a Dagster partition and is built whole or not at all. Each grain's facts begin with
-the period that contains the start day, and that period holds all of its events, those of the
-days before the start day included: the week of Wed 03-04 is Mon 03-02 .. Sun 03-08 with
-Tuesday's documents, the first quarter holds February. No period wholly before the start day
-has a row. With a fresh warehouse, the two runs' marts are therefore exactly the full run's
-rows from each grain's first period on:
+What a start day means. `backfill --start` narrows the periods built: a period is a Dagster
+partition and is built whole or not at all, so each grain's facts begin with the period that
+contains the start day, and that period holds all of its events. SALES_HISTORY_START is a window
+on the data itself (docs/contract.md, "History"): an event whose local day, or a document whose
+date, is before it is quarantined (`before SALES_HISTORY_START`), and the partitions of every
+grain begin with the period that contains it (``partitions.partitions_for``). So the history run's
+first periods hold only the days from Wed 03-04 on (its expectations are worked out below), while
+the `--start` run's marts are exactly the full run's rows from each grain's first period on:
 
 | start day | weekly | monthly | quarterly | yearly |
 | --- | --- | --- | --- | --- |
@@ -76,7 +74,9 @@ from sales_pipeline.cli import LOCAL_DAGSTER_HOME, main
 from sales_pipeline.runner import run_backfill
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
 from sales_pipeline_tests.contract.landing_settings import (
+    CALLS_FILE,
     DOCUMENTS_FILE,
+    EVENTS_FILE,
     build_settings_landing,
 )
 
@@ -343,6 +343,69 @@ PERIODS_WITH_ROWS = {
 }
 
 
+# The history run (SALES_HISTORY_START = Wed 2026-03-04): quarantined as before the history are
+# CN0, CN1, CN2 and EN1 (local days up to Sun 03-01) and DH1, DR1 (Tue 03-03); DF4 and DF5 were
+# rejected already. What is left:
+# Nora March / Q1 / 2026: CN3 40 s + CN4 80 s, DM: the two calls + EN2 Visit
+HIST_N_M03 = m(made=2, conn=2, talk=120, avg=60.0, dm=3, dms=1, visits=1)
+# Hana week 03-02: DH2 alone, 0.0625 -> 0.06; March: 0.0625 + 13.065 = 13.1275 -> 13.13
+HIST_H_W0302 = m(orders=1, sales="0.06")
+HIST_H_M03 = m(orders=2, sales="13.13")
+# Raj week 03-02: the return DR2 alone, -1.125 -> -1.13 (half away from zero); no order left;
+# March: -1.125 - 0.325 = -1.450
+HIST_R_W0302 = m(orders=0, sales="-1.13")
+HIST_R_M03 = m(orders=0, sales="-1.45")
+# East March: Nora's + Felix's (orders 3, 130.00)
+HIST_EAST_M03 = m(made=2, conn=2, talk=120, avg=60.0, dm=3, dms=1, visits=1, orders=3, sales="130.00")
+# South week 03-02: 0.0625 - 1.125 = -1.0625 -> -1.06; March: 13.1275 - 1.450 = 11.6775 -> 11.68
+HIST_SOUTH_W0302 = m(orders=1, sales="-1.06")
+HIST_SOUTH_M03 = m(orders=2, sales="11.68")
+
+HISTORY_REP_PERIODS: dict[str, list[tuple[str, str, M]]] = {
+    "weekly": [
+        ("2026-03-02", "005N", N_W0302),
+        ("2026-03-02", "005F", F_W0302),
+        ("2026-03-02", "005H", HIST_H_W0302),
+        ("2026-03-02", "005R", HIST_R_W0302),
+        ("2026-03-09", "005N", N_W0309),
+        ("2026-03-09", "005F", F_W0309),
+        ("2026-03-09", "005H", H_W0309),
+        ("2026-03-09", "005R", R_W0309),
+    ],
+    **{
+        grain: [
+            (period, "005N", HIST_N_M03),
+            (period, "005F", F_M03),
+            (period, "005H", HIST_H_M03),
+            (period, "005R", HIST_R_M03),
+        ]
+        for grain, period in (("monthly", "2026-03-01"), ("quarterly", "2026-01-01"),
+                              ("yearly", "2026-01-01"))
+    },
+}
+HISTORY_DEPARTMENT_PERIODS: dict[str, list[tuple[str, str, M]]] = {
+    "weekly": [
+        ("2026-03-02", "East", EAST_W0302),
+        ("2026-03-02", "South", HIST_SOUTH_W0302),
+        ("2026-03-09", "East", EAST_W0309),
+        ("2026-03-09", "South", SOUTH_W0309),
+    ],
+    **{
+        grain: [(period, "East", HIST_EAST_M03), (period, "South", HIST_SOUTH_M03)]
+        for grain, period in (("monthly", "2026-03-01"), ("quarterly", "2026-01-01"),
+                              ("yearly", "2026-01-01"))
+    },
+}
+
+
+def expected_history(level: str, grain: str) -> list[Row]:
+    """The history run's rows of marts.<level>_activity_<grain>."""
+    if level == "department":
+        return [department(p, n, metrics) for p, n, metrics in HISTORY_DEPARTMENT_PERIODS[grain]]
+    build = rep if level == "rep" else team
+    return [build(p, rep_id, metrics) for p, rep_id, metrics in HISTORY_REP_PERIODS[grain]]
+
+
 def expected_from(start_day: str, level: str, grain: str) -> list[Row]:
     """The full run's rows from the grain's first period on (periods are built whole)."""
     first = _day(FIRST_PERIOD[start_day][grain])
@@ -599,7 +662,7 @@ def test_sales_volume_rounds_half_away_from_zero(full_run: Warehouse) -> None:
 @pytest.mark.parametrize("grain", GRAINS)
 @pytest.mark.parametrize("level", LEVELS)
 def test_fact_mart_history_start(history_run: Warehouse, level: str, grain: str) -> None:
-    assert_mart(history_run, level, grain, expected_from(HISTORY_START, level, grain))
+    assert_mart(history_run, level, grain, expected_history(level, grain))
 
 
 @pytest.mark.parametrize("grain", GRAINS)
@@ -627,20 +690,33 @@ def test_history_start_is_the_first_partition(tmp_path: Path, grain: str) -> Non
         assert first == FIRST_PERIOD[HISTORY_START][grain]
 
 
-def test_history_start_builds_straddling_periods_whole(history_run: Warehouse) -> None:
-    rows = {
-        (row[0].isoformat(), row[1]): row for row in history_run.rows("marts.rep_activity_weekly")
+def test_history_start_quarantines_what_is_older(history_run: Warehouse) -> None:
+    """Every event and document dated before Wed 03-04 is quarantined with the history reason,
+    after any other reason it has; nothing else is."""
+    before = "before SALES_HISTORY_START: {} is before 2026-03-04"
+    history_rows = {
+        table: sorted(
+            (file, line, reason)
+            for file, line, reason in history_run.rows(f"quarantine.{table}")
+        )
+        for table in ("calls", "events", "sales_documents")
     }
-    # week 03-02 holds the documents of Tue 03-03 (DH1, DR1), before the history start
-    assert cell(rows[("2026-03-02", "005H")], "rep", "sales_volume") == Decimal("0.13")
-    assert cell(rows[("2026-03-02", "005R")], "rep", "sales_volume") == Decimal("-0.13")
-    quarterly = {
-        (row[0].isoformat(), row[1]): _count(cell(row, "rep", "talk_seconds"))
-        for row in history_run.rows("marts.rep_activity_quarterly")
+    assert history_rows == {
+        "calls": [
+            (CALLS_FILE, 2, before.format("2025-12-31")),  # CN0
+            (CALLS_FILE, 3, before.format("2026-02-28")),  # CN1
+            (CALLS_FILE, 4, before.format("2026-03-01")),  # CN2
+        ],
+        "events": [(EVENTS_FILE, 2, before.format("2026-02-28"))],  # EN1
+        "sales_documents": [
+            (DOCUMENTS_FILE, 5, "missing FX rate: no CHF rate on or before 2026-03-03; "
+             + before.format("2026-03-03")),  # DF4
+            (DOCUMENTS_FILE, 6, "missing FX rate: no EUR rate on or before 2026-03-01; "
+             + before.format("2026-03-01")),  # DF5
+            (DOCUMENTS_FILE, 8, before.format("2026-03-03")),  # DH1
+            (DOCUMENTS_FILE, 11, before.format("2026-03-03")),  # DR1
+        ],
     }
-    # Q1 holds February's CN1 (10 s) and Sunday 03-01's CN2 (20 s); Q4 2025 (CN0) is absent
-    assert quarterly[("2026-01-01", "005N")] == 10 + 20 + 40 + 80
-    assert ("2025-10-01", "005N") not in quarterly
 
 
 # --------------------------------------------------------------------------- backfill --start

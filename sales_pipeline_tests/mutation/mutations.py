@@ -23,6 +23,7 @@ FUZZ = "sales_pipeline_tests/reliability/test_fuzz.py"
 INGESTION = "sales_pipeline_tests/test_ingestion.py"
 ANALYSIS = "sales_pipeline_tests/analysis"
 WEEKLY_YEARLY = ("sales_pipeline_tests/analysis/test_weekly_and_yearly.py",)
+OPERATIONS = "sales_pipeline_tests/reliability/test_operations.py"
 STAGING = (CONTRACT, BAD_ROWS)
 # The contract test's second time zone (Europe/Athens) is one more pipeline run; the staging rules
 # show in the UTC run already. The settings test's one run of its four settings (USD, New York
@@ -240,7 +241,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "        AND length(split_part(trim(value), '.', 2)) <= 12\n"
        "    THEN try_cast(replace(trim(value), ',', '') AS DECIMAL(38, 12))"),
     _m("amount-zero-accepted", "`net_amount` above zero (`0` rejected)", DOCUMENTS,
-       "CASE WHEN net_amount = 0 THEN", "CASE WHEN FALSE THEN"),
+       "WHEN net_amount = 0 THEN", "WHEN FALSE THEN"),
     _m("amount-as-double", "computations use exact decimals", MACROS,
        "THEN try_cast(trim(value) AS DECIMAL(38, 12))", "THEN try_cast(trim(value) AS DOUBLE)"),
     _m("currency-lowercase-accepted", "a currency is three capital letters", CONTRACT_PY,
@@ -471,11 +472,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("runner-ignores-history-start", "nothing before `SALES_HISTORY_START` is built", "sales_pipeline/runner.py",
        "(first, start, settings.history_start)", "(first, start)", (SETTINGS,), "history"),
     _m("settings-ignore-history-start", "`SALES_HISTORY_START` is read from the environment",
-       "sales_pipeline/settings.py", 'history_start=date.fromisoformat(value("SALES_HISTORY_START"))',
-       'history_start=date.fromisoformat(DEFAULTS["SALES_HISTORY_START"])', (SETTINGS,), "history"),
-    _m("history-start-period-built-partially", "a period straddling `SALES_HISTORY_START` is built whole",
-       "sales_pipeline/facts/assets.py", "                        start=start,\n",
-       "                        start=max(start, settings.history_start),\n", (SETTINGS,), "history"),
+       "sales_pipeline/settings.py", 'history_start=parsed("SALES_HISTORY_START", _history_start)',
+       'history_start=_history_start(DEFAULTS["SALES_HISTORY_START"])', (SETTINGS,), "history"),
     _m("partitions-ignore-history-start", "the first partition is the period of `SALES_HISTORY_START`",
        PARTITIONS, "start=grain.period_start(history_start).strftime(KEY_FORMAT)",
        "start=grain.period_start(date(2000, 1, 1)).strftime(KEY_FORMAT)", (SETTINGS,), "first_partition"),
@@ -554,4 +552,22 @@ MUTATIONS: tuple[Mutation, ...] = (
        "    SELECT * FROM quarter_candidates\n"
        "    QUALIFY row_number() OVER (PARTITION BY rep_id, metric, period_start ORDER BY origin = 'set' ASC) = 1",
        WEEKLY_YEARLY),
+    # implausible values and the history window (issue 11; cases in reliability/test_operations.py)
+    _m("implausible-call-date-accepted", "a call more than a day after the run's date is rejected",
+       CONTRACT_PY, '"calls": 1,', '"calls": 100000,', (OPERATIONS,), "absurd"),
+    _m("implausible-event-date-accepted", "an event more than a year after the run's date is rejected",
+       CONTRACT_PY, '"events": 366,', '"events": 100000,', (OPERATIONS,), "absurd"),
+    _m("implausible-duration-accepted", "a call over 86,400 s is rejected", CALLS,
+       "WHEN duration > {{ contract.MAX_CALL_SECONDS }}", "WHEN FALSE", (OPERATIONS,), "absurd"),
+    _m("implausible-ceiling-exclusive", "a call of exactly 86,400 s counts", CALLS,
+       "WHEN duration > {{ contract.MAX_CALL_SECONDS }}", "WHEN duration >= {{ contract.MAX_CALL_SECONDS }}",
+       (OPERATIONS,), "absurd"),
+    _m("implausible-amount-accepted", "an amount over 10^9 is rejected", DOCUMENTS,
+       "WHEN net_amount > {{ contract.MAX_NET_AMOUNT }}", "WHEN FALSE", (OPERATIONS,), "absurd"),
+    _m("history-start-not-quarantined", "an activity before SALES_HISTORY_START is rejected", COMMON,
+       "    WHEN {{ day }} < {{ history_start | literal }}", "    WHEN FALSE", (OPERATIONS, SETTINGS),
+       "absurd or history"),
+    _m("history-rows-count-as-rejected", "rows before the history do not count towards the share",
+       "sales_pipeline/staging/assets.py", "AND NOT starts_with(q.reason, $history_reason)",
+       "AND $history_reason IS NOT NULL", (OPERATIONS,), "absurd"),
 )
