@@ -62,6 +62,8 @@ class FieldCompiler:
     """Compiles the field specs of one mapping; collects the reasons a value cannot be mapped."""
 
     column_sql: ColumnSql
+    # The mapping's zone for local timestamps whose spec names none.
+    timezone: str | None = None
 
     def column(self, name: str) -> str:
         return _text(self.column_sql(name))
@@ -132,7 +134,7 @@ class FieldCompiler:
         if spec.timestamp is not None and spec.timestamp.format != "iso":
             source = self.value(spec)
             parsed = self._timestamp_text(source, spec.timestamp)
-            expected = _describe_timestamp(spec.timestamp)
+            expected = _describe_timestamp(spec.timestamp, self.timezone)
             return (
                 f"CASE WHEN {source} IS NOT NULL AND {parsed} IS NULL THEN "
                 f"{sql_literal(name + ' ')} || sp_quote({source}) || "
@@ -163,8 +165,7 @@ class FieldCompiler:
         otherwise = sql if spec.unmapped == "keep" else sql_literal(spec.unmapped)
         return f"CASE {' '.join(cases)} ELSE {otherwise} END"
 
-    @staticmethod
-    def _timestamp_text(sql: str, spec: TimestampSpec) -> str:
+    def _timestamp_text(self, sql: str, spec: TimestampSpec) -> str:
         if spec.format == "iso":
             return sql
         if spec.format == "rfc2822":
@@ -179,7 +180,8 @@ class FieldCompiler:
         else:
             parsed = f"try_strptime({sql}, {sql_literal(spec.format)})"
             if not spec.has_offset:
-                parsed = f"timezone({sql_literal(spec.timezone)}, {parsed})"
+                zone = spec.timezone or self.timezone
+                parsed = f"timezone({sql_literal(zone)}, {parsed})"
         return f"strftime(timezone('UTC', {parsed}), {sql_literal(_ISO_UTC)})"
 
     @staticmethod
@@ -200,7 +202,7 @@ class FieldCompiler:
         return f"CASE WHEN {number} IS NOT NULL THEN {text} END"
 
 
-def _describe_timestamp(spec: TimestampSpec) -> str:
+def _describe_timestamp(spec: TimestampSpec, default_zone: str | None) -> str:
     named = {
         "rfc2822": "an RFC 2822 timestamp",
         "epoch_seconds": "a Unix time in seconds",
@@ -208,7 +210,7 @@ def _describe_timestamp(spec: TimestampSpec) -> str:
     }
     if spec.format in named:
         return named[spec.format]
-    zone = f" in {spec.timezone}" if not spec.has_offset else ""
+    zone = f" in {spec.timezone or default_zone}" if not spec.has_offset else ""
     return f"a timestamp in the format {spec.format}{zone}"
 
 
@@ -225,7 +227,7 @@ class CompiledMapping:
 
 
 def compile_mapping(mapping: Mapping, column_sql: ColumnSql, record_sql: str) -> CompiledMapping:
-    compiler = FieldCompiler(column_sql)
+    compiler = FieldCompiler(column_sql, mapping.timezone)
     errors = [
         error
         for name, spec in mapping.fields.items()

@@ -84,7 +84,7 @@ class TimestampSpec(StrictModel):
     """How a timestamp is written. `format` is a named format or a strptime pattern."""
 
     format: str
-    # The zone of timestamps written without an offset (required for those).
+    # The zone of timestamps written without an offset; the mapping's `timezone` when not given.
     timezone: str | None = None
 
     @field_validator("format")
@@ -114,14 +114,6 @@ class TimestampSpec(StrictModel):
             directive in self.format for directive in ("%z", "%Z")
         )
 
-    @model_validator(mode="after")
-    def _zone_when_needed(self) -> TimestampSpec:
-        if not self.has_offset and self.timezone is None:
-            raise ValueError(
-                f"format {self.format!r} has no UTC offset: give `timezone` (the zone the "
-                "source writes its local times in)"
-            )
-        return self
 
 
 class NumberSpec(StrictModel):
@@ -134,14 +126,14 @@ class NumberSpec(StrictModel):
     whole: bool = False
 
 
-class Case(StrictModel):
-    if_: Conditions = Field(alias="if")
-    then: FieldSpec
-
-
 def _field_shorthand(value: Any) -> Any:
     # `sid: uniqueid` is short for `sid: {column: uniqueid}`.
     return {"column": value} if isinstance(value, str) else value
+
+
+class Case(StrictModel):
+    if_: Conditions = Field(alias="if")
+    then: Annotated[FieldSpec, BeforeValidator(_field_shorthand)]
 
 
 class FieldSpec(StrictModel):
@@ -195,6 +187,14 @@ class FieldSpec(StrictModel):
         if self.timestamp is not None and self.number is not None:
             raise ValueError("a field is a timestamp or a number, not both")
         return self
+
+    def timestamps(self) -> list[TimestampSpec]:
+        found = [self.timestamp] if self.timestamp is not None else []
+        for part in [*(self.concat or ()), *(case.then for case in self.when or ())]:
+            found += part.timestamps()
+        if self.else_ is not None:
+            found += self.else_.timestamps()
+        return found
 
     def source_columns(self) -> set[str]:
         """Every source column this field reads."""
@@ -274,6 +274,9 @@ class Mapping(StrictModel):
 
     description: str = ""
     format: Literal["csv", "json", "jsonl", "xlsx"] = "csv"
+    # The zone the source writes local times in (timestamps without an offset). Required as
+    # soon as one field has such a format: a preset never guesses the zone of your server.
+    timezone: str | None = None
     csv: CsvOptions = Field(default_factory=CsvOptions)
     json_: JsonOptions = Field(default_factory=JsonOptions, alias="json")
     xlsx: XlsxOptions = Field(default_factory=XlsxOptions)
@@ -283,6 +286,22 @@ class Mapping(StrictModel):
     legs: LegsSpec | None = None
     rep_identity: IdentitySpec | None = None
     fields: dict[str, FieldOrShorthand]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return TimestampSpec._known_zone(value)
+
+    @model_validator(mode="after")
+    def _zones_given(self) -> Mapping:
+        for name, spec in self.fields.items():
+            for timestamp in spec.timestamps():
+                if not timestamp.has_offset and timestamp.timezone is None and self.timezone is None:
+                    raise ValueError(
+                        f"fields.{name}: format {timestamp.format!r} has no UTC offset: give "
+                        "`timezone` (the zone the source writes its local times in)"
+                    )
+        return self
 
     def source_columns(self) -> set[str]:
         found: set[str] = set()

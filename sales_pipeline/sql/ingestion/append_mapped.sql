@@ -40,6 +40,11 @@ SELECT
 {%- if compiled.legs is not none and name == "sid" %}
     -- The chosen leg is the call, named by its group; the other legs are its child legs.
     CASE WHEN _read_error IS NULL AND _leg_group IS NOT NULL AND _leg_rank = 1 THEN _leg_group ELSE sid END AS sid,
+{%- elif compiled.legs is not none and name == "direction" %}
+    -- A call has one direction: its legs take the chosen leg's.
+    CASE WHEN _read_error IS NULL AND _leg_group IS NOT NULL
+         THEN first_value(direction) OVER (PARTITION BY _file, _read_error IS NULL, _leg_group ORDER BY _leg_rank)
+         ELSE direction END AS direction,
 {%- elif compiled.legs is not none and name == "parent_call_sid" %}
     CASE WHEN _read_error IS NULL AND _leg_group IS NOT NULL AND _leg_rank > 1 THEN _leg_group ELSE parent_call_sid END AS parent_call_sid,
 {%- else %}
