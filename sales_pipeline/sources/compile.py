@@ -169,7 +169,11 @@ class FieldCompiler:
         if spec.format == "iso":
             return sql
         if spec.format == "rfc2822":
-            parsed = f"try_strptime({sql}, {sql_literal(_RFC2822)})"
+            # One try_strptime per pattern: DuckDB 1.x/2.0 given a list of patterns rolls an
+            # impossible date over (30 Feb -> 2 Mar) instead of rejecting it.
+            parsed = "coalesce(" + ", ".join(
+                f"try_strptime({sql}, {sql_literal(pattern)})" for pattern in _RFC2822
+            ) + ")"
         elif spec.format in ("epoch_seconds", "epoch_milliseconds"):
             divisor = 1000 if spec.format == "epoch_milliseconds" else 1
             number = f"try_cast({sql} AS DOUBLE)"
