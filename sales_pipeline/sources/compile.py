@@ -125,6 +125,8 @@ class FieldCompiler:
         sql = self.value(spec)
         if spec.timestamp is not None:
             return self._timestamp_text(sql, spec.timestamp)
+        if spec.date is not None:
+            return f"strftime(try_strptime({sql}, {sql_literal(spec.date)}), '%Y-%m-%d')"
         if spec.number is not None:
             return self._number_text(sql, spec.number)
         return sql
@@ -139,6 +141,13 @@ class FieldCompiler:
                 f"CASE WHEN {source} IS NOT NULL AND {parsed} IS NULL THEN "
                 f"{sql_literal(name + ' ')} || sp_quote({source}) || "
                 f"{sql_literal(' is not ' + expected)} END"
+            )
+        if spec.date is not None:
+            source = self.value(spec)
+            return (
+                f"CASE WHEN {source} IS NOT NULL AND {self.field(spec)} IS NULL THEN "
+                f"{sql_literal(name + ' ')} || sp_quote({source}) || "
+                f"{sql_literal(' is not a date in the format ' + spec.date)} END"
             )
         if spec.number is not None:
             source = self.value(spec)

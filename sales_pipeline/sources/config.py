@@ -11,6 +11,7 @@ whole). Every error names the file, the line and the key path, e.g.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -68,14 +69,30 @@ def _marks(node: yaml.Node, file: Path, path: Path_ = ()) -> dict[Path_, Mark]:
     return marks
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 also reads `No`, `yes`, `on`, `off` as
+    booleans, and `No` is a real column name (an order's number in German exports)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def _read_yaml(file: Path) -> tuple[Any, dict[Path_, Mark]]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise SourcesConfigError(f"{file}: cannot read the source configuration: {error}") from error
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""

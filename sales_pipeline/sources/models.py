@@ -140,7 +140,7 @@ class FieldSpec(StrictModel):
     """Where one contract field's value comes from, and how it is turned into the contract's form.
 
     Exactly one source: `column`, `columns` (the first non-empty), `constant`, `concat` or `when`;
-    then, in this order: `extract`, `map`, `timestamp` or `number`.
+    then, in this order: `extract`, `map`, `timestamp`, `date` or `number`.
     """
 
     column: str | None = None
@@ -160,7 +160,16 @@ class FieldSpec(StrictModel):
     # not a contract value), or a replacement value.
     unmapped: str = "keep"
     timestamp: TimestampSpec | None = None
+    # A calendar date written another way, as a strptime pattern ('%d.%m.%Y', '%m/%d/%Y').
+    date: str | None = None
     number: NumberSpec | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _date_pattern(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError(f"{value!r} is no strptime pattern such as '%d.%m.%Y'")
+        return value
 
     @field_validator("map", mode="before")
     @classmethod
@@ -184,8 +193,8 @@ class FieldSpec(StrictModel):
             )
         if self.else_ is not None and self.when is None:
             raise ValueError("`else` goes with `when`")
-        if self.timestamp is not None and self.number is not None:
-            raise ValueError("a field is a timestamp or a number, not both")
+        if sum(spec is not None for spec in (self.timestamp, self.date, self.number)) > 1:
+            raise ValueError("a field is a timestamp, a date or a number, not several")
         return self
 
     def timestamps(self) -> list[TimestampSpec]:

@@ -23,9 +23,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from sales_pipeline.definitions import build_definitions
 from sales_pipeline.runner import run_backfill
-from sales_pipeline_tests.conftest import settings_for
+from sales_pipeline_tests.conftest import facts_definitions, settings_for
 
 MARIA_PHONE = "+30 210 555 0101"
 BEN_PHONE = "+1 212 555 0102"
@@ -125,7 +124,9 @@ def actual_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object
 def run_configured(
     landing: Path, workdir: Path, config: Path, *, timezone: str = "UTC"
 ) -> duckdb.DuckDBPyConnection:
-    """Backfill through real Dagster runs with SALES_SOURCES_CONFIG=config; read-only result."""
+    """Backfill through real Dagster runs with SALES_SOURCES_CONFIG=config; read-only result.
+
+    The code location without analysis and reports: these tests are about the facts."""
     workdir.mkdir(parents=True, exist_ok=True)
     settings = settings_for(
         landing, workdir, timezone=timezone, SALES_HISTORY_START="2025-01-01",
@@ -133,7 +134,7 @@ def run_configured(
     )
     with dg.instance_for_test() as instance:
         summary = run_backfill(
-            build_definitions(settings), settings, instance, progress=lambda _: None,
+            facts_definitions(settings), settings, instance, progress=lambda _: None,
             reports="none",
         )
     assert summary.success, summary.failed
