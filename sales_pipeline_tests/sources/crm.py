@@ -121,9 +121,16 @@ def actual_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object
     return tables
 
 
+@dataclass
+class Run:
+    conn: duckdb.DuckDBPyConnection
+    # Metadata of the latest materialization of quarantine.calls in the run's instance.
+    quarantine_metadata: dict[str, object]
+
+
 def run_configured(
     landing: Path, workdir: Path, config: Path, *, timezone: str = "UTC"
-) -> duckdb.DuckDBPyConnection:
+) -> Run:
     """Backfill through real Dagster runs with SALES_SOURCES_CONFIG=config; read-only result.
 
     The code location without analysis and reports: these tests are about the facts."""
@@ -137,5 +144,8 @@ def run_configured(
             facts_definitions(settings), settings, instance, progress=lambda _: None,
             reports="none",
         )
+        event = instance.get_latest_materialization_event(dg.AssetKey(["quarantine", "calls"]))
+        assert event is not None and event.asset_materialization is not None
+        metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
     assert summary.success, summary.failed
-    return duckdb.connect(str(settings.warehouse), read_only=True)
+    return Run(duckdb.connect(str(settings.warehouse), read_only=True), metadata)

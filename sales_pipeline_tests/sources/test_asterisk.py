@@ -130,8 +130,10 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory):
     master = landing / "pbx/Master.csv"
     write(master, b"\n".join(MASTER_LINES) + b"\n")
     write(root / "sources.yaml", CONFIG)
-    first = run_configured(landing, root / "work", root / "sources.yaml")
+    first_run = run_configured(landing, root / "work", root / "sources.yaml")
+    first = first_run.conn
     before = {
+        "unknown_reps": first_run.quarantine_metadata["unknown_reps"],
         "marts": actual_marts(first),
         "quarantine": first.execute(
             "SELECT file, line, reason FROM quarantine.calls ORDER BY ALL").fetchall(),
@@ -143,7 +145,7 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory):
     first.close()
     with master.open("ab") as file:
         file.write(APPENDED + b"\n")
-    second = run_configured(landing, root / "work", root / "sources.yaml")
+    second = run_configured(landing, root / "work", root / "sources.yaml").conn
     after = {"marts": actual_marts(second), "reconciliation": _reconciliation(second)}
     second.close()
     return before, after
@@ -190,6 +192,11 @@ def test_asterisk_legs_make_one_call_and_talk_time_is_billsec(asterisk) -> None:
 def test_asterisk_quarantine_and_reconciliation(asterisk) -> None:
     before, _ = asterisk
     assert before["quarantine"] == QUARANTINE
+    # The run's metadata lists the identities that map to nobody.
+    assert (
+        "| no person has phone_extension '299' in the identity map | 1 | pbx/Master.csv:6 |"
+        in before["unknown_reps"]
+    )
     assert before["reconciliation"] == [("pbx/Master.csv", 10, 8, 0, 2)]
 
 

@@ -234,7 +234,7 @@ def _run(runs: dict[str, duckdb.DuckDBPyConnection], tmp_path_factory: pytest.Te
     if preset not in runs:
         root = tmp_path_factory.mktemp(preset)
         config = _landing(root, preset)
-        runs[preset] = run_configured(root / "landing", root / "work", config)
+        runs[preset] = run_configured(root / "landing", root / "work", config).conn
     return runs[preset]
 
 
