@@ -16,7 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sales_pipeline.sources.models import Condition, FieldSpec, Mapping, NumberSpec, TimestampSpec
+from sales_pipeline.sources.models import (
+    AnyOf,
+    Condition,
+    FieldSpec,
+    Mapping,
+    NumberSpec,
+    TimestampSpec,
+)
 from sales_pipeline.sql import sql_identifier, sql_literal
 
 ColumnSql = Callable[[str], str]
@@ -91,8 +98,15 @@ class FieldCompiler:
             return f"coalesce(try_cast({value} AS DOUBLE) > {condition.greater_than!r}, FALSE)"
         return f"({value} IS {'' if condition.empty else 'NOT '}NULL)"
 
-    def conditions(self, conditions: list[Condition]) -> str:
-        return " AND ".join(self.condition(c) for c in conditions) if conditions else "TRUE"
+    def conditions(self, conditions: list[Condition | AnyOf]) -> str:
+        if not conditions:
+            return "TRUE"
+        return " AND ".join(
+            "(" + " OR ".join(self.condition(c) for c in condition.any) + ")"
+            if isinstance(condition, AnyOf)
+            else self.condition(condition)
+            for condition in conditions
+        )
 
     def value(self, spec: FieldSpec) -> str:
         """The field's value before `timestamp` / `number`: text or NULL."""
@@ -105,6 +119,9 @@ class FieldCompiler:
         elif spec.concat is not None:
             parts = ", ".join(self.field(part) for part in spec.concat)
             sql = f"nullif(concat_ws({sql_literal(spec.separator)}, {parts}), '')"
+        elif spec.difference is not None:
+            first, second = (f"try_cast({self.column(c)} AS DOUBLE)" for c in spec.difference)
+            sql = f"CAST(round({second} - {first}) AS BIGINT)::VARCHAR"
         else:
             assert spec.when is not None
             cases = " ".join(
@@ -199,6 +216,15 @@ class FieldCompiler:
 
     @staticmethod
     def _number_text(sql: str, spec: NumberSpec) -> str:
+        if spec.unit == "clock":
+            # [h:]mm:ss: the parts from the right are seconds, minutes, hours.
+            parts = f"string_split(trim({sql}), ':')"
+            return (
+                f"CASE WHEN regexp_full_match(trim({sql}), '(\\d+:)?\\d{{1,2}}:\\d{{1,2}}') THEN "
+                f"list_reduce(list_transform({parts}, lambda x: x::BIGINT), lambda a, b: a * 60 + b)"
+                "::VARCHAR "
+                "END"
+            )
         text = sql
         if spec.strip_currency:
             # Symbols, ISO codes and spaces around the amount: 'EUR 1.234,50', '$ 12.00', '12 €'.

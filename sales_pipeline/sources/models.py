@@ -73,11 +73,34 @@ class Condition(StrictModel):
         return self
 
 
+class AnyOf(StrictModel):
+    """One of several conditions: `{any: [{column: TaskSubtype, equals: Call}, ...]}`."""
+
+    any: list[Condition]
+
+
 def _conditions(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
-Conditions = Annotated[list[Condition], BeforeValidator(_conditions)]
+def _condition_or_any(value: Any) -> Any:
+    return AnyOf.model_validate(value) if isinstance(value, dict) and "any" in value else value
+
+
+Conditions = Annotated[
+    list[Annotated[Condition | AnyOf, BeforeValidator(_condition_or_any)]],
+    BeforeValidator(_conditions),
+]
+
+
+def condition_columns(conditions: list[Condition | AnyOf]) -> set[str]:
+    found: set[str] = set()
+    for condition in conditions:
+        if isinstance(condition, AnyOf):
+            found |= {c.column for c in condition.any}
+        else:
+            found.add(condition.column)
+    return found
 
 
 class TimestampSpec(StrictModel):
@@ -121,8 +144,8 @@ class NumberSpec(StrictModel):
 
     decimal_comma: bool = False
     strip_currency: bool = False
-    # Durations in another unit are converted to whole seconds.
-    unit: Literal["seconds", "milliseconds", "minutes"] | None = None
+    # Durations in another unit are converted to whole seconds; `clock` is [h:]mm:ss.
+    unit: Literal["seconds", "milliseconds", "minutes", "clock"] | None = None
     whole: bool = False
 
 
@@ -139,7 +162,8 @@ class Case(StrictModel):
 class FieldSpec(StrictModel):
     """Where one contract field's value comes from, and how it is turned into the contract's form.
 
-    Exactly one source: `column`, `columns` (the first non-empty), `constant`, `concat` or `when`;
+    Exactly one origin: `column`, `columns` (the first non-empty), `constant`, `concat`,
+    `difference` or `when`;
     then, in this order: `extract`, `map`, `timestamp`, `date` or `number`.
     """
 
@@ -148,6 +172,8 @@ class FieldSpec(StrictModel):
     constant: str | None = None
     concat: list[Annotated[FieldSpec, BeforeValidator(_field_shorthand)]] | None = None
     separator: str = ""
+    # Second column minus first, as numbers: talk time from Unix `answered_at` and `ended_at`.
+    difference: list[str] | None = Field(default=None, min_length=2, max_length=2)
     when: list[Case] | None = None
     else_: Annotated[FieldSpec | None, BeforeValidator(_field_shorthand)] = Field(
         default=None, alias="else"
@@ -183,12 +209,12 @@ class FieldSpec(StrictModel):
     def _one_origin(self) -> FieldSpec:
         origins = [
             name
-            for name in ("column", "columns", "constant", "concat", "when")
+            for name in ("column", "columns", "constant", "concat", "difference", "when")
             if getattr(self, name) is not None
         ]
         if len(origins) != 1:
             raise ValueError(
-                "give exactly one of column, columns, constant, concat, when"
+                "give exactly one of column, columns, constant, concat, difference, when"
                 + (f" (got {', '.join(origins)})" if origins else "")
             )
         if self.else_ is not None and self.when is None:
@@ -207,13 +233,13 @@ class FieldSpec(StrictModel):
 
     def source_columns(self) -> set[str]:
         """Every source column this field reads."""
-        found = set(self.columns or ())
+        found = set(self.columns or ()) | set(self.difference or ())
         if self.column is not None:
             found.add(self.column)
         for part in self.concat or ():
             found |= part.source_columns()
         for case in self.when or ():
-            found |= {condition.column for condition in case.if_} | case.then.source_columns()
+            found |= condition_columns(case.if_) | case.then.source_columns()
         if self.else_ is not None:
             found |= self.else_.source_columns()
         return found
@@ -316,10 +342,10 @@ class Mapping(StrictModel):
         found: set[str] = set()
         for spec in self.fields.values():
             found |= spec.source_columns()
-        found |= {condition.column for condition in self.filter}
+        found |= condition_columns(self.filter)
         if self.legs is not None:
             found |= self.legs.group_by.source_columns()
-            found |= {condition.column for condition in self.legs.prefer}
+            found |= condition_columns(self.legs.prefer)
             found |= set(self.legs.order_by)
         if self.rep_identity is not None:
             found |= self.rep_identity.value.source_columns()

@@ -61,8 +61,12 @@ checked AS (
         sp_reasons(_error, concat_ws('; ',
             {{ c.required("sid", "sid") }},
             {{ c.not_in_set("direction", "direction", contract.CALL_DIRECTIONS) }},
+            {#- With the rep named by its identifier, the numbers are needed for the contact only
+                (a call a CRM logged may carry none). #}
+{%- if not rep_identity_system %}
             {{ c.required("from", "from_number") }},
             {{ c.required("to", "to_number") }},
+{%- endif %}
             {{ c.not_in_set("status", "status", contract.CALL_STATUSES) }},
             {{ c.unparsable("start_time", "start_text", "started_at", c.TIMESTAMP) }},
             {{ c.unparsable("end_time", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
@@ -75,6 +79,8 @@ checked AS (
                 WHEN identities.users_on_identifier > 1 THEN 'ambiguous rep: several people have '
                     || {{ rep_identity_system | literal }} || ' ' || sp_quote(rep_identity)
                 WHEN identities.user_id IS NOT NULL THEN NULL
+                WHEN rep_identity IS NULL AND rep_digits IS NULL AND direction IN {{ contract.CALL_DIRECTIONS | in_list }}
+                THEN 'unknown rep: the call names no ' || {{ rep_identity_system | literal }} || ' and no rep phone number'
                 WHEN rep_identity IS NOT NULL AND reps.user_id IS NULL
                 THEN 'unknown rep: no person has ' || {{ rep_identity_system | literal }} || ' '
                     || sp_quote(rep_identity) || ' in the identity map'
