@@ -188,7 +188,7 @@ class FieldCompiler:
                 )
             else:
                 cases.append(f"WHEN lower({sql}) = {sql_literal(label.lower())} THEN {result}")
-        otherwise = sql if spec.unmapped == "keep" else sql_literal(spec.unmapped)
+        otherwise = {"keep": sql, "": "NULL"}.get(spec.unmapped, sql_literal(spec.unmapped))
         return f"CASE {' '.join(cases)} ELSE {otherwise} END"
 
     def _timestamp_text(self, sql: str, spec: TimestampSpec) -> str:

@@ -144,6 +144,7 @@ def run_configured(
             facts_definitions(settings), settings, instance, progress=lambda _: None,
             reports="none",
         )
+        assert summary.success, summary.failed
         event = instance.get_latest_materialization_event(dg.AssetKey(["quarantine", "calls"]))
         assert event is not None and event.asset_materialization is not None
         metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}

@@ -23,7 +23,11 @@ WITH mapped AS (
             ORDER BY {{ compiled.legs.preferred }} DESC, {{ compiled.legs.order }}
         ) AS _leg_rank,
 {%- endif %}
+{%- if compiled.errors %}
         nullif(concat_ws('; '{% for error in compiled.errors %}, {{ error }}{% endfor %}), '') AS _mapping_error,
+{%- else %}
+        NULL::VARCHAR AS _mapping_error,
+{%- endif %}
 {%- for name, expression in compiled.fields %}
         left({{ expression }}, {{ max_field_length }}) AS {{ name | ident }}{{ "," if not loop.last }}
 {%- endfor %}
