@@ -2,7 +2,7 @@
 
 The contract's own layout has its fast path in `loader.py`; a source with a mapping goes through
 here. DuckDB reads the files (`read_csv` / `read_json_objects`; Excel sheets through calamine into
-Arrow), the lines are numbered exactly as for the contract's files (`append_batch.sql`), and the
+a column-wise pandas frame DuckDB scans), the lines are numbered exactly as for the contract's files (`append_batch.sql`), and the
 compiled mapping (`sources/compile.py`) turns each record into the contract's fields in one
 INSERT ... SELECT (`append_mapped.sql`). Raw therefore holds, for every source, the contract's
 columns as text plus file and line, and staging applies the same rules whatever the vendor.
@@ -189,14 +189,26 @@ def _read_csv(
 def _read_xlsx(
     conn: duckdb.DuckDBPyConnection, mapping: Mapping, files: list[LandingFile], ingestion_id: str
 ) -> list[str]:
-    """Excel sheets through calamine into Arrow, then the same numbered batch as a CSV's."""
-    import pyarrow as pa
-    from python_calamine import CalamineWorkbook
+    """Excel sheets through calamine, handed to DuckDB column by column (a pandas frame, which
+    DuckDB scans in place), then the same numbered batch as a CSV's. Line n is row n of the
+    sheet, the header being row 1."""
+    import pandas as pd
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    tables = []
+    # A numeric cell is a number, not text in the sheet's locale: for a column read with a
+    # decimal comma, it is written with one, so that 1.15 stays 1.15 and is not taken for 115.
+    comma_columns = {
+        spec.column
+        for spec in mapping.fields.values()
+        if spec.column is not None and spec.number is not None and spec.number.decimal_comma
+    }
+    frames = []
     names: list[str] = []
     for landing_file in files:
-        workbook = CalamineWorkbook.from_path(str(landing_file.path))
+        try:
+            workbook = CalamineWorkbook.from_path(str(landing_file.path))
+        except (CalamineError, ValueError, OSError) as error:
+            raise duckdb.InvalidInputException(f"not an Excel workbook: {error}") from error
         sheet_name = mapping.xlsx.sheet or workbook.sheet_names[0]
         if sheet_name not in workbook.sheet_names:
             raise duckdb.InvalidInputException(
@@ -204,48 +216,55 @@ def _read_xlsx(
             )
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
         if not rows:
-            raise duckdb.InvalidInputException("the sheet is empty")
+            raise duckdb.InvalidInputException(f"sheet {sheet_name!r} is empty")
         header = [str(cell).strip() for cell in rows[0]]
         missing = sorted(mapping.source_columns() - set(header))
         if missing:
             raise duckdb.InvalidInputException(
-                f"does not match its mapping: column(s) {', '.join(missing)} missing"
+                f"does not match its mapping: column(s) {', '.join(missing)} missing; "
+                f"header has: {', '.join(header)}"
             )
         if names and header != names:
             raise duckdb.InvalidInputException("sheets of one batch must share their header")
         names = header
-        # Columns, not rows, are handed to Arrow: each cell as text the way the sheet shows it.
-        columns = list(zip(*rows[1:], strict=False)) if len(rows) > 1 else [() for _ in header]
-        tables.append(
-            pa.table(
+        body = rows[1:]
+        columns = list(zip(*body, strict=False)) if body else [() for _ in header]
+        frames.append(
+            pd.DataFrame(
                 {
-                    "_file": [landing_file.name] * (len(rows) - 1),
-                    "_line": list(range(2, len(rows) + 1)),
-                    "_file_date": [landing_file.file_date] * (len(rows) - 1),
+                    "_file": pd.Series([landing_file.name] * len(body), dtype=object),
+                    "_line": pd.Series(range(2, len(body) + 2), dtype="int64"),
+                    "_file_date": pd.Series([landing_file.file_date] * len(body), dtype=object),
                     **{
-                        f"c{i}": [None if cell in ("", None) else _cell_text(cell) for cell in column]
+                        f"c{i}": pd.Series(
+                            [_cell_text(cell, header[i] in comma_columns) for cell in column],
+                            dtype=object,
+                        )
                         for i, column in enumerate(columns)
                     },
                 }
             )
         )
-    sheet = pa.concat_tables(tables)
-    conn.register("xlsx_sheet", sheet)
-    try:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE mapped_lines AS SELECT _file, _line, _file_date::DATE AS "
-            "_file_date, ? AS _ingestion_id, NULL::VARCHAR AS _error, NULL::VARCHAR AS _raw_line, "
-            "* EXCLUDE (_file, _line, _file_date) FROM xlsx_sheet",
-            [ingestion_id],
-        )
-    finally:
-        conn.unregister("xlsx_sheet")
+    sheet = pd.concat(frames, ignore_index=True)  # noqa: F841 (scanned by DuckDB by name)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE mapped_lines AS SELECT _file::VARCHAR AS _file, "
+        "_line::BIGINT AS _line, _file_date::DATE AS _file_date, ? AS _ingestion_id, "
+        "NULL::VARCHAR AS _error, NULL::VARCHAR AS _raw_line, "
+        + ", ".join(f"c{i}::VARCHAR AS c{i}" for i in range(len(names)))
+        + " FROM sheet",
+        [ingestion_id],
+    )
     return names
 
 
-def _cell_text(cell: object) -> str:
+def _cell_text(cell: object, decimal_comma: bool = False) -> str | None:
+    """A cell as text: whole numbers without '.0', dates in ISO form."""
+    if cell is None or cell == "":
+        return None
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
+    if isinstance(cell, float):
+        return repr(cell).replace(".", ",") if decimal_comma else repr(cell)
     if hasattr(cell, "isoformat"):
         return cell.isoformat()  # type: ignore[no-any-return, attr-defined]
     return str(cell)

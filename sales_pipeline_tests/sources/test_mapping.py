@@ -1,7 +1,7 @@
 """The source configuration without Dagster: validation messages, and what a mapping lands in raw.
 
 Fast tests of the vocabulary (docs/sources.md); the presets' end-to-end tests with real Dagster
-runs are test_twilio.py, test_asterisk.py and test_phone_presets.py.
+runs are test_twilio.py, test_asterisk.py, test_ringcentral_aircall.py and test_crm_logged_calls.py.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ CONFIG_ERRORS = {
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
         "      date: Date\n      currency: {column: Currency, constant: EUR}\n      rate: Rate\n",
         "sources.yaml, line 7: sources.fx_rates.fields.currency: give exactly one of column, "
-        "columns, constant, concat, when (got column, constant)",
+        "columns, constant, concat, difference, when (got column, constant)",
     ),
     "invalid regular expression": (
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
@@ -257,3 +257,97 @@ def test_vocabulary_on_documents(tmp_path: Path) -> None:
          "mapping: document_date '31.02.2026' is not a date in the format %d.%m.%Y; "
          "net_amount 'zwölf' is not a number"),
     ]
+
+
+def xlsx(sheet_name: str, rows: list[list[object]]) -> bytes:
+    """A minimal .xlsx (inline strings and numbers), written the way the format defines it."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(ref: str, value: object) -> str:
+        if isinstance(value, int | float):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    body = "".join(
+        f'<row r="{r}">'
+        + "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(row) if v is not None)
+        + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+            f'{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}">'
+            f'<sheets><sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+            f'{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
+            f"{body}</sheetData></worksheet>"),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+XLSX_CONFIG = """\
+extends: default
+sources:
+  fx_rates:
+    files: finance/rates.xlsx
+    format: xlsx
+    xlsx: {sheet: Rates}
+    fields:
+      date: {column: Day, date: "%d/%m/%Y"}
+      currency: Currency
+      rate: {column: Rate, number: {decimal_comma: true}}
+"""
+
+
+def test_excel_sheet_lands_with_its_row_numbers(tmp_path: Path) -> None:
+    sheet = xlsx("Rates", [
+        ["Day", "Currency", "Rate", "Note"],
+        ["02/03/2026", "USD", "0,85", "from the bank"],
+        ["02/03/2026", "GBP", 1.15, None],
+        [None, None, None, None],
+        ["03/03/2026", "USD", "n/a", None],
+    ])
+    conn, report = ingest(tmp_path, XLSX_CONFIG, {"finance/rates.xlsx": sheet}, source="fx_rates")
+    assert not report.held_back
+    assert conn.execute(
+        "SELECT _line, date, currency, rate, _error FROM raw.fx_rates ORDER BY _line"
+    ).fetchall() == [
+        (2, "2026-03-02", "USD", "0.85", None),
+        (3, "2026-03-02", "GBP", "1.15", None),
+        (4, None, None, None, None),
+        (5, "2026-03-03", "USD", None, "mapping: rate 'n/a' is not a number"),
+    ]
+
+
+def test_excel_sheet_without_the_mapped_columns_is_held_back(tmp_path: Path) -> None:
+    sheet = xlsx("Rates", [["Datum", "Currency", "Rate"], ["02/03/2026", "USD", "0,85"]])
+    _, report = ingest(tmp_path, XLSX_CONFIG, {"finance/rates.xlsx": sheet}, source="fx_rates")
+    assert [(h.name, h.reason) for h in report.held_back] == [(
+        "finance/rates.xlsx",
+        "unreadable as XLSX: does not match its mapping: column(s) Day missing; "
+        "header has: Datum, Currency, Rate",
+    )]
