@@ -58,7 +58,8 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
         description=f"{source.description} Rows as delivered (text), with file and line. "
-        f"Landing files: `{source.glob}`.",
+        f"Landing files: `{source.glob}`, unless SALES_SOURCES_CONFIG maps another export "
+        "onto the contract's columns (docs/sources.md).",
         check_specs=[
             dg.AssetCheckSpec(
                 FILES_READABLE,

@@ -351,3 +351,38 @@ def test_excel_sheet_without_the_mapped_columns_is_held_back(tmp_path: Path) -> 
         "unreadable as XLSX: does not match its mapping: column(s) Day missing; "
         "header has: Datum, Currency, Rate",
     )]
+
+
+TWILIO_JSON = (
+    "extends: default\nsources:\n  calls:\n    files: twilio/*.json\n    preset: twilio_calls_json\n"
+)
+
+
+def test_a_broken_json_page_is_held_back_and_the_others_land(tmp_path: Path) -> None:
+    page = (
+        '{"calls": [{"sid": "CA1", "parent_call_sid": null, "direction": "outbound-api", '
+        '"from": "+1", "to": "+2", "status": "completed", '
+        '"start_time": "Mon, 02 Mar 2026 09:00:00 +0000", "end_time": null, "duration": "5", '
+        '"answered_by": null}], "page": 0}'
+    )
+    conn, report = ingest(tmp_path, TWILIO_JSON, {
+        "twilio/calls_2026-03-02.json": page,
+        "twilio/calls_2026-03-03.json": page.replace("CA1", "CA2")[:80],  # cut off mid-record
+    })
+    assert [f.name for f in report.loaded] == ["twilio/calls_2026-03-02.json"]
+    assert [h.name for h in report.held_back] == ["twilio/calls_2026-03-03.json"]
+    assert report.held_back[0].reason.startswith("unreadable as JSON: ")
+    assert conn.execute("SELECT sid, _line FROM raw.calls").fetchall() == [("CA1", 1)]
+
+
+def test_the_landing_sensor_watches_the_configured_files(tmp_path: Path) -> None:
+    from sales_pipeline.ingestion.landing import landing_digest
+    from sales_pipeline.ingestion.mapped import configured_sources
+
+    write(tmp_path / "sources.yaml", TWILIO_JSON)
+    sources = configured_sources(load_sources_config(tmp_path / "sources.yaml"))
+    before = landing_digest(tmp_path, sources)
+    write(tmp_path / "twilio/calls_2026-03-02.json", "{}")
+    assert landing_digest(tmp_path, sources) != before
+    # The contract's layout does not see that file.
+    assert landing_digest(tmp_path) == landing_digest(tmp_path / "nothing-here")
