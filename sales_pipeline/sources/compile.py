@@ -300,6 +300,10 @@ def compile_mapping(mapping: Mapping, column_sql: ColumnSql, record_sql: str) ->
 
 
 def csv_record_sql(names: list[str]) -> str:
-    """The vendor's record as JSON text, for the quarantine's display."""
-    pairs = ", ".join(f"{sql_identifier(name)} := lines.c{i}" for i, name in enumerate(names))
+    """The vendor's record as JSON text, for the quarantine's display. A column without a name,
+    or with a name seen before (a sheet's stray header cells), is named by its position."""
+    keys: list[str] = []
+    for index, name in enumerate(names):
+        keys.append(name if name and name not in keys else f"column {index + 1}")
+    pairs = ", ".join(f"{sql_identifier(key)} := lines.c{i}" for i, key in enumerate(keys))
     return f"to_json(struct_pack({pairs}))::VARCHAR"

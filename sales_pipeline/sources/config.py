@@ -27,7 +27,6 @@ PACKAGE_DIR = Path(__file__).parent
 DEFAULT_CONFIG = PACKAGE_DIR / "default.yaml"
 PRESETS_DIR = PACKAGE_DIR / "presets"
 CONTRACT_PRESET = "contract"
-# The one extra field a calls mapping may fill: the rep's identifier in the phone system.
 TOP_LEVEL_KEYS = ("version", "extends", "identity_map", "sources")
 ENTRY_KEYS = ("files", "file_date", "preset")
 Path_ = tuple[str | int, ...]
@@ -141,7 +140,7 @@ def _preset(name: str) -> tuple[str, dict[str, Any], dict[Path_, Mark]]:
         raise SourcesConfigError(f"{PRESETS_DIR / name}.yaml: a preset names its `source`")
     data = dict(data)
     source = data.pop("source")
-    return source, data, {path[0:]: mark for path, mark in marks.items()}
+    return source, data, marks
 
 
 def _merge(preset: dict[str, Any], overrides: dict[str, Any], path: Path_ = ()) -> dict[str, Any]:
@@ -173,7 +172,8 @@ def _entry(
                 "the contract preset reads the contract's own layout and takes no mapping keys",
             )
     elif preset_name is not None:
-        if not isinstance(preset_name, str) or not (PRESETS_DIR / f"{preset_name}.yaml").is_file():
+        # Only the shipped names: a preset is never a path to some other file.
+        if preset_name not in available_presets():
             raise _error(
                 marks, (*path, "preset"),
                 f"unknown preset {preset_name!r}; presets: {', '.join(available_presets())}",

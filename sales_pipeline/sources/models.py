@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # Encodings DuckDB's read_csv decodes itself; the others are decoded by Python's codecs into a
@@ -40,6 +41,15 @@ def _check_regex(pattern: str) -> str:
         re.compile(pattern)
     except re.error as error:
         raise ValueError(f"invalid regular expression {pattern!r}: {error}") from error
+    # DuckDB's engine (RE2) lacks some of Python's syntax (look-behind, back-references): a
+    # pattern is checked by the engine that will run it, not at the first file.
+    try:
+        duckdb.execute("SELECT regexp_matches('', ?)", [pattern])
+    except duckdb.Error as error:
+        raise ValueError(
+            f"regular expression {pattern!r} is not supported by DuckDB (RE2): "
+            + str(error).splitlines()[0]
+        ) from error
     return pattern
 
 
@@ -266,6 +276,8 @@ class CsvOptions(StrictModel):
             raise ValueError("a CSV without a header needs `columns` (names by position)")
         if self.header and self.columns:
             raise ValueError("`columns` names the columns of a CSV without a header: set header: false")
+        if self.columns and len(set(self.columns)) != len(self.columns):
+            raise ValueError("csv.columns names a column twice")
         if len(self.delimiter) != 1 or len(self.quote) > 1:
             raise ValueError("delimiter must be one character, quote one or none")
         return self

@@ -105,6 +105,13 @@ CONFIG_ERRORS = {
         "      date: {column: Date, extract: '(['}\n      currency: Currency\n      rate: Rate\n",
         "sources.yaml, line 6: sources.fx_rates.fields.date.extract: invalid regular expression",
     ),
+    "regular expression DuckDB cannot run": (
+        "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
+        "      date: {column: Date, extract: '(?<=on )\\d+'}\n      currency: Currency\n"
+        "      rate: Rate\n",
+        "sources.yaml, line 6: sources.fx_rates.fields.date.extract: regular expression "
+        "'(?<=on )\\d+' is not supported by DuckDB (RE2)",
+    ),
     "a source missing without extends": (
         "sources:\n  calls: {files: x/*.csv, preset: contract}\n",
         "sources.yaml, line 1: sources: no entry for sales_documents",
