@@ -107,10 +107,10 @@ CONFIG_ERRORS = {
     ),
     "regular expression DuckDB cannot run": (
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
-        "      date: {column: Date, extract: '(?<=on )\\d+'}\n      currency: Currency\n"
+        "      date: {column: Date, extract: '(?<=on )x+'}\n      currency: Currency\n"
         "      rate: Rate\n",
         "sources.yaml, line 6: sources.fx_rates.fields.date.extract: regular expression "
-        "'(?<=on )\\d+' is not supported by DuckDB (RE2)",
+        "'(?<=on )x+' is not supported by DuckDB (RE2)",
     ),
     "a source missing without extends": (
         "sources:\n  calls: {files: x/*.csv, preset: contract}\n",
