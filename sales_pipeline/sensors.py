@@ -42,8 +42,11 @@ _PARTITION_TAGS = (
     "file names, sizes and times; it never opens the warehouse.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, sales_config: SalesConfig):
+    config = sources_config(sales_config.sources_config)
     digest = landing_digest(
-        sales_config.landing_path, configured_sources(sources_config(sales_config.sources_config))
+        sales_config.landing_path,
+        configured_sources(config),
+        also=[config.identity_map.file] if config.identity_map else [],
     )
     if digest == context.cursor:
         return dg.SkipReason("no new or changed landing files")

@@ -393,3 +393,11 @@ def test_the_landing_sensor_watches_the_configured_files(tmp_path: Path) -> None
     assert landing_digest(tmp_path, sources) != before
     # The contract's layout does not see that file.
     assert landing_digest(tmp_path) == landing_digest(tmp_path / "nothing-here")
+
+
+def test_an_identity_map_change_counts_as_a_landing_change(tmp_path: Path) -> None:
+    from sales_pipeline.ingestion.landing import landing_digest
+
+    before = landing_digest(tmp_path, [], also=["people/identity_map.csv"])
+    write(tmp_path / "people/identity_map.csv", "email,phone_extension\nmaria@example.com,201\n")
+    assert landing_digest(tmp_path, [], also=["people/identity_map.csv"]) != before
