@@ -2,8 +2,8 @@
 
 The contract's own layout has its fast path in `loader.py`; a source with a mapping goes through
 here. DuckDB reads the files (`read_csv` / `read_json_objects`; Excel sheets through calamine into
-a column-wise pandas frame DuckDB scans), the lines are numbered exactly as for the contract's files (`append_batch.sql`), and the
-compiled mapping (`sources/compile.py`) turns each record into the contract's fields in one
+a column-wise pandas frame DuckDB scans), the lines are numbered exactly as for the contract's
+files (`append_batch.sql`), and the compiled mapping (`sources/compile.py`) turns each record into the contract's fields in one
 INSERT ... SELECT (`append_mapped.sql`). Raw therefore holds, for every source, the contract's
 columns as text plus file and line, and staging applies the same rules whatever the vendor.
 """
@@ -56,11 +56,13 @@ def configured_sources(config: SourcesConfig) -> list[Source]:
 
 
 def ensure_identity_column(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
-    conn.execute(f"ALTER TABLE {source.raw_table} ADD COLUMN IF NOT EXISTS {REP_IDENTITY_COLUMN} VARCHAR")
+    conn.execute(
+        f"ALTER TABLE {source.raw_table} ADD COLUMN IF NOT EXISTS {REP_IDENTITY_COLUMN} VARCHAR"
+    )
 
 
 def _decode_header(data: bytes, mapping: Mapping) -> tuple[str, ...]:
-    encoding = {"utf-8": "utf-8-sig", "latin-1": "latin-1"}.get(mapping.csv.encoding, mapping.csv.encoding)
+    encoding = "utf-8-sig" if mapping.csv.encoding == "utf-8" else mapping.csv.encoding
     if mapping.csv.encoding == "utf-16":
         text = data[:_MAX_HEADER_BYTES].decode("utf-16", errors="replace")
         first_line = text.splitlines()[0] if text else ""
@@ -69,7 +71,9 @@ def _decode_header(data: bytes, mapping: Mapping) -> tuple[str, ...]:
     return tuple(
         name.strip()
         for name in next(
-            csv.reader([first_line], delimiter=mapping.csv.delimiter, quotechar=mapping.csv.quote or None)
+            csv.reader(
+                [first_line], delimiter=mapping.csv.delimiter, quotechar=mapping.csv.quote or None
+            )
         )
     )
 
@@ -78,8 +82,9 @@ def inspect_mapped(landing_file: LandingFile, mapping: Mapping) -> Inspection:
     """A first look at a configured source's file: can it be read with its mapping?"""
     if landing_file.source.daily and landing_file.file_date is None:
         return Inspection(
-            None, "file name carries no valid date (YYYY-MM-DD or YYYYMMDD), and the source "
-            "is configured with `file_date: name`"
+            None,
+            "file name carries no valid date (YYYY-MM-DD or YYYYMMDD), and the source "
+            "is configured with `file_date: name`",
         )
     data = landing_file.path.read_bytes()
     if not data.strip(b"\xef\xbb\xbf\xff\xfe\r\n\t ").strip(b"\0"):
@@ -151,7 +156,13 @@ def _read_csv(
         read_files = [_ReadFile(f.path, f.name, f.file_date) for f in files]
         encoding = options.encoding
     else:
-        read_files = _utf8_copies(files, options.encoding, folder)
+        try:
+            read_files = _utf8_copies(files, options.encoding, folder)
+        except UnicodeDecodeError as error:
+            # Held back whole, like a file DuckDB cannot read: a wrong encoding is no row's fault.
+            raise duckdb.InvalidInputException(
+                f"not {options.encoding}: {error.reason} at byte {error.start} of a chunk"
+            ) from error
         encoding = "utf-8"
     by_name = {f.name: f for f in read_files}
     names = list(header)

@@ -28,8 +28,14 @@ from sales_pipeline.sql import render
 
 # Staging order: a source after the ones its rows are resolved against.
 STAGING_ORDER = (
-    "users", "contacts", "fx_rates", "team_memberships", "sales_targets",
-    "calls", "events", "sales_documents",
+    "users",
+    "contacts",
+    "fx_rates",
+    "team_memberships",
+    "sales_targets",
+    "calls",
+    "events",
+    "sales_documents",
 )
 SAMPLE_ROWS = 5
 Echo = Callable[[str], None]
@@ -129,14 +135,18 @@ def print_checks(checks: list[SourceCheck], echo: Echo = print) -> bool:
         report = check.report
         assert report is not None
         echo(f"{check.name}: {check.layout}")
-        echo(f"  files found: {check.files_found}, read: {len(report.loaded)}, "
-             f"held back: {len(report.held_back)}")
+        echo(
+            f"  files found: {check.files_found}, read: {len(report.loaded)}, "
+            f"held back: {len(report.held_back)}"
+        )
         for held in report.held_back:
             clean = False
             echo(f"    HELD BACK {held.name}: {held.reason}")
-        echo(f"  rows read: {report.rows_read} (left out by the filter: {report.rows_filtered}); "
-             f"accepted {check.counts['accepted']}, superseded {check.counts['superseded']}, "
-             f"quarantined {check.counts['quarantined']}")
+        echo(
+            f"  rows read: {report.rows_read} (left out by the filter: {report.rows_filtered}); "
+            f"accepted {check.counts['accepted']}, superseded {check.counts['superseded']}, "
+            f"quarantined {check.counts['quarantined']}"
+        )
         if check.rejects:
             echo("  rejects by reason:")
             for kind, count, first in check.rejects[:15]:

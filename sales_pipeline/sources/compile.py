@@ -197,9 +197,11 @@ class FieldCompiler:
         if spec.format == "rfc2822":
             # One try_strptime per pattern: DuckDB 1.x/2.0 given a list of patterns rolls an
             # impossible date over (30 Feb -> 2 Mar) instead of rejecting it.
-            parsed = "coalesce(" + ", ".join(
-                f"try_strptime({sql}, {sql_literal(pattern)})" for pattern in _RFC2822
-            ) + ")"
+            parsed = (
+                "coalesce("
+                + ", ".join(f"try_strptime({sql}, {sql_literal(pattern)})" for pattern in _RFC2822)
+                + ")"
+            )
         elif spec.format in ("epoch_seconds", "epoch_milliseconds"):
             divisor = 1000 if spec.format == "epoch_milliseconds" else 1
             number = f"try_cast({sql} AS DOUBLE)"
@@ -221,9 +223,8 @@ class FieldCompiler:
             parts = f"string_split(trim({sql}), ':')"
             return (
                 f"CASE WHEN regexp_full_match(trim({sql}), '(\\d+:)?\\d{{1,2}}:\\d{{1,2}}') THEN "
-                f"list_reduce(list_transform({parts}, lambda x: x::BIGINT), lambda a, b: a * 60 + b)"
-                "::VARCHAR "
-                "END"
+                f"list_reduce(list_transform({parts}, lambda x: x::BIGINT), "
+                "lambda a, b: a * 60 + b)::VARCHAR END"
             )
         text = sql
         if spec.strip_currency:

@@ -88,7 +88,9 @@ def _read_yaml(file: Path) -> tuple[Any, dict[Path_, Mark]]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise SourcesConfigError(f"{file}: cannot read the source configuration: {error}") from error
+        raise SourcesConfigError(
+            f"{file}: cannot read the source configuration: {error}"
+        ) from error
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
@@ -119,7 +121,8 @@ def _validation_error(
     for detail in error.errors():
         # Pydantic adds validator names to the location; only keys and indexes are the file's.
         loc = tuple(
-            part for part in detail["loc"]
+            part
+            for part in detail["loc"]
             if isinstance(part, int) or (isinstance(part, str) and "[" not in part)
         )
         loc = tuple(part.rstrip("_") if isinstance(part, str) else part for part in loc)
@@ -168,20 +171,23 @@ def _entry(
     if preset_name == CONTRACT_PRESET:
         if mapping:
             raise _error(
-                marks, (*path, next(iter(mapping))),
+                marks,
+                (*path, next(iter(mapping))),
                 "the contract preset reads the contract's own layout and takes no mapping keys",
             )
     elif preset_name is not None:
         # Only the shipped names: a preset is never a path to some other file.
         if preset_name not in available_presets():
             raise _error(
-                marks, (*path, "preset"),
+                marks,
+                (*path, "preset"),
                 f"unknown preset {preset_name!r}; presets: {', '.join(available_presets())}",
             )
         preset_source, preset_mapping, preset_marks = _preset(preset_name)
         if preset_source != name:
             raise _error(
-                marks, (*path, "preset"),
+                marks,
+                (*path, "preset"),
                 f"preset {preset_name!r} reads {preset_source}, not {name}",
             )
         mapping = _merge(preset_mapping, mapping)
@@ -190,9 +196,7 @@ def _entry(
     elif not mapping:
         raise _error(marks, path, "give a `preset` (e.g. contract) or a mapping with `fields`")
     try:
-        entry_model = SourceEntry.model_validate(
-            {**entry, "preset": preset_name, "mapping": None}
-        )
+        entry_model = SourceEntry.model_validate({**entry, "preset": preset_name, "mapping": None})
     except ValidationError as error:
         raise _validation_error(marks, path, error) from None
     if preset_name == CONTRACT_PRESET:
@@ -202,7 +206,9 @@ def _entry(
     except ValidationError as error:
         merged_marks = {**marks, **{(*path, *p): m for p, m in mapping_marks.items()}}
         raise _validation_error(merged_marks, path, error) from None
-    _check_fields(name, mapping_model, {**marks, **{(*path, *p): m for p, m in mapping_marks.items()}})
+    _check_fields(
+        name, mapping_model, {**marks, **{(*path, *p): m for p, m in mapping_marks.items()}}
+    )
     return entry_model.model_copy(update={"mapping": mapping_model})
 
 
@@ -212,13 +218,15 @@ def _check_fields(name: str, mapping: Mapping, marks: dict[Path_, Mark]) -> None
     unknown = [f for f in mapping.fields if f not in contract_columns]
     if unknown:
         raise _error(
-            marks, (*path, "fields", unknown[0]),
+            marks,
+            (*path, "fields", unknown[0]),
             f"{unknown[0]!r} is no field of {name}; its fields: {', '.join(contract_columns)}",
         )
     missing = [c for c in contract_columns if c not in mapping.fields]
     if missing:
         raise _error(
-            marks, (*path, "fields"),
+            marks,
+            (*path, "fields"),
             f"no mapping for {', '.join(missing)} (map each field; `{{constant: ''}}` leaves "
             "one empty)",
         )
@@ -230,7 +238,8 @@ def _check_fields(name: str, mapping: Mapping, marks: dict[Path_, Mark]) -> None
         known = set(mapping.csv.columns or ())
         for column in sorted(mapping.source_columns() - known):
             raise _error(
-                marks, (*path, "csv", "columns"),
+                marks,
+                (*path, "csv", "columns"),
                 f"column {column!r} is used by the mapping but not among csv.columns "
                 f"({', '.join(mapping.csv.columns or ())})",
             )
@@ -255,7 +264,8 @@ def load_sources_config(path: Path | str | None = None) -> SourcesConfig:
     for name, raw in raw_sources.items():
         if name not in SOURCES:
             raise _error(
-                marks, ("sources", name),
+                marks,
+                ("sources", name),
                 f"unknown source; the contract's sources are {', '.join(SOURCES)}",
             )
         entries[name] = _entry(name, raw, marks, presets_used)
@@ -268,7 +278,8 @@ def load_sources_config(path: Path | str | None = None) -> SourcesConfig:
     missing = [name for name in SOURCES if name not in entries]
     if missing:
         raise _error(
-            marks, ("sources",),
+            marks,
+            ("sources",),
             f"no entry for {', '.join(missing)} (add them, or `extends: default` to read them "
             "in the contract's layout)",
         )
@@ -297,5 +308,7 @@ def sources_config(path: Path | str | None) -> SourcesConfig:
     try:
         mtime = file.stat().st_mtime_ns
     except OSError as error:
-        raise SourcesConfigError(f"{file}: cannot read the source configuration: {error}") from error
+        raise SourcesConfigError(
+            f"{file}: cannot read the source configuration: {error}"
+        ) from error
     return _cached(str(file), mtime)

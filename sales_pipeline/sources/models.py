@@ -60,9 +60,9 @@ class Condition(StrictModel):
     equals: str | None = None
     not_equals: str | None = None
     in_: list[str] | None = Field(default=None, alias="in")
-    matches: Annotated[str | None, BeforeValidator(lambda v: v if v is None else _check_regex(v))] = (
-        None
-    )
+    matches: Annotated[
+        str | None, BeforeValidator(lambda v: v if v is None else _check_regex(v))
+    ] = None
     greater_than: float | None = None
     empty: bool | None = None
     # Exports spell the same label `Call`, `CALL`, `call`: compared without case unless told.
@@ -148,7 +148,6 @@ class TimestampSpec(StrictModel):
         )
 
 
-
 class NumberSpec(StrictModel):
     """A number as the source writes it, turned into the contract's form."""
 
@@ -188,9 +187,9 @@ class FieldSpec(StrictModel):
     else_: Annotated[FieldSpec | None, BeforeValidator(_field_shorthand)] = Field(
         default=None, alias="else"
     )
-    extract: Annotated[str | None, BeforeValidator(lambda v: v if v is None else _check_regex(v))] = (
-        None
-    )
+    extract: Annotated[
+        str | None, BeforeValidator(lambda v: v if v is None else _check_regex(v))
+    ] = None
     map: dict[str, str] | None = None
     # A value the map does not name: `keep` passes it on (staging then rejects it by name if it is
     # not a contract value), or a replacement value.
@@ -275,7 +274,9 @@ class CsvOptions(StrictModel):
         if not self.header and not self.columns:
             raise ValueError("a CSV without a header needs `columns` (names by position)")
         if self.header and self.columns:
-            raise ValueError("`columns` names the columns of a CSV without a header: set header: false")
+            raise ValueError(
+                "`columns` names the columns of a CSV without a header: set header: false"
+            )
         if self.columns and len(set(self.columns)) != len(self.columns):
             raise ValueError("csv.columns names a column twice")
         if len(self.delimiter) != 1 or len(self.quote) > 1:
@@ -343,7 +344,11 @@ class Mapping(StrictModel):
     def _zones_given(self) -> Mapping:
         for name, spec in self.fields.items():
             for timestamp in spec.timestamps():
-                if not timestamp.has_offset and timestamp.timezone is None and self.timezone is None:
+                if (
+                    not timestamp.has_offset
+                    and timestamp.timezone is None
+                    and self.timezone is None
+                ):
                     raise ValueError(
                         f"fields.{name}: format {timestamp.format!r} has no UTC offset: give "
                         "`timezone` (the zone the source writes its local times in)"

@@ -38,8 +38,10 @@ GRAIN_PERIODS = {
     "quarterly": dt.date(2026, 1, 1),
     "yearly": dt.date(2026, 1, 1),
 }
-TEAMS = {"005A": ("Maria Papadopoulou", "Athens North", "Greece"),
-         "005B": ("Ben Carter", "Unassigned", "Unassigned")}
+TEAMS = {
+    "005A": ("Maria Papadopoulou", "Athens North", "Greece"),
+    "005B": ("Ben Carter", "Unassigned", "Unassigned"),
+}
 
 
 def write(path: Path, text: str | bytes) -> None:
@@ -51,19 +53,27 @@ def write(path: Path, text: str | bytes) -> None:
 
 
 def write_crm(landing: Path) -> None:
-    write(landing / "crm/User.csv",
-          "Id,Name,Email,EmployeeNumber,Phone,Title,IsActive\n"
-          f"005A,Maria Papadopoulou,maria@example.com,E1,{MARIA_PHONE},AE,true\n"
-          f"005B,Ben Carter,Ben@Example.com,E2,{BEN_PHONE},AE,true\n")
-    write(landing / "crm/Contact.csv",
-          "Id,AccountId,Name,Title,Phone,MobilePhone,Decision_Maker__c\n"
-          f"003C1,001A,Eleni DM,CEO,{DM_PHONE},,true\n"
-          f"003C2,001A,Nikos,Clerk,{OTHER_PHONE},,false\n")
-    write(landing / "crm/Team_Membership__c.csv",
-          "Id,User__c,Team__c,Department__c,Start_Date__c,End_Date__c\n"
-          "TM1,005A,Athens North,Greece,2026-01-01,\n")
-    write(landing / "crm/Sales_Target__c.csv",
-          "Id,User__c,Metric__c,Period_Type__c,Period_Start__c,Target__c\n")
+    write(
+        landing / "crm/User.csv",
+        "Id,Name,Email,EmployeeNumber,Phone,Title,IsActive\n"
+        f"005A,Maria Papadopoulou,maria@example.com,E1,{MARIA_PHONE},AE,true\n"
+        f"005B,Ben Carter,Ben@Example.com,E2,{BEN_PHONE},AE,true\n",
+    )
+    write(
+        landing / "crm/Contact.csv",
+        "Id,AccountId,Name,Title,Phone,MobilePhone,Decision_Maker__c\n"
+        f"003C1,001A,Eleni DM,CEO,{DM_PHONE},,true\n"
+        f"003C2,001A,Nikos,Clerk,{OTHER_PHONE},,false\n",
+    )
+    write(
+        landing / "crm/Team_Membership__c.csv",
+        "Id,User__c,Team__c,Department__c,Start_Date__c,End_Date__c\n"
+        "TM1,005A,Athens North,Greece,2026-01-01,\n",
+    )
+    write(
+        landing / "crm/Sales_Target__c.csv",
+        "Id,User__c,Metric__c,Period_Type__c,Period_Start__c,Target__c\n",
+    )
     write(landing / "erp/fx_rates.csv", "date,currency,rate\n")
 
 
@@ -79,8 +89,18 @@ class Calls:
 
     def metrics(self) -> tuple[object, ...]:
         avg = self.talk / self.connected if self.connected else None
-        return (self.made, self.connected, self.talk, avg, self.dm, self.dms, 0, 0, 0,
-                Decimal("0.00"))
+        return (
+            self.made,
+            self.connected,
+            self.talk,
+            avg,
+            self.dm,
+            self.dms,
+            0,
+            0,
+            0,
+            Decimal("0.00"),
+        )
 
 
 def expected_marts(per_rep: Mapping[str, Calls]) -> dict[str, list[tuple[object, ...]]]:
@@ -88,8 +108,7 @@ def expected_marts(per_rep: Mapping[str, Calls]) -> dict[str, list[tuple[object,
     tables: dict[str, list[tuple[object, ...]]] = {}
     for grain, period in GRAIN_PERIODS.items():
         tables[f"rep_activity_{grain}"] = sorted(
-            (period, rep_id, TEAMS[rep_id][0], TEAMS[rep_id][1], TEAMS[rep_id][2],
-             *calls.metrics())
+            (period, rep_id, TEAMS[rep_id][0], TEAMS[rep_id][1], TEAMS[rep_id][2], *calls.metrics())
             for rep_id, calls in per_rep.items()
         )
         tables[f"team_activity_{grain}"] = sorted(
@@ -102,10 +121,15 @@ def expected_marts(per_rep: Mapping[str, Calls]) -> dict[str, list[tuple[object,
     return tables
 
 
-METRICS = ("calls_made, calls_connected, talk_seconds, avg_call_seconds, dm_conversations, "
-           "distinct_dms_reached, visits, meetings, orders, sales_volume")
-KEYS = {"rep": "period_start, rep_id, rep_name, team, department",
-        "team": "period_start, team, department", "department": "period_start, department"}
+METRICS = (
+    "calls_made, calls_connected, talk_seconds, avg_call_seconds, dm_conversations, "
+    "distinct_dms_reached, visits, meetings, orders, sales_volume"
+)
+KEYS = {
+    "rep": "period_start, rep_id, rep_name, team, department",
+    "team": "period_start, team, department",
+    "department": "period_start, department",
+}
 
 
 def actual_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ...]]]:
@@ -128,20 +152,25 @@ class Run:
     quarantine_metadata: dict[str, object]
 
 
-def run_configured(
-    landing: Path, workdir: Path, config: Path, *, timezone: str = "UTC"
-) -> Run:
+def run_configured(landing: Path, workdir: Path, config: Path, *, timezone: str = "UTC") -> Run:
     """Backfill through real Dagster runs with SALES_SOURCES_CONFIG=config; read-only result.
 
     The code location without analysis and reports: these tests are about the facts."""
     workdir.mkdir(parents=True, exist_ok=True)
     settings = settings_for(
-        landing, workdir, timezone=timezone, SALES_HISTORY_START="2025-01-01",
-        SALES_MAX_REJECTED_SHARE="1", SALES_SOURCES_CONFIG=str(config),
+        landing,
+        workdir,
+        timezone=timezone,
+        SALES_HISTORY_START="2025-01-01",
+        SALES_MAX_REJECTED_SHARE="1",
+        SALES_SOURCES_CONFIG=str(config),
     )
     with dg.instance_for_test() as instance:
         summary = run_backfill(
-            facts_definitions(settings), settings, instance, progress=lambda _: None,
+            facts_definitions(settings),
+            settings,
+            instance,
+            progress=lambda _: None,
             reports="none",
         )
         assert summary.success, summary.failed

@@ -35,25 +35,32 @@ def run_case(case: Case, root: Path) -> dict[str, object]:
     write_crm(landing)
     for name, content in case.files.items():
         write(landing / name, content)
-    identity = "identity_map: {file: people/identity_map.csv}\n" if any(
-        name == "people/identity_map.csv" for name in case.files) else ""
+    identity = (
+        "identity_map: {file: people/identity_map.csv}\n"
+        if any(name == "people/identity_map.csv" for name in case.files)
+        else ""
+    )
     glob = next(name for name in case.files if name != "people/identity_map.csv")
     glob = glob.rsplit("_", 1)[0] + "_*." + glob.rsplit(".", 1)[1]
-    write(root / "sources.yaml",
-          f"extends: default\n{identity}sources:\n  calls:\n    files: \"{glob}\"\n"
-          f"    preset: {case.preset}\n{case.config_extra}")
+    write(
+        root / "sources.yaml",
+        f'extends: default\n{identity}sources:\n  calls:\n    files: "{glob}"\n'
+        f"    preset: {case.preset}\n{case.config_extra}",
+    )
     run = run_configured(landing, root / "work", root / "sources.yaml")
     conn = run.conn
     result = {
         "marts": actual_marts(conn),
         "quarantine": conn.execute(
-            "SELECT file, line, reason FROM quarantine.calls ORDER BY file, line").fetchall(),
+            "SELECT file, line, reason FROM quarantine.calls ORDER BY file, line"
+        ).fetchall(),
         "reconciliation": conn.execute(
             "SELECT f.file, f.rows_read, "
             " (SELECT count(*) FROM staging.calls s WHERE s._file = f.file), "
             " (SELECT count(*) FROM staging.calls_superseded s WHERE s._file = f.file), "
             " (SELECT count(*) FROM quarantine.calls q WHERE q.file = f.file) "
-            "FROM raw.landed_files f WHERE source = 'calls' ORDER BY file").fetchall(),
+            "FROM raw.landed_files f WHERE source = 'calls' ORDER BY file"
+        ).fetchall(),
     }
     conn.close()
     return result

@@ -113,10 +113,13 @@ APPENDED = (
 )
 QUARANTINE = [
     ("pbx/Master.csv", 6, "unknown rep: no person has phone_extension '299' in the identity map"),
-    ("pbx/Master.csv", 8,
-     "start_time '2026-03-02 25:61:00' is not a timestamp in the format %Y-%m-%d %H:%M:%S in "
-     "Europe/Athens; end_time '2026-03-02 25:62:00' is not a timestamp in the format "
-     "%Y-%m-%d %H:%M:%S in Europe/Athens"),
+    (
+        "pbx/Master.csv",
+        8,
+        "start_time '2026-03-02 25:61:00' is not a timestamp in the format %Y-%m-%d %H:%M:%S in "
+        "Europe/Athens; end_time '2026-03-02 25:62:00' is not a timestamp in the format "
+        "%Y-%m-%d %H:%M:%S in Europe/Athens",
+    ),
 ]
 
 
@@ -136,10 +139,12 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory):
         "unknown_reps": first_run.quarantine_metadata["unknown_reps"],
         "marts": actual_marts(first),
         "quarantine": first.execute(
-            "SELECT file, line, reason FROM quarantine.calls ORDER BY ALL").fetchall(),
+            "SELECT file, line, reason FROM quarantine.calls ORDER BY ALL"
+        ).fetchall(),
         "staging": first.execute(
             "SELECT _line, sid, parent_call_sid, direction, status, duration, rep_id "
-            "FROM staging.calls ORDER BY _line").fetchall(),
+            "FROM staging.calls ORDER BY _line"
+        ).fetchall(),
         "reconciliation": _reconciliation(first),
     }
     first.close()
@@ -170,10 +175,14 @@ def _approx(tables):
 
 def test_asterisk_fact_marts_cell_by_cell(asterisk) -> None:
     before, _ = asterisk
-    assert before["marts"] == _approx(expected_marts({
-        "005A": Calls(made=2, connected=2, talk=180, dm=1, dms=1),
-        "005B": Calls(made=2, connected=1, talk=45, dm=1, dms=1),
-    }))
+    assert before["marts"] == _approx(
+        expected_marts(
+            {
+                "005A": Calls(made=2, connected=2, talk=180, dm=1, dms=1),
+                "005B": Calls(made=2, connected=1, talk=45, dm=1, dms=1),
+            }
+        )
+    )
 
 
 def test_asterisk_legs_make_one_call_and_talk_time_is_billsec(asterisk) -> None:
@@ -203,7 +212,11 @@ def test_asterisk_quarantine_and_reconciliation(asterisk) -> None:
 def test_asterisk_growing_file_is_read_again_when_it_grows(asterisk) -> None:
     _, after = asterisk
     assert after["reconciliation"] == [("pbx/Master.csv", 11, 9, 0, 2)]
-    assert after["marts"] == _approx(expected_marts({
-        "005A": Calls(made=2, connected=2, talk=180, dm=1, dms=1),
-        "005B": Calls(made=3, connected=2, talk=75, dm=1, dms=1),
-    }))
+    assert after["marts"] == _approx(
+        expected_marts(
+            {
+                "005A": Calls(made=2, connected=2, talk=180, dm=1, dms=1),
+                "005B": Calls(made=3, connected=2, talk=75, dm=1, dms=1),
+            }
+        )
+    )

@@ -31,7 +31,9 @@ def test_check_shows_rows_rejects_identities_and_a_sample(
     out = capsys.readouterr().out
     assert "calls: asterisk_cdr (csv), files pbx/Master.csv" in out
     assert "files found: 1, read: 1, held back: 0" in out
-    assert "rows read: 10 (left out by the filter: 0); accepted 8, superseded 0, quarantined 2" in out
+    assert (
+        "rows read: 10 (left out by the filter: 0); accepted 8, superseded 0, quarantined 2" in out
+    )
     assert "1  no person has phone_extension '299' in the identity map" in out
     assert "pbx/Master.csv:1  sid=1772442000.1, parent_call_sid=, direction=outbound-dial" in out
     # Only calls (and what it is resolved against) are listed; nothing was written.

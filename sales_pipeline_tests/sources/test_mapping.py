@@ -130,31 +130,43 @@ def test_configuration_errors_name_file_line_and_key(tmp_path: Path, case: str) 
 
 
 def test_code_location_does_not_load_with_a_bad_configuration(tmp_path: Path) -> None:
-    write(tmp_path / "sources.yaml", "extends: default\nsources:\n  calls: {files: x, preset: nope}\n")
+    write(
+        tmp_path / "sources.yaml", "extends: default\nsources:\n  calls: {files: x, preset: nope}\n"
+    )
     settings = settings_for(tmp_path, tmp_path, SALES_SOURCES_CONFIG=str(tmp_path / "sources.yaml"))
     with pytest.raises(SourcesConfigError, match=r"line 3: sources\.calls\.preset: unknown preset"):
         build_definitions(settings)
 
 
-TWILIO_CSV = "extends: default\nsources:\n  calls:\n    files: twilio/*.csv\n    preset: twilio_calls_csv\n"
-TWILIO_HEADER = "sid,parent_call_sid,direction,from,to,status,start_time,end_time,duration,answered_by"
+TWILIO_CSV = (
+    "extends: default\nsources:\n  calls:\n    files: twilio/*.csv\n    preset: twilio_calls_csv\n"
+)
+TWILIO_HEADER = (
+    "sid,parent_call_sid,direction,from,to,status,start_time,end_time,duration,answered_by"
+)
 
 
 def test_a_file_that_does_not_match_its_preset_is_held_back_and_the_others_land(
     tmp_path: Path,
 ) -> None:
-    conn, report = ingest(tmp_path, TWILIO_CSV, {
-        "twilio/calls_2026-03-02.csv": TWILIO_HEADER + "\n"
-        'CA1,,outbound-api,+1,+2,completed,"Mon, 02 Mar 2026 09:00:00 +0000",,5,human\n',
-        # An export of other columns: no sid.
-        "twilio/calls_2026-03-03.csv": "call_id,direction\nX,inbound\n",
-    })
+    conn, report = ingest(
+        tmp_path,
+        TWILIO_CSV,
+        {
+            "twilio/calls_2026-03-02.csv": TWILIO_HEADER + "\n"
+            'CA1,,outbound-api,+1,+2,completed,"Mon, 02 Mar 2026 09:00:00 +0000",,5,human\n',
+            # An export of other columns: no sid.
+            "twilio/calls_2026-03-03.csv": "call_id,direction\nX,inbound\n",
+        },
+    )
     assert [(f.name, f.rows_read) for f in report.loaded] == [("twilio/calls_2026-03-02.csv", 1)]
-    assert [(h.name, h.reason) for h in report.held_back] == [(
-        "twilio/calls_2026-03-03.csv",
-        "does not match its mapping: column(s) answered_by, duration, end_time, from, "
-        "parent_call_sid, sid, start_time, status, to missing; header has: call_id, direction",
-    )]
+    assert [(h.name, h.reason) for h in report.held_back] == [
+        (
+            "twilio/calls_2026-03-03.csv",
+            "does not match its mapping: column(s) answered_by, duration, end_time, from, "
+            "parent_call_sid, sid, start_time, status, to missing; header has: call_id, direction",
+        )
+    ]
     assert conn.execute("SELECT sid, start_time FROM raw.calls").fetchall() == [
         ("CA1", "2026-03-02T09:00:00.000000Z")
     ]
@@ -167,21 +179,37 @@ def test_a_daily_file_without_a_date_in_its_name_is_held_back(tmp_path: Path) ->
 
 def test_cdr_custom_default_layout(tmp_path: Path) -> None:
     """cdr_custom.conf.sample's Master.csv: clid first, accountcode after amaflags, no linkedid."""
-    config = ("extends: default\nsources:\n  calls:\n    files: cdr-custom/Master.csv\n"
-              "    file_date: none\n    preset: asterisk_cdr_custom\n    timezone: Europe/Athens\n")
-    line = ('"""Maria"" <201>","201","00302105550201","from-internal","PJSIP/201-00000001",'
-            '"PJSIP/trunk-00000002","Dial","PJSIP/00302105550201@trunk,60","2026-03-02 11:00:00",'
-            '"2026-03-02 11:00:05","2026-03-02 11:02:05","125","120","ANSWERED","DOCUMENTATION",'
-            '"","1772442000.1",""\n')
+    config = (
+        "extends: default\nsources:\n  calls:\n    files: cdr-custom/Master.csv\n"
+        "    file_date: none\n    preset: asterisk_cdr_custom\n    timezone: Europe/Athens\n"
+    )
+    line = (
+        '"""Maria"" <201>","201","00302105550201","from-internal","PJSIP/201-00000001",'
+        '"PJSIP/trunk-00000002","Dial","PJSIP/00302105550201@trunk,60","2026-03-02 11:00:00",'
+        '"2026-03-02 11:00:05","2026-03-02 11:02:05","125","120","ANSWERED","DOCUMENTATION",'
+        '"","1772442000.1",""\n'
+    )
     conn, report = ingest(tmp_path, config, {"cdr-custom/Master.csv": line})
     assert report.rows_read == 1 and not report.held_back
     assert conn.execute(
         'SELECT _line, sid, parent_call_sid, direction, "from", "to", status, start_time, '
         "end_time, duration, answered_by, rep_identity FROM raw.calls"
-    ).fetchall() == [(
-        1, "1772442000.1", None, "outbound-dial", "201", "00302105550201", "completed",
-        "2026-03-02T09:00:00.000000Z", "2026-03-02T09:02:05.000000Z", "120", None, "201",
-    )]
+    ).fetchall() == [
+        (
+            1,
+            "1772442000.1",
+            None,
+            "outbound-dial",
+            "201",
+            "00302105550201",
+            "completed",
+            "2026-03-02T09:00:00.000000Z",
+            "2026-03-02T09:02:05.000000Z",
+            "120",
+            None,
+            "201",
+        )
+    ]
 
 
 VOCABULARY = """\
@@ -236,12 +264,21 @@ def test_vocabulary_on_calls(tmp_path: Path) -> None:
         "_file_date, _raw_line FROM raw.calls ORDER BY _line"
     ).fetchall()
     assert rows[0][:9] == (
-        2, None, "A1", "outbound-dial", "completed", "2026-03-02T09:00:00.000000Z",
-        "2026-03-02T09:02:00.000000Z", "62", __import__("datetime").date(2026, 3, 2),
+        2,
+        None,
+        "A1",
+        "outbound-dial",
+        "completed",
+        "2026-03-02T09:00:00.000000Z",
+        "2026-03-02T09:02:00.000000Z",
+        "62",
+        __import__("datetime").date(2026, 3, 2),
     )
     assert '"Note":"Café"' in rows[0][9]  # the vendor's record, decoded from cp1252
     assert rows[1][:3] == (
-        4, "mapping: start_time 'not-a-time' is not a Unix time in milliseconds", "A3"
+        4,
+        "mapping: start_time 'not-a-time' is not a Unix time in milliseconds",
+        "A3",
     )
 
 
@@ -252,17 +289,24 @@ def test_vocabulary_on_documents(tmp_path: Path) -> None:
         "D2;GUTSCHRIFT;03.03.2026;K1;E1;12,00 EUR;offen;2026-03-03T10:00:00Z\n"
         "D3;Auftrag;31.02.2026;K1;E1;zwölf;offen;2026-03-03T10:00:00Z\n"
     )
-    conn, _ = ingest(tmp_path, VOCABULARY, {"erp/orders_2026-03-03.csv": export},
-                     source="sales_documents")
+    conn, _ = ingest(
+        tmp_path, VOCABULARY, {"erp/orders_2026-03-03.csv": export}, source="sales_documents"
+    )
     assert conn.execute(
         "SELECT document_no, document_type, document_date, net_amount, status, _error "
         "FROM raw.sales_documents ORDER BY _line"
     ).fetchall() == [
         ("D1", "ORDER", "2026-03-02", "1234.50", "INVOICED", None),
         ("D2", "RETURN", "2026-03-03", "12.00", "OPEN", None),
-        ("D3", "ORDER", None, None, "OPEN",
-         "mapping: document_date '31.02.2026' is not a date in the format %d.%m.%Y; "
-         "net_amount 'zwölf' is not a number"),
+        (
+            "D3",
+            "ORDER",
+            None,
+            None,
+            "OPEN",
+            "mapping: document_date '31.02.2026' is not a date in the format %d.%m.%Y; "
+            "net_amount 'zwölf' is not a number",
+        ),
     ]
 
 
@@ -293,21 +337,26 @@ def xlsx(sheet_name: str, rows: list[list[object]]) -> bytes:
             'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
             '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
             'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
-            f'{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            f'{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}">'
-            f'<sheets><sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            f'<sheets><sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
             'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
-            f'{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+            f'{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
         "xl/worksheets/sheet1.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
-            f"{body}</sheetData></worksheet>"),
+            f"{body}</sheetData></worksheet>"
+        ),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -331,13 +380,16 @@ sources:
 
 
 def test_excel_sheet_lands_with_its_row_numbers(tmp_path: Path) -> None:
-    sheet = xlsx("Rates", [
-        ["Day", "Currency", "Rate", "Note"],
-        ["02/03/2026", "USD", "0,85", "from the bank"],
-        ["02/03/2026", "GBP", 1.15, None],
-        [None, None, None, None],
-        ["03/03/2026", "USD", "n/a", None],
-    ])
+    sheet = xlsx(
+        "Rates",
+        [
+            ["Day", "Currency", "Rate", "Note"],
+            ["02/03/2026", "USD", "0,85", "from the bank"],
+            ["02/03/2026", "GBP", 1.15, None],
+            [None, None, None, None],
+            ["03/03/2026", "USD", "n/a", None],
+        ],
+    )
     conn, report = ingest(tmp_path, XLSX_CONFIG, {"finance/rates.xlsx": sheet}, source="fx_rates")
     assert not report.held_back
     assert conn.execute(
@@ -353,16 +405,16 @@ def test_excel_sheet_lands_with_its_row_numbers(tmp_path: Path) -> None:
 def test_excel_sheet_without_the_mapped_columns_is_held_back(tmp_path: Path) -> None:
     sheet = xlsx("Rates", [["Datum", "Currency", "Rate"], ["02/03/2026", "USD", "0,85"]])
     _, report = ingest(tmp_path, XLSX_CONFIG, {"finance/rates.xlsx": sheet}, source="fx_rates")
-    assert [(h.name, h.reason) for h in report.held_back] == [(
-        "finance/rates.xlsx",
-        "unreadable as XLSX: does not match its mapping: column(s) Day missing; "
-        "header has: Datum, Currency, Rate",
-    )]
+    assert [(h.name, h.reason) for h in report.held_back] == [
+        (
+            "finance/rates.xlsx",
+            "unreadable as XLSX: does not match its mapping: column(s) Day missing; "
+            "header has: Datum, Currency, Rate",
+        )
+    ]
 
 
-TWILIO_JSON = (
-    "extends: default\nsources:\n  calls:\n    files: twilio/*.json\n    preset: twilio_calls_json\n"
-)
+TWILIO_JSON = "extends: default\nsources:\n  calls:\n    files: twilio/*.json\n    preset: twilio_calls_json\n"
 
 
 def test_a_broken_json_page_is_held_back_and_the_others_land(tmp_path: Path) -> None:
@@ -372,10 +424,14 @@ def test_a_broken_json_page_is_held_back_and_the_others_land(tmp_path: Path) -> 
         '"start_time": "Mon, 02 Mar 2026 09:00:00 +0000", "end_time": null, "duration": "5", '
         '"answered_by": null}], "page": 0}'
     )
-    conn, report = ingest(tmp_path, TWILIO_JSON, {
-        "twilio/calls_2026-03-02.json": page,
-        "twilio/calls_2026-03-03.json": page.replace("CA1", "CA2")[:80],  # cut off mid-record
-    })
+    conn, report = ingest(
+        tmp_path,
+        TWILIO_JSON,
+        {
+            "twilio/calls_2026-03-02.json": page,
+            "twilio/calls_2026-03-03.json": page.replace("CA1", "CA2")[:80],  # cut off mid-record
+        },
+    )
     assert [f.name for f in report.loaded] == ["twilio/calls_2026-03-02.json"]
     assert [h.name for h in report.held_back] == ["twilio/calls_2026-03-03.json"]
     assert report.held_back[0].reason.startswith("unreadable as JSON: ")

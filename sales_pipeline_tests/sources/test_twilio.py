@@ -49,47 +49,164 @@ from sales_pipeline_tests.sources.crm import (
     write_crm,
 )
 
-EXPECTED = expected_marts({
-    "005A": Calls(made=4, connected=3, talk=260, dm=2, dms=1),
-    "005B": Calls(made=1, connected=1, talk=45, dm=1, dms=1),
-})
+EXPECTED = expected_marts(
+    {
+        "005A": Calls(made=4, connected=3, talk=260, dm=2, dms=1),
+        "005B": Calls(made=1, connected=1, talk=45, dm=1, dms=1),
+    }
+)
 
 # (sid, parent, direction, from, to, status, start, end, duration, answered_by), day 1 file.
 DAY1 = [
-    ("CA01", None, "outbound-api", MARIA_PHONE, DM_PHONE, "completed",
-     "Mon, 02 Mar 2026 09:00:00 +0000", "Mon, 02 Mar 2026 09:02:00 +0000", "120", "human"),
-    ("CA02", None, "Outbound-Dial", "+30 210-555 0101", OTHER_PHONE, "COMPLETED",
-     "Mon, 02 Mar 2026 11:00:00 +0200", "Mon, 02 Mar 2026 11:01:00 +0200", "60", None),
-    ("CA03", "CA01", "outbound-dial", MARIA_PHONE, DM_PHONE, "completed",
-     "Mon, 02 Mar 2026 09:00:10 +0000", "Mon, 02 Mar 2026 09:01:50 +0000", "100", "human"),
-    ("CA04", None, "outbound-api", MARIA_PHONE, DM_PHONE, "no-answer",
-     "Mon, 02 Mar 2026 10:00:00 +0000", "Mon, 02 Mar 2026 10:00:30 +0000", None, None),
-    ("CA05", None, "outbound-api", MARIA_PHONE, OTHER_PHONE, "completed",
-     "Tue, 03 Mar 2026 09:00:00 +0000", "Tue, 03 Mar 2026 09:00:30 +0000", "30", "machine_start"),
-    ("CA06", None, "outbound-api", MARIA_PHONE, OTHER_PHONE, "in-progress",
-     "Tue, 03 Mar 2026 10:00:00 +0000", None, None, None),
-    ("CA07", None, "outbound-api", MARIA_PHONE, OTHER_PHONE, "completed",
-     "Mon, 30 Feb 2026 10:00:00 +0000", "Mon, 30 Feb 2026 10:01:00 +0000", "60", "human"),
-    ("CA08", None, "inbound", DM_PHONE, MARIA_PHONE, "completed",
-     "Wed, 04 Mar 2026 09:00:00 +0000", "Wed, 04 Mar 2026 09:03:20 +0000", "200", None),
-    ("CA09", None, "outbound-api", UNKNOWN_PHONE, DM_PHONE, "completed",
-     "Wed, 04 Mar 2026 10:00:00 +0000", "Wed, 04 Mar 2026 10:01:00 +0000", "60", "human"),
-    ("CA10", None, "outbound-dial", BEN_PHONE, DM_PHONE, "completed",
-     "Thu, 05 Mar 2026 15:00:00 +0000", "Thu, 05 Mar 2026 15:00:45 +0000", "45", "human"),
+    (
+        "CA01",
+        None,
+        "outbound-api",
+        MARIA_PHONE,
+        DM_PHONE,
+        "completed",
+        "Mon, 02 Mar 2026 09:00:00 +0000",
+        "Mon, 02 Mar 2026 09:02:00 +0000",
+        "120",
+        "human",
+    ),
+    (
+        "CA02",
+        None,
+        "Outbound-Dial",
+        "+30 210-555 0101",
+        OTHER_PHONE,
+        "COMPLETED",
+        "Mon, 02 Mar 2026 11:00:00 +0200",
+        "Mon, 02 Mar 2026 11:01:00 +0200",
+        "60",
+        None,
+    ),
+    (
+        "CA03",
+        "CA01",
+        "outbound-dial",
+        MARIA_PHONE,
+        DM_PHONE,
+        "completed",
+        "Mon, 02 Mar 2026 09:00:10 +0000",
+        "Mon, 02 Mar 2026 09:01:50 +0000",
+        "100",
+        "human",
+    ),
+    (
+        "CA04",
+        None,
+        "outbound-api",
+        MARIA_PHONE,
+        DM_PHONE,
+        "no-answer",
+        "Mon, 02 Mar 2026 10:00:00 +0000",
+        "Mon, 02 Mar 2026 10:00:30 +0000",
+        None,
+        None,
+    ),
+    (
+        "CA05",
+        None,
+        "outbound-api",
+        MARIA_PHONE,
+        OTHER_PHONE,
+        "completed",
+        "Tue, 03 Mar 2026 09:00:00 +0000",
+        "Tue, 03 Mar 2026 09:00:30 +0000",
+        "30",
+        "machine_start",
+    ),
+    (
+        "CA06",
+        None,
+        "outbound-api",
+        MARIA_PHONE,
+        OTHER_PHONE,
+        "in-progress",
+        "Tue, 03 Mar 2026 10:00:00 +0000",
+        None,
+        None,
+        None,
+    ),
+    (
+        "CA07",
+        None,
+        "outbound-api",
+        MARIA_PHONE,
+        OTHER_PHONE,
+        "completed",
+        "Mon, 30 Feb 2026 10:00:00 +0000",
+        "Mon, 30 Feb 2026 10:01:00 +0000",
+        "60",
+        "human",
+    ),
+    (
+        "CA08",
+        None,
+        "inbound",
+        DM_PHONE,
+        MARIA_PHONE,
+        "completed",
+        "Wed, 04 Mar 2026 09:00:00 +0000",
+        "Wed, 04 Mar 2026 09:03:20 +0000",
+        "200",
+        None,
+    ),
+    (
+        "CA09",
+        None,
+        "outbound-api",
+        UNKNOWN_PHONE,
+        DM_PHONE,
+        "completed",
+        "Wed, 04 Mar 2026 10:00:00 +0000",
+        "Wed, 04 Mar 2026 10:01:00 +0000",
+        "60",
+        "human",
+    ),
+    (
+        "CA10",
+        None,
+        "outbound-dial",
+        BEN_PHONE,
+        DM_PHONE,
+        "completed",
+        "Thu, 05 Mar 2026 15:00:00 +0000",
+        "Thu, 05 Mar 2026 15:00:45 +0000",
+        "45",
+        "human",
+    ),
 ]
 DAY2 = [
-    ("CA04", None, "outbound-api", MARIA_PHONE, DM_PHONE, "completed",
-     "Mon, 02 Mar 2026 10:00:00 +0000", "Mon, 02 Mar 2026 10:01:20 +0000", "80", "human"),
+    (
+        "CA04",
+        None,
+        "outbound-api",
+        MARIA_PHONE,
+        DM_PHONE,
+        "completed",
+        "Mon, 02 Mar 2026 10:00:00 +0000",
+        "Mon, 02 Mar 2026 10:01:20 +0000",
+        "80",
+        "human",
+    ),
 ]
 # Quarantine (file, line, reason): the line of a JSON record is its place in the page.
 QUARANTINE_JSON = [
-    ("twilio/calls_2026-03-02.json", 6,
-     "status 'in-progress' is not one of completed, busy, no-answer, failed, canceled"),
-    ("twilio/calls_2026-03-02.json", 7,
-     "start_time 'Mon, 30 Feb 2026 10:00:00 +0000' is not an RFC 2822 timestamp; "
-     "end_time 'Mon, 30 Feb 2026 10:01:00 +0000' is not an RFC 2822 timestamp"),
-    ("twilio/calls_2026-03-02.json", 9,
-     "unknown rep: no CRM user has phone '+30 210 555 0299'"),
+    (
+        "twilio/calls_2026-03-02.json",
+        6,
+        "status 'in-progress' is not one of completed, busy, no-answer, failed, canceled",
+    ),
+    (
+        "twilio/calls_2026-03-02.json",
+        7,
+        "start_time 'Mon, 30 Feb 2026 10:00:00 +0000' is not an RFC 2822 timestamp; "
+        "end_time 'Mon, 30 Feb 2026 10:01:00 +0000' is not an RFC 2822 timestamp",
+    ),
+    ("twilio/calls_2026-03-02.json", 9, "unknown rep: no CRM user has phone '+30 210 555 0299'"),
 ]
 
 
@@ -130,17 +247,20 @@ def _api_record(call: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _page(calls: list[tuple[Any, ...]]) -> str:
-    return json.dumps({
-        "calls": [_api_record(c) for c in calls],
-        "end": len(calls) - 1,
-        "first_page_uri": "/2010-04-01/Accounts/AC/Calls.json?PageSize=50&Page=0",
-        "next_page_uri": None,
-        "page": 0,
-        "page_size": 50,
-        "previous_page_uri": None,
-        "start": 0,
-        "uri": "/2010-04-01/Accounts/AC/Calls.json?PageSize=50&Page=0",
-    }, indent=1)
+    return json.dumps(
+        {
+            "calls": [_api_record(c) for c in calls],
+            "end": len(calls) - 1,
+            "first_page_uri": "/2010-04-01/Accounts/AC/Calls.json?PageSize=50&Page=0",
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": "/2010-04-01/Accounts/AC/Calls.json?PageSize=50&Page=0",
+        },
+        indent=1,
+    )
 
 
 def _csv_field(value: str | None) -> str:
@@ -149,9 +269,22 @@ def _csv_field(value: str | None) -> str:
     return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
 
 
-API_CSV_COLUMNS = ["sid", "date_created", "parent_call_sid", "account_sid", "to", "from",
-                   "status", "start_time", "end_time", "duration", "price", "direction",
-                   "answered_by", "caller_name"]
+API_CSV_COLUMNS = [
+    "sid",
+    "date_created",
+    "parent_call_sid",
+    "account_sid",
+    "to",
+    "from",
+    "status",
+    "start_time",
+    "end_time",
+    "duration",
+    "price",
+    "direction",
+    "answered_by",
+    "caller_name",
+]
 
 
 def _api_csv(calls: list[tuple[Any, ...]]) -> str:
@@ -162,11 +295,33 @@ def _api_csv(calls: list[tuple[Any, ...]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-FIVETRAN_COLUMNS = ["id", "_fivetran_synced", "account_id", "annotation", "answered_by",
-                    "caller_name", "created_at", "direction", "duration", "end_time",
-                    "forwarded_from", "from", "from_formatted", "group_id", "outgoing_caller_id",
-                    "parent_call_id", "price", "price_unit", "queue_time", "start_time", "status",
-                    "to", "to_formatted", "trunk_id", "updated_at"]
+FIVETRAN_COLUMNS = [
+    "id",
+    "_fivetran_synced",
+    "account_id",
+    "annotation",
+    "answered_by",
+    "caller_name",
+    "created_at",
+    "direction",
+    "duration",
+    "end_time",
+    "forwarded_from",
+    "from",
+    "from_formatted",
+    "group_id",
+    "outgoing_caller_id",
+    "parent_call_id",
+    "price",
+    "price_unit",
+    "queue_time",
+    "start_time",
+    "status",
+    "to",
+    "to_formatted",
+    "trunk_id",
+    "updated_at",
+]
 _MONTHS = {"Feb": "02", "Mar": "03"}
 
 
@@ -183,13 +338,23 @@ def _fivetran_csv(calls: list[tuple[Any, ...]]) -> str:
     lines = [",".join(FIVETRAN_COLUMNS)]
     for sid, parent, direction, from_, to, status, start, end, duration, answered_by in calls:
         row = {
-            "id": sid, "_fivetran_synced": "2026-03-06 23:19:32.729000 UTC",
-            "account_id": "Ad2343b352c5e4fc50653232323", "answered_by": answered_by,
-            "created_at": _fivetran_time(start), "direction": direction,
+            "id": sid,
+            "_fivetran_synced": "2026-03-06 23:19:32.729000 UTC",
+            "account_id": "Ad2343b352c5e4fc50653232323",
+            "answered_by": answered_by,
+            "created_at": _fivetran_time(start),
+            "direction": direction,
             "duration": duration or "0" if status == "completed" else duration,
-            "end_time": _fivetran_time(end), "from": from_, "from_formatted": from_,
-            "parent_call_id": parent, "price_unit": "USD", "queue_time": "0",
-            "start_time": _fivetran_time(start), "status": status, "to": to, "to_formatted": to,
+            "end_time": _fivetran_time(end),
+            "from": from_,
+            "from_formatted": from_,
+            "parent_call_id": parent,
+            "price_unit": "USD",
+            "queue_time": "0",
+            "start_time": _fivetran_time(start),
+            "status": status,
+            "to": to,
+            "to_formatted": to,
             "updated_at": _fivetran_time(end or start),
         }
         lines.append(",".join(_csv_field(row.get(c)) for c in FIVETRAN_COLUMNS))
@@ -214,10 +379,14 @@ def _landing(root: Path, preset: str) -> Path:
         elif kind == "csv":
             write(landing / f"twilio/calls_{day}.csv", _api_csv(calls))
         else:
-            write(landing / f"fivetran/twilio_call_{day.replace('-', '')}.csv", _fivetran_csv(calls))
+            write(
+                landing / f"fivetran/twilio_call_{day.replace('-', '')}.csv", _fivetran_csv(calls)
+            )
     config = root / "sources.yaml"
-    write(config, f"extends: default\nsources:\n  calls:\n    {CONFIGS[preset][0]}\n"
-                  f"    preset: {preset}\n")
+    write(
+        config,
+        f"extends: default\nsources:\n  calls:\n    {CONFIGS[preset][0]}\n    preset: {preset}\n",
+    )
     return config
 
 
@@ -229,8 +398,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, duckdb.DuckDBPyC
         conn.close()
 
 
-def _run(runs: dict[str, duckdb.DuckDBPyConnection], tmp_path_factory: pytest.TempPathFactory,
-         preset: str) -> duckdb.DuckDBPyConnection:
+def _run(
+    runs: dict[str, duckdb.DuckDBPyConnection],
+    tmp_path_factory: pytest.TempPathFactory,
+    preset: str,
+) -> duckdb.DuckDBPyConnection:
     if preset not in runs:
         root = tmp_path_factory.mktemp(preset)
         config = _landing(root, preset)
@@ -250,9 +422,12 @@ def test_twilio_preset_fact_marts_cell_by_cell(runs, tmp_path_factory, preset: s
 
 def test_twilio_json_quarantine_names_file_line_and_reason(runs, tmp_path_factory) -> None:
     conn = _run(runs, tmp_path_factory, "twilio_calls_json")
-    assert conn.execute(
-        "SELECT file, line, reason FROM quarantine.calls ORDER BY file, line"
-    ).fetchall() == QUARANTINE_JSON
+    assert (
+        conn.execute(
+            "SELECT file, line, reason FROM quarantine.calls ORDER BY file, line"
+        ).fetchall()
+        == QUARANTINE_JSON
+    )
     # The vendor's record is shown with the rejected row, as delivered.
     (record,) = conn.execute("SELECT record FROM quarantine.calls WHERE line = 6").fetchone()
     assert json.loads(record)["sid"] == "CA06" and json.loads(record)["api_version"] == "2010-04-01"

@@ -24,14 +24,23 @@ import json
 
 from sales_pipeline_tests.sources.crm import BEN_PHONE, DM_PHONE, MARIA_PHONE, OTHER_PHONE
 
-E164 = {name: "+" + "".join(c for c in number if c.isdigit())
-        for name, number in (("maria", MARIA_PHONE), ("ben", BEN_PHONE), ("dm", DM_PHONE),
-                             ("other", OTHER_PHONE), ("desk", "+30 210 555 0300"))}
+E164 = {
+    name: "+" + "".join(c for c in number if c.isdigit())
+    for name, number in (
+        ("maria", MARIA_PHONE),
+        ("ben", BEN_PHONE),
+        ("dm", DM_PHONE),
+        ("other", OTHER_PHONE),
+        ("desk", "+30 210 555 0300"),
+    )
+}
 
 # --------------------------------------------------------------------------- RingCentral
 
-RINGCENTRAL_IDENTITIES = "email,employee_number,phone_user_id,phone_extension\n" \
+RINGCENTRAL_IDENTITIES = (
+    "email,employee_number,phone_user_id,phone_extension\n"
     "maria@example.com,,2661451001,101\n,E2,2661451002,102\n"
+)
 
 
 def _rc_party(number: str, extension_id: str | None) -> dict[str, object]:
@@ -43,34 +52,111 @@ def _rc_party(number: str, extension_id: str | None) -> dict[str, object]:
 
 def ringcentral_json() -> str:
     calls = [
-        ("P1", "Outbound", "Call connected", "2026-03-02T09:00:00.000Z", 120, "maria", "dm", "2661451001"),
-        ("P2", "Outbound", "Voicemail", "2026-03-02T10:00:00.000Z", 25, "maria", "other", "2661451001"),
-        ("P3", "Outbound", "Call connected", "2026-03-03T09:00:00.000Z", 60, "maria", "other", "2661451001"),
-        ("P4", "Outbound", "Call connected", "2026-03-04T09:00:00.000Z", 45, "ben", "dm", "2661451002"),
+        (
+            "P1",
+            "Outbound",
+            "Call connected",
+            "2026-03-02T09:00:00.000Z",
+            120,
+            "maria",
+            "dm",
+            "2661451001",
+        ),
+        (
+            "P2",
+            "Outbound",
+            "Voicemail",
+            "2026-03-02T10:00:00.000Z",
+            25,
+            "maria",
+            "other",
+            "2661451001",
+        ),
+        (
+            "P3",
+            "Outbound",
+            "Call connected",
+            "2026-03-03T09:00:00.000Z",
+            60,
+            "maria",
+            "other",
+            "2661451001",
+        ),
+        (
+            "P4",
+            "Outbound",
+            "Call connected",
+            "2026-03-04T09:00:00.000Z",
+            45,
+            "ben",
+            "dm",
+            "2661451002",
+        ),
         ("P5", "Inbound", "Accepted", "2026-03-04T10:00:00.000Z", 30, "dm", "maria", "2661451001"),
-        ("P6", "Outbound", "Call connected", "2026-03-05T09:00:00.000Z", 50, "desk", "dm", "2661459999"),
-        ("P7", "Outbound", "In Progress", "2026-03-05T10:00:00.000Z", 0, "maria", "dm", "2661451001"),
+        (
+            "P6",
+            "Outbound",
+            "Call connected",
+            "2026-03-05T09:00:00.000Z",
+            50,
+            "desk",
+            "dm",
+            "2661459999",
+        ),
+        (
+            "P7",
+            "Outbound",
+            "In Progress",
+            "2026-03-05T10:00:00.000Z",
+            0,
+            "maria",
+            "dm",
+            "2661451001",
+        ),
     ]
     records = []
     for sid, direction, result, start, duration, caller, callee, extension in calls:
         outbound = direction == "Outbound"
-        records.append({
-            "uri": f"https://platform.ringcentral.com/restapi/v1.0/account/1/call-log/{sid}",
-            "id": sid, "sessionId": f"40413840{sid[1:]}", "startTime": start,
-            "duration": duration, "type": "Voice", "direction": direction,
-            "action": "VoIP Call" if outbound else "Phone Call", "result": result,
-            "to": _rc_party(E164[callee], None if outbound else extension),
-            "from": _rc_party(E164[caller], extension if outbound else None),
-            "extension": {"uri": "https://platform.ringcentral.com/restapi/v1.0/account/1/"
-                                 f"extension/{extension}", "id": int(extension)},
-            "legs": [{"startTime": start, "duration": duration, "type": "Voice",
-                      "direction": direction, "action": "VoIP Call", "result": result,
-                      "legType": "Accept"}],
-        })
-    return json.dumps({"uri": "https://platform.ringcentral.com/restapi/v1.0/account/~/call-log",
-                       "records": records,
-                       "paging": {"page": 1, "perPage": 100, "pageStart": 0, "pageEnd": 6},
-                       "navigation": {}}, indent=1)
+        records.append(
+            {
+                "uri": f"https://platform.ringcentral.com/restapi/v1.0/account/1/call-log/{sid}",
+                "id": sid,
+                "sessionId": f"40413840{sid[1:]}",
+                "startTime": start,
+                "duration": duration,
+                "type": "Voice",
+                "direction": direction,
+                "action": "VoIP Call" if outbound else "Phone Call",
+                "result": result,
+                "to": _rc_party(E164[callee], None if outbound else extension),
+                "from": _rc_party(E164[caller], extension if outbound else None),
+                "extension": {
+                    "uri": "https://platform.ringcentral.com/restapi/v1.0/account/1/"
+                    f"extension/{extension}",
+                    "id": int(extension),
+                },
+                "legs": [
+                    {
+                        "startTime": start,
+                        "duration": duration,
+                        "type": "Voice",
+                        "direction": direction,
+                        "action": "VoIP Call",
+                        "result": result,
+                        "legType": "Accept",
+                    }
+                ],
+            }
+        )
+    return json.dumps(
+        {
+            "uri": "https://platform.ringcentral.com/restapi/v1.0/account/~/call-log",
+            "records": records,
+            "paging": {"page": 1, "perPage": 100, "pageStart": 0, "pageEnd": 6},
+            "navigation": {},
+        },
+        indent=1,
+    )
 
 
 RINGCENTRAL_CSV = (
@@ -99,23 +185,43 @@ LINE = "+30 210 555 0900"  # the team's Aircall number
 AIRCALL_EPOCH = 1772442000  # 2026-03-02T09:00:00Z
 
 
-def _aircall(sid: int, direction: str, status: str, day_offset: int, ring: int,
-             talk: int | None, email: str, other: str) -> dict[str, object]:
+def _aircall(
+    sid: int,
+    direction: str,
+    status: str,
+    day_offset: int,
+    ring: int,
+    talk: int | None,
+    email: str,
+    other: str,
+) -> dict[str, object]:
     started = AIRCALL_EPOCH + day_offset
     answered = started + ring if talk is not None else None
     ended = (answered + talk) if answered is not None else started + ring
     return {
-        "id": sid, "direct_link": f"https://api.aircall.io/v1/calls/{sid}",
-        "direction": direction, "status": status,
+        "id": sid,
+        "direct_link": f"https://api.aircall.io/v1/calls/{sid}",
+        "direction": direction,
+        "status": status,
         "missed_call_reason": None if talk is not None else "no_available_agent",
-        "started_at": started, "answered_at": answered,
+        "started_at": started,
+        "answered_at": answered,
         "ended_at": ended if status == "done" else None,
-        "duration": ended - started, "voicemail": None, "recording": None,
+        "duration": ended - started,
+        "voicemail": None,
+        "recording": None,
         "raw_digits": other,
-        "user": {"id": hash(email) % 1000, "direct_link": "https://api.aircall.io/v1/users/1",
-                 "name": email.split("@")[0].title(), "email": email, "available": True},
+        "user": {
+            "id": hash(email) % 1000,
+            "direct_link": "https://api.aircall.io/v1/users/1",
+            "name": email.split("@")[0].title(),
+            "email": email,
+            "available": True,
+        },
         "number": {"id": 9, "name": "Sales", "digits": LINE, "country": "GR"},
-        "contact": None, "tags": [], "comments": [],
+        "contact": None,
+        "tags": [],
+        "comments": [],
     }
 
 
@@ -127,25 +233,53 @@ def aircall_calls() -> list[dict[str, object]]:
         _aircall(1004, "outbound", "done", 2 * 86400, 6, 45, "ben@example.com", DM_PHONE),
         _aircall(1005, "inbound", "done", 2 * 86400 + 3600, 3, 30, "maria@example.com", DM_PHONE),
         _aircall(1006, "outbound", "done", 3 * 86400, 5, 50, "temp@example.com", DM_PHONE),
-        _aircall(1007, "outbound", "answered", 3 * 86400 + 3600, 5, 10, "maria@example.com", DM_PHONE),
+        _aircall(
+            1007, "outbound", "answered", 3 * 86400 + 3600, 5, 10, "maria@example.com", DM_PHONE
+        ),
     ]
 
 
 def aircall_json() -> str:
-    return json.dumps({"calls": aircall_calls(),
-                       "meta": {"count": 7, "total": 7, "current_page": 1, "per_page": 20,
-                                "next_page_link": None, "previous_page_link": None}}, indent=1)
+    return json.dumps(
+        {
+            "calls": aircall_calls(),
+            "meta": {
+                "count": 7,
+                "total": 7,
+                "current_page": 1,
+                "per_page": 20,
+                "next_page_link": None,
+                "previous_page_link": None,
+            },
+        },
+        indent=1,
+    )
 
 
 def aircall_csv() -> str:
-    columns = ["id", "direction", "status", "missed_call_reason", "started_at", "answered_at",
-               "ended_at", "duration", "raw_digits", "user_email", "number_digits"]
+    columns = [
+        "id",
+        "direction",
+        "status",
+        "missed_call_reason",
+        "started_at",
+        "answered_at",
+        "ended_at",
+        "duration",
+        "raw_digits",
+        "user_email",
+        "number_digits",
+    ]
     lines = [",".join(columns)]
     for call in aircall_calls():
-        flat = {**call, "user_email": call["user"]["email"],  # type: ignore[index]
-                "number_digits": call["number"]["digits"]}  # type: ignore[index]
+        flat = {
+            **call,
+            "user_email": call["user"]["email"],  # type: ignore[index]
+            "number_digits": call["number"]["digits"],
+        }  # type: ignore[index]
         lines.append(",".join("" if flat[c] is None else str(flat[c]) for c in columns))
     return "\n".join(lines) + "\n"
+
 
 # --------------------------------------------------------------------------- HubSpot
 
@@ -155,38 +289,119 @@ PORTAL_MEETING_BOOKED = "3e1f2a9c-5d4b-4c8e-9f10-aa11bb22cc33"  # a portal's own
 PORTAL_GATEKEEPER = "77aa0c1d-0000-4e5f-8a9b-123456789abc"  # another one, not configured
 
 
-def _hubspot(sid: str, direction: str, disposition: str | None, status: str, start: str,
-             duration_ms: int, owner: str, from_: str, to: str) -> dict[str, object]:
+def _hubspot(
+    sid: str,
+    direction: str,
+    disposition: str | None,
+    status: str,
+    start: str,
+    duration_ms: int,
+    owner: str,
+    from_: str,
+    to: str,
+) -> dict[str, object]:
     return {
         "id": sid,
         "properties": {
-            "hs_createdate": start, "hs_lastmodifieddate": start, "hs_object_id": sid,
-            "hs_timestamp": start, "hs_call_direction": direction,
-            "hs_call_disposition": disposition, "hs_call_duration": str(duration_ms),
-            "hs_call_status": status, "hs_call_from_number": from_, "hs_call_to_number": to,
-            "hs_call_title": "Call", "hubspot_owner_id": owner,
+            "hs_createdate": start,
+            "hs_lastmodifieddate": start,
+            "hs_object_id": sid,
+            "hs_timestamp": start,
+            "hs_call_direction": direction,
+            "hs_call_disposition": disposition,
+            "hs_call_duration": str(duration_ms),
+            "hs_call_status": status,
+            "hs_call_from_number": from_,
+            "hs_call_to_number": to,
+            "hs_call_title": "Call",
+            "hubspot_owner_id": owner,
         },
-        "createdAt": start, "updatedAt": start, "archived": False,
+        "createdAt": start,
+        "updatedAt": start,
+        "archived": False,
     }
 
 
 def hubspot_json() -> str:
     results = [
-        _hubspot("H1", "OUTBOUND", CONNECTED, "COMPLETED", "2026-03-02T09:00:00.000Z", 120000,
-                 "005A", MARIA_PHONE, DM_PHONE),
-        _hubspot("H2", "OUTBOUND", VOICEMAIL, "COMPLETED", "2026-03-02T10:00:00.000Z", 25000,
-                 "005A", MARIA_PHONE, OTHER_PHONE),
+        _hubspot(
+            "H1",
+            "OUTBOUND",
+            CONNECTED,
+            "COMPLETED",
+            "2026-03-02T09:00:00.000Z",
+            120000,
+            "005A",
+            MARIA_PHONE,
+            DM_PHONE,
+        ),
+        _hubspot(
+            "H2",
+            "OUTBOUND",
+            VOICEMAIL,
+            "COMPLETED",
+            "2026-03-02T10:00:00.000Z",
+            25000,
+            "005A",
+            MARIA_PHONE,
+            OTHER_PHONE,
+        ),
         # 59.6 s: milliseconds round to whole seconds (60).
-        _hubspot("H3", "OUTBOUND", PORTAL_MEETING_BOOKED, "COMPLETED", "2026-03-03T09:00:00.000Z",
-                 59600, "005A", MARIA_PHONE, OTHER_PHONE),
-        _hubspot("H4", "OUTBOUND", None, "COMPLETED", "2026-03-04T09:00:00.000Z", 45000,
-                 "005B", BEN_PHONE, DM_PHONE),
-        _hubspot("H5", "INBOUND", CONNECTED, "COMPLETED", "2026-03-04T10:00:00.000Z", 30000,
-                 "005A", DM_PHONE, MARIA_PHONE),
-        _hubspot("H6", "OUTBOUND", CONNECTED, "COMPLETED", "2026-03-05T09:00:00.000Z", 50000,
-                 "999", "+30 210 555 0300", DM_PHONE),
-        _hubspot("H7", "OUTBOUND", PORTAL_GATEKEEPER, "COMPLETED", "2026-03-05T10:00:00.000Z",
-                 10000, "005A", MARIA_PHONE, DM_PHONE),
+        _hubspot(
+            "H3",
+            "OUTBOUND",
+            PORTAL_MEETING_BOOKED,
+            "COMPLETED",
+            "2026-03-03T09:00:00.000Z",
+            59600,
+            "005A",
+            MARIA_PHONE,
+            OTHER_PHONE,
+        ),
+        _hubspot(
+            "H4",
+            "OUTBOUND",
+            None,
+            "COMPLETED",
+            "2026-03-04T09:00:00.000Z",
+            45000,
+            "005B",
+            BEN_PHONE,
+            DM_PHONE,
+        ),
+        _hubspot(
+            "H5",
+            "INBOUND",
+            CONNECTED,
+            "COMPLETED",
+            "2026-03-04T10:00:00.000Z",
+            30000,
+            "005A",
+            DM_PHONE,
+            MARIA_PHONE,
+        ),
+        _hubspot(
+            "H6",
+            "OUTBOUND",
+            CONNECTED,
+            "COMPLETED",
+            "2026-03-05T09:00:00.000Z",
+            50000,
+            "999",
+            "+30 210 555 0300",
+            DM_PHONE,
+        ),
+        _hubspot(
+            "H7",
+            "OUTBOUND",
+            PORTAL_GATEKEEPER,
+            "COMPLETED",
+            "2026-03-05T10:00:00.000Z",
+            10000,
+            "005A",
+            MARIA_PHONE,
+            DM_PHONE,
+        ),
     ]
     return json.dumps({"results": results, "paging": {"next": None}}, indent=1)
 
