@@ -132,9 +132,19 @@ def _utf8_copies(files: list[LandingFile], encoding: str, folder: Path) -> list[
         # A streaming decode: the bytes are transcoded in chunks, not parsed into rows.
         with landing_file.path.open("rb") as source, copy.open("wb") as target:
             decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-            while chunk := source.read(1 << 20):
-                target.write(decoder.decode(chunk).encode())
-            target.write(decoder.decode(b"", final=True).encode())
+            offset = 0
+            try:
+                while chunk := source.read(1 << 20):
+                    target.write(decoder.decode(chunk).encode())
+                    offset += len(chunk)
+                target.write(decoder.decode(b"", final=True).encode())
+            except UnicodeDecodeError as error:
+                # Held back whole, like a file DuckDB cannot read: a wrong encoding is no row's
+                # fault, and guessing another one would change every name in the file.
+                raise duckdb.InvalidInputException(
+                    f"not {encoding}: byte {offset + error.start} "
+                    f"(0x{error.object[error.start]:02x}) {error.reason}"
+                ) from error
         copies.append(_ReadFile(copy, landing_file.name, landing_file.file_date))
     return copies
 
@@ -156,13 +166,7 @@ def _read_csv(
         read_files = [_ReadFile(f.path, f.name, f.file_date) for f in files]
         encoding = options.encoding
     else:
-        try:
-            read_files = _utf8_copies(files, options.encoding, folder)
-        except UnicodeDecodeError as error:
-            # Held back whole, like a file DuckDB cannot read: a wrong encoding is no row's fault.
-            raise duckdb.InvalidInputException(
-                f"not {options.encoding}: {error.reason} at byte {error.start} of a chunk"
-            ) from error
+        read_files = _utf8_copies(files, options.encoding, folder)
         encoding = "utf-8"
     by_name = {f.name: f for f in read_files}
     names = list(header)

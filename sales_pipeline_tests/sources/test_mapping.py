@@ -457,3 +457,15 @@ def test_an_identity_map_change_counts_as_a_landing_change(tmp_path: Path) -> No
     before = landing_digest(tmp_path, [], also=["people/identity_map.csv"])
     write(tmp_path / "people/identity_map.csv", "email,phone_extension\nmaria@example.com,201\n")
     assert landing_digest(tmp_path, [], also=["people/identity_map.csv"]) != before
+
+
+def test_a_file_not_in_its_configured_encoding_is_held_back(tmp_path: Path) -> None:
+    header = "Id;Kind;Direction;From;To;Connected;StartedMs;Ended;TalkMs;Note\n"
+    _, report = ingest(tmp_path, VOCABULARY, {
+        # 0x81 is no character of cp1252.
+        "phone/export_20260303.csv": header.encode() + b"A9;call;out;1;2;no;0;;0;\x81\n",
+    })
+    assert [(h.name, h.reason) for h in report.held_back] == [(
+        "phone/export_20260303.csv",
+        "unreadable as CSV: not cp1252: byte 88 (0x81) character maps to <undefined>",
+    )]
