@@ -27,6 +27,8 @@ PACKAGE_DIR = Path(__file__).parent
 DEFAULT_CONFIG = PACKAGE_DIR / "default.yaml"
 PRESETS_DIR = PACKAGE_DIR / "presets"
 CONTRACT_PRESET = "contract"
+# Sources whose staging resolves a rep's own identifier through the identity map.
+IDENTIFIED_SOURCES = ("calls", "sales_documents")
 TOP_LEVEL_KEYS = ("version", "extends", "identity_map", "sources")
 ENTRY_KEYS = ("files", "file_date", "preset")
 Path_ = tuple[str | int, ...]
@@ -232,8 +234,11 @@ def _check_fields(name: str, mapping: Mapping, marks: dict[Path_, Mark]) -> None
         )
     if mapping.legs is not None and name != "calls":
         raise _error(marks, (*path, "legs"), "legs group the rows of a call log: calls only")
-    if mapping.rep_identity is not None and name != "calls":
-        raise _error(marks, (*path, "rep_identity"), "rep_identity is read for calls only")
+    if mapping.rep_identity is not None and name not in IDENTIFIED_SOURCES:
+        raise _error(
+            marks, (*path, "rep_identity"),
+            f"rep_identity is read for {' and '.join(IDENTIFIED_SOURCES)} only",
+        )
     if mapping.format == "csv" and not mapping.csv.header:
         known = set(mapping.csv.columns or ())
         for column in sorted(mapping.source_columns() - known):

@@ -310,8 +310,8 @@ class LegsSpec(StrictModel):
 
 
 class IdentitySpec(StrictModel):
-    """The source's own identifier of the rep (extension, phone-system user), resolved to a CRM
-    user through the identity map."""
+    """The source's own identifier of the rep (extension, phone-system user, ERP salesperson
+    code), resolved to a CRM user through the identity map."""
 
     system: Literal[IDENTITY_SYSTEMS]  # type: ignore[valid-type]
     value: FieldOrShorthand
