@@ -21,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from sales_pipeline.contract import SOURCES
+from sales_pipeline.sources.compile import json_path
 from sales_pipeline.sources.models import IdentityMap, Mapping, SourceEntry
 
 PACKAGE_DIR = Path(__file__).parent
@@ -239,6 +240,12 @@ def _check_fields(name: str, mapping: Mapping, marks: dict[Path_, Mark]) -> None
             marks, (*path, "rep_identity"),
             f"rep_identity is read for {' and '.join(IDENTIFIED_SOURCES)} only",
         )
+    if mapping.format in ("json", "jsonl"):
+        for column in sorted(mapping.source_columns()):
+            try:
+                json_path(column)
+            except ValueError as error:
+                raise _error(marks, (*path, "fields"), str(error)) from None
     if mapping.format == "csv" and not mapping.csv.header:
         known = set(mapping.csv.columns or ())
         for column in sorted(mapping.source_columns() - known):

@@ -112,6 +112,11 @@ CONFIG_ERRORS = {
         "sources.yaml, line 6: sources.fx_rates.fields.date.extract: regular expression "
         "'(?<=on )x+' is not supported by DuckDB (RE2)",
     ),
+    "a JSON key path that is none": (
+        "extends: default\nsources:\n  calls:\n    files: t/*.json\n    preset: twilio_calls_json\n"
+        "    fields:\n      from: from..phoneNumber\n",
+        "sources.yaml, line 6: sources.calls.fields: 'from..phoneNumber' is not a key path",
+    ),
     "a source missing without extends": (
         "sources:\n  calls: {files: x/*.csv, preset: contract}\n",
         "sources.yaml, line 1: sources: no entry for sales_documents",
