@@ -220,3 +220,99 @@ def test_asterisk_growing_file_is_read_again_when_it_grows(asterisk) -> None:
             }
         )
     )
+
+
+CDR_CSV_ORDER = [
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "uniqueid",
+    "userfield",
+    "peeraccount",
+    "linkedid",
+    "sequence",
+]
+# cdr_custom.conf.sample's Master.csv mapping (optionally followed by sequence).
+CDR_CUSTOM_ORDER = [
+    "clid",
+    "src",
+    "dst",
+    "dcontext",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "accountcode",
+    "uniqueid",
+    "userfield",
+    "sequence",
+]
+
+
+def _as_cdr_custom(line: bytes) -> bytes:
+    """The same record in cdr_custom's order, every field quoted as CSV_QUOTE writes it."""
+    import csv
+
+    (fields,) = list(csv.reader([line.decode("latin-1")]))
+    record = dict(zip(CDR_CSV_ORDER, fields, strict=False))
+    values = [record.get(name, "") for name in CDR_CUSTOM_ORDER]
+    if not record.get("sequence"):
+        values = values[:-1]
+    return ",".join('"' + v.replace('"', '""') + '"' for v in values).encode("latin-1")
+
+
+def test_asterisk_cdr_custom_layout_gives_the_same_marts(tmp_path_factory) -> None:
+    """The same calls written by cdr_custom in its shipped layout: no linkedid, so legs are
+    grouped by uniqueid (the two multi-leg calls share theirs), and the same marts come out."""
+    root = tmp_path_factory.mktemp("cdr_custom")
+    landing = root / "landing"
+    write_crm(landing)
+    write(landing / "pbx/identity_map.csv", IDENTITY_MAP)
+    write(
+        landing / "pbx/cdr-custom/Master.csv",
+        b"\n".join(_as_cdr_custom(line) for line in MASTER_LINES) + b"\n",
+    )
+    write(
+        root / "sources.yaml",
+        CONFIG.replace("files: pbx/Master.csv", "files: pbx/cdr-custom/Master.csv").replace(
+            "preset: asterisk_cdr", "preset: asterisk_cdr_custom"
+        ),
+    )
+    conn = run_configured(landing, root / "work", root / "sources.yaml").conn
+    try:
+        assert actual_marts(conn) == _approx(
+            expected_marts(
+                {
+                    "005A": Calls(made=2, connected=2, talk=180, dm=1, dms=1),
+                    "005B": Calls(made=2, connected=1, talk=45, dm=1, dms=1),
+                }
+            )
+        )
+        assert conn.execute(
+            "SELECT file, line, reason FROM quarantine.calls ORDER BY ALL"
+        ).fetchall() == [
+            (file.replace("pbx/", "pbx/cdr-custom/"), line, reason)
+            for file, line, reason in QUARANTINE
+        ]
+    finally:
+        conn.close()
