@@ -249,10 +249,19 @@ def _check_fields(name: str, mapping: Mapping, marks: dict[Path_, Mark]) -> None
     if mapping.format == "csv" and not mapping.csv.header:
         known = set(mapping.csv.columns or ())
         for column in sorted(mapping.source_columns() - known):
+            # Point at the field that reads it (an override's line), else at the column list.
+            where = next(
+                (
+                    (*path, "fields", name)
+                    for name, spec in mapping.fields.items()
+                    if column in spec.source_columns()
+                ),
+                (*path, "csv", "columns"),
+            )
             raise _error(
                 marks,
-                (*path, "csv", "columns"),
-                f"column {column!r} is used by the mapping but not among csv.columns "
+                where,
+                f"column {column!r} is not among csv.columns "
                 f"({', '.join(mapping.csv.columns or ())})",
             )
 

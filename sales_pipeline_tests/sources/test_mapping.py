@@ -70,8 +70,8 @@ CONFIG_ERRORS = {
     "column not among a headerless file's columns": (
         "extends: default\nsources:\n  calls:\n    files: pbx/Master.csv\n    file_date: none\n"
         "    preset: asterisk_cdr\n    timezone: UTC\n    fields:\n      duration: billsecs\n",
-        "sources.calls.csv.columns: column 'billsecs' is used by the mapping but not among "
-        "csv.columns",
+        "sources.yaml, line 9: sources.calls.fields.duration: column 'billsecs' is not among "
+        "csv.columns (accountcode, src, dst,",
     ),
     "local times without a zone": (
         "extends: default\nsources:\n  calls:\n    files: pbx/Master.csv\n    file_date: none\n"
