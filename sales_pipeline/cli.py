@@ -143,6 +143,16 @@ def backfill_exit_code(summary: BackfillSummary, *, allow_held_back: bool) -> in
     return EXIT_OK
 
 
+def _sources_check(args: argparse.Namespace) -> int:
+    from sales_pipeline.settings import SalesSettings
+    from sales_pipeline.sources.check import run_check
+
+    settings = SalesSettings.from_env()
+    return run_check(
+        settings, args.source or (), echo=print, error=lambda line: print(line, file=sys.stderr)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sales-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +182,22 @@ def build_parser() -> argparse.ArgumentParser:
         "(they are still listed)",
     )
     backfill.set_defaults(run=_backfill)
+
+    sources = commands.add_parser(
+        "sources", help="the source configuration (SALES_SOURCES_CONFIG, docs/sources.md)"
+    )
+    sources_commands = sources.add_subparsers(dest="sources_command", required=True)
+    check = sources_commands.add_parser(
+        "check",
+        help="read the configured files in memory, without writing the warehouse: files found, "
+        "rows read, a sample of mapped rows, rejects by reason, identities that map to nobody; "
+        "exit 1 when files are held back, 2 on a configuration error",
+    )
+    check.add_argument(
+        "--source", action="append", metavar="NAME",
+        help="check only this source (and what it is resolved against); repeatable",
+    )
+    check.set_defaults(run=_sources_check)
     return parser
 
 

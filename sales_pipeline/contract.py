@@ -54,6 +54,8 @@ BOOLEAN_PATTERN = r"^(?i:true|false)$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 _FILE_DATE = re.compile(r"_(\d{4}-\d{2}-\d{2})\.csv$")
+# Files of a configured source may carry their date anywhere in the name, with or without dashes.
+ANY_FILE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2}|\d{8})")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Source:
     columns: tuple[str, ...]
     daily: bool
     description: str
+    name_date: re.Pattern[str] = _FILE_DATE
 
     @property
     def raw_table(self) -> str:
@@ -72,11 +75,14 @@ class Source:
 
     def file_date(self, relative_path: str) -> date | None:
         """The date a daily file is named after; None when it carries no valid date."""
-        match = _FILE_DATE.search(PurePosixPath(relative_path).name)
+        match = self.name_date.search(PurePosixPath(relative_path).name)
         if match is None:
             return None
+        text = match.group(1)
+        if len(text) == 8:
+            text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
         try:
-            return date.fromisoformat(match.group(1))
+            return date.fromisoformat(text)
         except ValueError:
             return None
 

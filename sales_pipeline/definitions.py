@@ -22,6 +22,7 @@ from sales_pipeline.sensors import (
     reports_after_build_sensor,
 )
 from sales_pipeline.settings import SalesSettings
+from sales_pipeline.sources import load_sources_config
 from sales_pipeline.staging.assets import build_staging_assets
 
 # Single-run backfills, partition mappings that tolerate missing history and observable source
@@ -33,6 +34,9 @@ patch_pending_claim_interval()
 
 
 def build_definitions(settings: SalesSettings) -> dg.Definitions:
+    # A source configuration that cannot be used stops the code location from loading, with the
+    # file, line and key in the message, before any run reads a file with it.
+    load_sources_config(settings.sources_config)
     return dg.Definitions(
         assets=[
             *raw_assets,

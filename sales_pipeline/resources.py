@@ -114,6 +114,8 @@ class SalesConfig(dg.ConfigurableResource):
     max_rejected_share: float
     history_start: str
     published_warehouse: str
+    # The source configuration (SALES_SOURCES_CONFIG); empty: the contract's own layout.
+    sources_config: str = ""
 
     @property
     def landing_path(self) -> Path:
@@ -161,6 +163,7 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             max_rejected_share=settings.max_rejected_share,
             history_start=settings.history_start.isoformat(),
             published_warehouse=str(settings.published_warehouse),
+            sources_config=str(settings.sources_config or ""),
         ),
         "analysis_config": AnalysisConfig(),
     }

@@ -10,6 +10,7 @@ from sales_pipeline.dagster_internals import (
     PARTITION_NAME_TAG,
 )
 from sales_pipeline.ingestion.landing import landing_digest
+from sales_pipeline.ingestion.mapped import configured_sources
 from sales_pipeline.jobs import (
     INGEST_JOB,
     PUBLISH_JOB,
@@ -20,6 +21,7 @@ from sales_pipeline.jobs import (
 )
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.resources import SalesConfig
+from sales_pipeline.sources import sources_config
 
 REPORT_JOBS = {job.name for job in report_jobs}
 _REPORT_JOB_OF_BUILD = {period_job_name(grain): report_job_name(grain) for grain in GRAINS}
@@ -40,7 +42,12 @@ _PARTITION_TAGS = (
     "file names, sizes and times; it never opens the warehouse.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, sales_config: SalesConfig):
-    digest = landing_digest(sales_config.landing_path)
+    config = sources_config(sales_config.sources_config)
+    digest = landing_digest(
+        sales_config.landing_path,
+        configured_sources(config),
+        also=[config.identity_map.file] if config.identity_map else [],
+    )
     if digest == context.cursor:
         return dg.SkipReason("no new or changed landing files")
     context.update_cursor(digest)

@@ -31,6 +31,9 @@ DEFAULTS: dict[str, str] = {
     "SALES_MAX_REJECTED_SHARE": "0.05",
     "SALES_PUBLISHED_WAREHOUSE": "",
     "SALES_DUCKDB_MEMORY_LIMIT": "1536MB",
+    # Where each source's files are and how they map onto the contract (docs/sources.md);
+    # empty: the shipped sales_pipeline/sources/default.yaml, the contract's own layout.
+    "SALES_SOURCES_CONFIG": "",
 }
 
 
@@ -94,6 +97,7 @@ class SalesSettings:
     max_rejected_share: float
     published_warehouse: Path
     duckdb_memory_limit: str = DEFAULTS["SALES_DUCKDB_MEMORY_LIMIT"]
+    sources_config: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SalesSettings:
@@ -121,4 +125,5 @@ class SalesSettings:
                 value("SALES_PUBLISHED_WAREHOUSE") or warehouse.parent / "published" / warehouse.name
             ),
             duckdb_memory_limit=parsed("SALES_DUCKDB_MEMORY_LIMIT", _memory_limit),
+            sources_config=Path(value("SALES_SOURCES_CONFIG")) if value("SALES_SOURCES_CONFIG") else None,
         )

@@ -5,8 +5,10 @@ import dagster as dg
 
 from sales_pipeline.contract import SOURCES, Source
 from sales_pipeline.ingestion.loader import IngestionReport, ingest_source
+from sales_pipeline.ingestion.mapped import configured_source
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
+from sales_pipeline.sources import sources_config
 from sales_pipeline.validation.checks import ROWS_CONFORM, raw_rows_check
 
 FILES_READABLE = "files_readable"
@@ -20,8 +22,20 @@ def _held_back_files(conn, source: Source) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _report_metadata(report: IngestionReport, total_rows: int) -> dict[str, dg.MetadataValue]:
+def _report_metadata(
+    report: IngestionReport, total_rows: int, layout: str | None
+) -> dict[str, dg.MetadataValue]:
+    # Only a configured source says how it was read: the contract's layout keeps its metadata.
+    configured = (
+        {
+            "source_layout": dg.MetadataValue.text(layout),
+            "rows_filtered": dg.MetadataValue.int(report.rows_filtered),
+        }
+        if layout is not None
+        else {}
+    )
     return {
+        **configured,
         "files_loaded": dg.MetadataValue.int(len(report.loaded)),
         "files_unchanged": dg.MetadataValue.int(report.unchanged),
         "files_held_back": dg.MetadataValue.int(len(report.held_back)),
@@ -44,7 +58,8 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
         description=f"{source.description} Rows as delivered (text), with file and line. "
-        f"Landing files: `{source.glob}`.",
+        f"Landing files: `{source.glob}`, unless SALES_SOURCES_CONFIG maps another export "
+        "onto the contract's columns (docs/sources.md).",
         check_specs=[
             dg.AssetCheckSpec(
                 FILES_READABLE,
@@ -63,8 +78,13 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     def raw_asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
     ):
+        entry = sources_config(sales_config.sources_config).sources[source.name]
+        configured = configured_source(source, entry)
+        layout = None if entry.is_contract_layout else f"{entry.preset or 'mapping'}: {entry.files}"
         with warehouse.connect() as conn:
-            report = ingest_source(conn, source, sales_config.landing_path, context.run_id)
+            report = ingest_source(
+                conn, configured, sales_config.landing_path, context.run_id, entry.mapping
+            )
             for held in report.held_back:
                 context.log.error(f"{held.name}: held back: {held.reason}")
             for loaded in report.loaded:
@@ -75,13 +95,13 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                     )
             held_back = _held_back_files(conn, source)
             (total_rows,) = conn.execute(f"SELECT count(*) FROM {source.raw_table}").fetchone()
-            rows_check = raw_rows_check(conn, source, report)
+            rows_check = raw_rows_check(conn, configured, report)
 
         context.log.info(
             f"{source.name}: {len(report.loaded)} file(s) loaded, {report.rows_read} row(s), "
             f"{report.unchanged} unchanged, {len(report.held_back)} held back"
         )
-        yield dg.MaterializeResult(metadata=_report_metadata(report, total_rows))
+        yield dg.MaterializeResult(metadata=_report_metadata(report, total_rows, layout))
         yield dg.AssetCheckResult(
             check_name=FILES_READABLE,
             passed=not held_back,

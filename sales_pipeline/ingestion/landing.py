@@ -50,12 +50,23 @@ def discover(source: Source, landing_dir: Path) -> list[LandingFile]:
     return files
 
 
-def landing_digest(landing_dir: Path, sources: Iterable[Source] = SOURCES.values()) -> str:
-    """One hash over every landing file's name and fingerprint: changes when anything lands."""
+def landing_digest(
+    landing_dir: Path,
+    sources: Iterable[Source] = SOURCES.values(),
+    also: Iterable[str] = (),
+) -> str:
+    """One hash over every landing file's name and fingerprint: changes when anything lands.
+    `also` names further files (relative to the landing directory) whose change counts, such as
+    the identity map, which no source reads but staging resolves reps with."""
     digest = hashlib.sha256()
     for source in sources:
         for landing_file in discover(source, landing_dir):
             digest.update(f"{landing_file.name}\0{landing_file.fingerprint}\n".encode())
+    for name in also:
+        path = landing_dir / name
+        stat = path.stat() if path.is_file() else None
+        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}" if stat else "absent"
+        digest.update(f"{name}\0{fingerprint}\n".encode())
     return digest.hexdigest()
 
 

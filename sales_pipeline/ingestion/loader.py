@@ -11,6 +11,7 @@ import duckdb
 
 from sales_pipeline.contract import Source
 from sales_pipeline.ingestion.landing import Inspection, LandingFile, discover, inspect
+from sales_pipeline.sources.models import Mapping
 from sales_pipeline.sql import render, sql_value_list
 
 # Longer values are no data any export of these systems produces: such a line is kept in raw
@@ -24,6 +25,8 @@ class LoadedFile:
     rows_read: int
     rows_malformed: int
     replaced: bool
+    # Rows of a configured source's files that its filter says are not its records.
+    rows_filtered: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,21 +52,43 @@ class IngestionReport:
     def rows_malformed(self) -> int:
         return sum(f.rows_malformed for f in self.loaded)
 
+    @property
+    def rows_filtered(self) -> int:
+        return sum(f.rows_filtered for f in self.loaded)
+
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
     conn.execute(render("ingestion/create_raw.sql", table=source.raw_table, columns=source.columns))
 
 
 def ingest_source(
-    conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path, ingestion_id: str
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    landing_dir: Path,
+    ingestion_id: str,
+    mapping: Mapping | None = None,
 ) -> IngestionReport:
     """Read every new or changed file of `source` into its raw table, each file all or nothing.
 
-    A file whose header cannot be read with the contract's columns, or that DuckDB cannot parse
-    as CSV at all, is held back whole and recorded with the reason; it is tried again once it is
-    replaced (its fingerprint changes). The other files land regardless.
+    A file whose header cannot be read with the contract's columns (or, for a configured source,
+    with its `mapping`), or that DuckDB cannot parse at all, is held back whole and recorded with
+    the reason; it is tried again once it is replaced (its fingerprint changes). The other files
+    land regardless.
     """
+    from sales_pipeline.ingestion import mapped
+
     ensure_raw_tables(conn, source)
+    unreadable: tuple[type[Exception], ...] = (duckdb.InvalidInputException,)
+    if mapping is None:
+        inspect_file = inspect
+        describe = "CSV"
+    else:
+        unreadable = mapped.UNREADABLE
+
+        def inspect_file(landing_file: LandingFile) -> Inspection:
+            return mapped.inspect_mapped(landing_file, mapping)
+
+        describe = mapping.format.upper() if mapping.format != "jsonl" else "JSON lines"
     report = IngestionReport(source=source.name, ingestion_id=ingestion_id)
     landed = {
         name: (fingerprint, status)
@@ -79,7 +104,7 @@ def ingest_source(
         if landed.get(landing_file.name, ("", ""))[0] == landing_file.fingerprint:
             report.unchanged += 1
             continue
-        inspection = inspect(landing_file)
+        inspection = inspect_file(landing_file)
         if inspection.header is None:
             report.held_back.append(
                 HeldBackFile(landing_file.name, str(inspection.problem), landing_file.fingerprint)
@@ -87,22 +112,25 @@ def ingest_source(
         else:
             by_header[inspection.header].append((landing_file, inspection))
 
+    def land(header: tuple[str, ...], group: list[tuple[LandingFile, Inspection]]) -> None:
+        _in_transaction(conn, lambda: _land(conn, source, header, group, ingestion_id, report, mapping))
+
     for header, group in by_header.items():
         try:
-            _in_transaction(conn, lambda g=group, h=header: _land(conn, source, h, g, ingestion_id, report))
-        except duckdb.InvalidInputException:
+            land(header, group)
+        except unreadable:
             # One unparseable file fails the whole read: land the files one by one instead.
             for single in group:
                 try:
-                    _in_transaction(
-                        conn, lambda g=[single], h=header: _land(conn, source, h, g, ingestion_id, report)
-                    )
-                except duckdb.InvalidInputException as error:
+                    land(header, [single])
+                except unreadable as error:
                     landing_file = single[0]
                     reason = str(error).splitlines()[0].removeprefix("Invalid Input Error: ")
                     report.held_back.append(
                         HeldBackFile(
-                            landing_file.name, f"unreadable as CSV: {reason}", landing_file.fingerprint
+                            landing_file.name,
+                            f"unreadable as {describe}: {reason}",
+                            landing_file.fingerprint,
                         )
                     )
     # A held-back file that is no longer in the landing area is no longer waiting for anything.
@@ -144,12 +172,11 @@ def _land(
     group: list[tuple[LandingFile, Inspection]],
     ingestion_id: str,
     report: IngestionReport,
+    mapping: Mapping | None = None,
 ) -> None:
     """Replace the raw rows of a group of files sharing one header, and record them as loaded."""
     files = [landing_file for landing_file, _ in group]
     names = [f.name for f in files]
-    stripped = [name.strip() for name in header]
-    positions = [stripped.index(column) for column in source.columns]
     previously_loaded = {
         name
         for (name,) in conn.execute(
@@ -167,24 +194,33 @@ def _land(
         f"DELETE FROM {source.raw_table} WHERE _file IN (SELECT unnest(?::VARCHAR[])){same_days}",
         [names],
     )
-    conn.execute(
-        render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header))
-    )
-    conn.execute(
-        render(
-            "ingestion/append_batch.sql",
-            table=source.raw_table,
-            files=files,
-            blank_lines=[
-                (str(landing_file.path), line)
-                for landing_file, inspection in group
-                for line in inspection.blank_lines
-            ],
-            positions=positions,
-            ingestion_id=ingestion_id,
-            max_field_length=MAX_FIELD_LENGTH,
+    filtered: dict[str, int] = {}
+    if mapping is None:
+        stripped = [name.strip() for name in header]
+        positions = [stripped.index(column) for column in source.columns]
+        conn.execute(
+            render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header))
         )
-    )
+        conn.execute(
+            render(
+                "ingestion/append_batch.sql",
+                table=source.raw_table,
+                files=files,
+                blank_lines=[
+                    (str(landing_file.path), line)
+                    for landing_file, inspection in group
+                    for line in inspection.blank_lines
+                ],
+                positions=positions,
+                ingestion_id=ingestion_id,
+                max_field_length=MAX_FIELD_LENGTH,
+                first_line=2,
+            )
+        )
+    else:
+        from sales_pipeline.ingestion.mapped import land_mapped_rows
+
+        filtered = land_mapped_rows(conn, source, mapping, header, group, ingestion_id)
     # The equality on the ingestion id lets DuckDB skip the row groups of earlier ingestions.
     counts = {
         name: (read, malformed)
@@ -198,7 +234,13 @@ def _land(
     for landing_file in files:
         read, malformed = counts.get(landing_file.name, (0, 0))
         loaded.append(
-            LoadedFile(landing_file.name, read, malformed, landing_file.name in previously_loaded)
+            LoadedFile(
+                landing_file.name,
+                read,
+                malformed,
+                landing_file.name in previously_loaded,
+                filtered.get(landing_file.name, 0),
+            )
         )
     fingerprints = {f.name: f.fingerprint for f in files}
     _record(

@@ -41,10 +41,13 @@ CREATE OR REPLACE TEMP MACRO sp_count(value) AS CASE
 END;
 
 -- Why a row is rejected: the CSV reader's error for a line it could not split into the header's
--- columns, else a reason for each failed rule, joined; NULL when the row is clean.
+-- columns (or, for a configured source, why its record could not be mapped: 'mapping: ...'),
+-- else a reason for each failed rule, joined; NULL when the row is clean.
 -- `reasons` is a concat_ws('; ', ...) of CASE expressions that are NULL when their rule holds.
 CREATE OR REPLACE TEMP MACRO sp_reasons(malformed, reasons) AS coalesce(
-    'malformed CSV line: ' || malformed, nullif(reasons, ''));
+    CASE WHEN starts_with(malformed, 'mapping: ') THEN substr(malformed, 10)
+         ELSE 'malformed CSV line: ' || malformed END,
+    nullif(reasons, ''));
 
 -- How a rejected value is quoted in a reason.
 CREATE OR REPLACE TEMP MACRO sp_quote(value) AS

@@ -79,6 +79,15 @@ def _top_reasons(conn: duckdb.DuckDBPyConnection, name: str) -> dg.MetadataValue
     return markdown_table(["reason", "rows", "first at"], rows)
 
 
+def _unknown_reps(conn: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, int, str]]:
+    """Activity that maps to nobody, per identifier: never counted, never given to someone else."""
+    return conn.execute(
+        f"SELECT regexp_extract(reason, 'unknown rep: ([^;]*)', 1) AS identity, count(*) AS n, "
+        f"min(file || ':' || line) AS first_seen FROM quarantine.{name} "
+        "WHERE reason LIKE '%unknown rep: %' GROUP BY identity ORDER BY n DESC, identity LIMIT 50"
+    ).fetchall()
+
+
 def build_staging_asset(name: str) -> dg.AssetsDefinition:
     staging_key = dg.AssetKey(["staging", name])
     superseded_key = dg.AssetKey(["staging", f"{name}_superseded"])
@@ -162,6 +171,7 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             ).fetchall()
             per_file = _rejected_per_file(conn, name, delivery)
             top_reasons = _top_reasons(conn, name)
+            unknown_reps = _unknown_reps(conn, name)
             staged_rows_check = (
                 staging_rows_check(conn, f"staging.{name}", delivery)
                 if f"staging.{name}" in STAGING_SPECS
@@ -213,6 +223,7 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(quarantined),
                 "reasons": top_reasons,
+                "unknown_reps": markdown_table(["identity", "rows", "first at"], unknown_reps),
             },
         )
         yield dg.AssetCheckResult(

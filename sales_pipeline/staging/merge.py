@@ -9,9 +9,11 @@ resolved against changes (a new user, contact, rate or team), because then any r
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -20,6 +22,8 @@ from sales_pipeline.contract import SOURCES
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.resources import SalesConfig
+from sales_pipeline.sources import SourcesConfig, SourcesConfigError, sources_config
+from sales_pipeline.sources.models import IDENTITY_SYSTEMS
 from sales_pipeline.sql import render
 
 
@@ -126,6 +130,13 @@ def stage_source(
     """Merge the files of raw.<name> not yet staged into staging/quarantine, atomically."""
     rule = RULES[name]
     source = SOURCES[name]
+    config = sources_config(sales_config.sources_config)
+    mapping = config.sources[name].mapping
+    # A source that names its reps in its own terms (an extension, a phone-system user) is
+    # resolved through the identity map before the contract's rules (sql/staging/identities.sql).
+    identity_system = (
+        mapping.rep_identity.system if mapping is not None and mapping.rep_identity else None
+    )
     validate_sql = render(
         f"staging/{name}.sql",
         columns=source.columns,
@@ -134,6 +145,10 @@ def stage_source(
         reporting_currency=sales_config.reporting_currency,
         history_start=date.fromisoformat(sales_config.history_start),
         metric_names=[metric.name for metric in METRICS],
+        rep_identity_system=identity_system,
+    )
+    identities_sql = (
+        identities_query(config, sales_config.landing_path) if identity_system else None
     )
 
     def merge_sql(full: bool) -> str:
@@ -151,6 +166,13 @@ def stage_source(
         conn.execute(render("staging/state.sql", grains=GRAINS))
         rules_hash = _digest(validate_sql, merge_sql(False), merge_sql(True))
         lookups_hash = _lookups_hash(conn, rule.lookups)
+        if identities_sql is not None:
+            conn.execute(identities_sql)
+            (identities,) = conn.execute(
+                "SELECT count(*) || ':' || coalesce(bit_xor(hash(t::VARCHAR)), 0) "
+                "FROM rep_identities t"
+            ).fetchone()
+            lookups_hash = _digest(lookups_hash, identities)
         state = conn.execute(
             "SELECT rules_hash, lookups_hash FROM pipeline.merge_state WHERE source = ?", [name]
         ).fetchone()
@@ -215,6 +237,41 @@ def stage_source(
         return MergeResult(full=full, files=files, reconciliation=reconciliation)
 
     return _in_transaction(conn, work)
+
+
+def identities_query(config: SourcesConfig, landing_dir: Path) -> str:
+    """SQL that builds the temporary table rep_identities (system, identifier, user_id)."""
+    map_path: Path | None = None
+    map_columns: list[str] = []
+    if config.identity_map is not None:
+        map_path = landing_dir / config.identity_map.file
+        map_columns = identity_map_columns(map_path)
+    return render(
+        "staging/identities.sql",
+        map_path=str(map_path) if map_path else None,
+        map_columns=map_columns,
+    )
+
+
+def identity_map_columns(path: Path) -> list[str]:
+    """The identifier columns of an identity map file, checked against the known systems."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            header = [name.strip() for name in next(csv.reader(file), [])]
+    except OSError as error:
+        raise SourcesConfigError(f"identity map {path}: cannot be read: {error}") from error
+    unknown = [name for name in header if name not in IDENTITY_SYSTEMS]
+    if unknown or not header:
+        raise SourcesConfigError(
+            f"identity map {path}, line 1: unknown column(s) {', '.join(unknown) or '(none)'}; "
+            f"its columns are any of {', '.join(IDENTITY_SYSTEMS)}"
+        )
+    if not {"crm_user_id", "email", "employee_number"} & set(header):
+        raise SourcesConfigError(
+            f"identity map {path}, line 1: needs crm_user_id, email or employee_number to know "
+            "whose identifiers a row lists"
+        )
+    return header
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
--- Land the batch read by read_files.sql in {{ table }}, numbering rows by their line in the file.
+-- Land the batch read by read_files.sql in {{ table }}, numbering rows by their line in the file
+-- (the first record is on line {{ first_line }}: after the header, or the first line without one).
 -- DuckDB reports the line of each rejected record and skips empty lines; accepted records take
 -- the remaining lines in order (exact for files whose records do not span lines, which is every
 -- export we know of).
@@ -52,13 +53,13 @@ free_lines AS (
     FROM (SELECT path, count(*) AS n_bad, max(line) AS last_bad FROM taken GROUP BY path) AS bad
     JOIN (SELECT path, count(*) AS n_ok FROM accepted GROUP BY path) AS ok USING (path)
     CROSS JOIN LATERAL (
-        SELECT range AS line FROM range(2, greatest(2 + ok.n_ok + bad.n_bad, bad.last_bad + 1))
+        SELECT range AS line FROM range({{ first_line }}, greatest({{ first_line }} + ok.n_ok + bad.n_bad, bad.last_bad + 1))
     ) AS candidate
     ANTI JOIN taken ON taken.path = bad.path AND taken.line = candidate.line
 )
 SELECT
     files.file,
-    coalesce(free_lines.line, accepted.ordinal + 1),
+    coalesce(free_lines.line, accepted.ordinal + {{ first_line - 1 }}),
     files.file_date,
     {{ ingestion_id | literal }},
     CASE WHEN too_long THEN 'FIELD TOO LONG: a field has more than {{ max_field_length }} characters' END,

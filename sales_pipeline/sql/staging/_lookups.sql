@@ -23,3 +23,19 @@ FROM (
 WHERE digits IS NOT NULL
 GROUP BY digits
 {%- endmacro %}
+
+{#- How an identifier of `system` is compared: phone numbers by their digits, e-mails without case,
+    everything else as trimmed text. -#}
+{% macro identifier(system, expression) -%}
+{%- if system == "phone_number" %}sp_phone({{ expression }})
+{%- elif system == "email" %}lower(sp_text({{ expression }}))
+{%- else %}sp_text({{ expression }}){% endif -%}
+{%- endmacro %}
+
+{#- The CRM user of each identifier of one system (rep_identities, built by identities.sql). -#}
+{% macro rep_identities(system) -%}
+SELECT identifier, min(user_id) AS user_id, count(DISTINCT user_id) AS users_on_identifier
+FROM rep_identities
+WHERE system = {{ system | literal }}
+GROUP BY identifier
+{%- endmacro %}

@@ -19,6 +19,9 @@ WITH typed AS (
         sp_text(duration) AS duration_text,
         sp_count(duration) AS duration,
         sp_text(answered_by) AS answered_by
+{%- if rep_identity_system %},
+        sp_text(rep_identity) AS rep_identity
+{%- endif %}
     FROM raw.calls
     -- Only the files of this delivery; the merge step takes care of earlier ones.
     WHERE _file IN (SELECT file FROM delivery_files)
@@ -46,15 +49,24 @@ resolved AS (
 checked AS (
     SELECT
         resolved.*,
+{%- if rep_identity_system %}
+        -- The phone system's own identifier of the rep first (identity map), else the phone rule.
+        coalesce(identities.user_id, reps.user_id) AS rep_id,
+{%- else %}
         reps.user_id AS rep_id,
+{%- endif %}
         contacts.contact_id,
         coalesce(contacts.is_decision_maker, FALSE) AS contact_is_decision_maker,
         (started_at AT TIME ZONE {{ timezone | literal }})::DATE AS activity_date,
         sp_reasons(_error, concat_ws('; ',
             {{ c.required("sid", "sid") }},
             {{ c.not_in_set("direction", "direction", contract.CALL_DIRECTIONS) }},
+            {#- With the rep named by its identifier, the numbers are needed for the contact only
+                (a call a CRM logged may carry none). #}
+{%- if not rep_identity_system %}
             {{ c.required("from", "from_number") }},
             {{ c.required("to", "to_number") }},
+{%- endif %}
             {{ c.not_in_set("status", "status", contract.CALL_STATUSES) }},
             {{ c.unparsable("start_time", "start_text", "started_at", c.TIMESTAMP) }},
             {{ c.unparsable("end_time", "end_text", "ended_at", c.TIMESTAMP, required=False) }},
@@ -66,6 +78,17 @@ checked AS (
             END,
             -- Child legs are not calls: they need no rep.
             CASE
+{%- if rep_identity_system %}
+                WHEN is_child_leg THEN NULL
+                WHEN identities.users_on_identifier > 1 THEN 'ambiguous rep: several people have '
+                    || {{ rep_identity_system | literal }} || ' ' || sp_quote(rep_identity)
+                WHEN identities.user_id IS NOT NULL THEN NULL
+                WHEN rep_identity IS NULL AND rep_digits IS NULL AND direction IN {{ contract.CALL_DIRECTIONS | in_list }}
+                THEN 'unknown rep: the call names no ' || {{ rep_identity_system | literal }} || ' and no rep phone number'
+                WHEN rep_identity IS NOT NULL AND reps.user_id IS NULL
+                THEN 'unknown rep: no person has ' || {{ rep_identity_system | literal }} || ' '
+                    || sp_quote(rep_identity) || ' in the identity map'
+{%- endif %}
                 WHEN is_child_leg OR rep_digits IS NULL THEN NULL
                 WHEN reps.user_id IS NULL THEN 'unknown rep: no CRM user has phone '
                     || sp_quote(CASE WHEN direction = 'inbound' THEN to_number ELSE from_number END)
@@ -76,8 +99,13 @@ checked AS (
         )) AS _reason
     FROM resolved
     LEFT JOIN ({{ lookups.rep_phones() }}) AS reps ON reps.phone_digits = resolved.rep_digits
+{%- if rep_identity_system %}
+    LEFT JOIN ({{ lookups.rep_identities(rep_identity_system) }}) AS identities
+        ON identities.identifier = {{ lookups.identifier(rep_identity_system, "resolved.rep_identity") }}
+{%- endif %}
     LEFT JOIN ({{ lookups.contact_phones() }}) AS contacts
         ON resolved.direction IN {{ contract.OUTBOUND_DIRECTIONS | in_list }}
         AND contacts.digits = resolved.to_digits
 )
-SELECT * EXCLUDE (_error, start_text, end_text, duration_text, rep_digits, to_digits) FROM checked;
+SELECT * EXCLUDE (_error, start_text, end_text, duration_text, rep_digits, to_digits
+{%- if rep_identity_system %}, rep_identity{% endif %}) FROM checked;

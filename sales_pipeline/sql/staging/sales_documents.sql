@@ -1,4 +1,5 @@
 {% import "staging/_common.sql" as c %}
+{% import "staging/_lookups.sql" as lookups -%}
 -- ERP sales documents. A document_no delivered more than once: the latest changed_at (as an
 -- instant) wins, then the later file, then the later line. Amounts are converted to the reporting
 -- currency at the rate of the latest date on or before the document date.
@@ -18,6 +19,9 @@ WITH typed AS (
         sp_text(status) AS status,
         sp_text(changed_at) AS changed_text,
         sp_timestamp(changed_at) AS changed_at
+{%- if rep_identity_system %},
+        sp_text(rep_identity) AS rep_identity
+{%- endif %}
     FROM raw.sales_documents
     -- Only the files of this delivery; the merge step takes care of earlier ones.
     WHERE _file IN (SELECT file FROM delivery_files)
@@ -39,7 +43,12 @@ converted AS (
 checked AS (
     SELECT
         converted.*,
+{%- if rep_identity_system %}
+        -- The ERP's own code of the salesperson first (identity map), else the employee number.
+        coalesce(identities.user_id, reps.user_id) AS rep_id,
+{%- else %}
         reps.user_id AS rep_id,
+{%- endif %}
         CAST(
             net_amount * fx_rate * CASE document_type WHEN 'RETURN' THEN -1 ELSE 1 END
             AS DECIMAL(38, 16)
@@ -49,6 +58,14 @@ checked AS (
             {{ c.not_in_set("document_type", "document_type", contract.DOCUMENT_TYPES) }},
             {{ c.unparsable("document_date", "document_date_text", "activity_date", "a YYYY-MM-DD date") }},
             CASE
+{%- if rep_identity_system %}
+                WHEN identities.users_on_identifier > 1 THEN 'ambiguous rep: several people have '
+                    || {{ rep_identity_system | literal }} || ' ' || sp_quote(rep_identity)
+                WHEN identities.user_id IS NOT NULL THEN NULL
+                WHEN rep_identity IS NOT NULL AND reps.user_id IS NULL
+                THEN 'unknown rep: no person has ' || {{ rep_identity_system | literal }} || ' '
+                    || sp_quote(rep_identity) || ' in the identity map'
+{%- endif %}
                 WHEN sales_rep_no IS NULL THEN 'sales_rep_no is empty'
                 WHEN reps.user_id IS NULL THEN 'unknown rep: no CRM user has EmployeeNumber ' || sp_quote(sales_rep_no)
                 WHEN reps.users_with_number > 1 THEN 'ambiguous rep: several CRM users have EmployeeNumber ' || sp_quote(sales_rep_no)
@@ -72,5 +89,10 @@ checked AS (
         )) AS _reason
     FROM converted
     LEFT JOIN reps ON reps.employee_number = converted.sales_rep_no
+{%- if rep_identity_system %}
+    LEFT JOIN ({{ lookups.rep_identities(rep_identity_system) }}) AS identities
+        ON identities.identifier = {{ lookups.identifier(rep_identity_system, "converted.rep_identity") }}
+{%- endif %}
 )
-SELECT * EXCLUDE (_error, document_date_text, net_amount_text, changed_text) FROM checked;
+SELECT * EXCLUDE (_error, document_date_text, net_amount_text, changed_text
+{%- if rep_identity_system %}, rep_identity{% endif %}) FROM checked;
