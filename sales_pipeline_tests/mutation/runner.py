@@ -341,12 +341,31 @@ def mutmut_section(result: MutmutResult) -> str:
     parts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
     lines = [f"{total} mutants: {parts}. mutmut took {result.seconds:.0f} s."]
     if result.survivors:
-        lines.append("")
-        lines.append("Not killed (each is justified or answered in the section below the table):")
-        for name, text in sorted(result.survivors.items()):
+        lines += [
+            "",
+            "Not killed (each is answered in the section below):",
+            "",
+            "| mutant | status | change |",
+            "| --- | --- | --- |",
+        ]
+        for name, text in sorted(result.survivors.items(), key=lambda item: _mutant_order(item[0])):
             status, _, diff = text.partition("\n")
-            lines += ["", f"`{name}`: {status}", "", "```diff", diff.strip(), "```"]
+            lines.append(f"| `{name.removeprefix('sales_pipeline.')}` | {status} | {_change(diff)} |")
     return "\n".join(lines)
+
+
+def _mutant_order(name: str) -> tuple[str, int]:
+    function, _, number = name.rpartition("__mutmut_")
+    return function, int(number) if number.isdigit() else 0
+
+
+def _change(diff: str) -> str:
+    """A mutant's diff on one table line: `old` → `new`."""
+    removed = [line[1:].strip() for line in diff.splitlines()
+               if line.startswith("-") and not line.startswith("---")]
+    added = [line[1:].strip() for line in diff.splitlines()
+             if line.startswith("+") and not line.startswith("+++")]
+    return f"`{_cell(' '.join(removed))}` → `{_cell(' '.join(added))}`"
 
 
 # ----------------------------------------------------------------------------- report
