@@ -1,8 +1,10 @@
 """Finding landing files and deciding, before DuckDB reads a byte of data, whether a file can land.
 
-A file is identified by its path relative to the landing directory and fingerprinted by size and
-modification time: a file already ingested with the same fingerprint is not read again, and a file
-replaced in place (a new snapshot, a corrected daily export) is read again.
+A file is identified by its path relative to the landing directory and fingerprinted by its
+content (a hash of its bytes): a file already ingested with the same content is not read again, and
+a file replaced in place (a new snapshot, a corrected daily export) is read again, even when the
+copy kept its size and modification time (`rsync -t`, `cp -p`). Its size and times only spare the
+hash while none of them moves; any write moves the change time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from sales_pipeline.contract import SOURCES, Source
@@ -26,11 +29,31 @@ class LandingFile:
     source: Source
     path: Path
     name: str
-    fingerprint: str
+    # Size, modification and change times: cheap to read, and any write moves the change time,
+    # even one that keeps size and modification time (`rsync -t`, `cp -p`).
+    stat_key: str
 
     @property
     def file_date(self) -> date | None:
         return self.source.file_date(self.name)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What the file holds: a hash of its bytes. Whether a file changed is decided by this,
+        never by its size and times alone."""
+        try:
+            with self.path.open("rb") as handle:
+                return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
+        except OSError as error:
+            return f"unreadable ({error.strerror}): {self.stat_key}"
+
+
+def read_landing_file(landing_file: LandingFile) -> bytes | str:
+    """The file's bytes, or why they cannot be read (a permission, a file gone meanwhile)."""
+    try:
+        return landing_file.path.read_bytes()
+    except OSError as error:
+        return f"file cannot be read: {error.strerror}"
 
 
 def discover(source: Source, landing_dir: Path) -> list[LandingFile]:
@@ -44,7 +67,7 @@ def discover(source: Source, landing_dir: Path) -> list[LandingFile]:
                 source=source,
                 path=path.resolve(),
                 name=path.relative_to(landing_dir).as_posix(),
-                fingerprint=f"{stat.st_size}:{stat.st_mtime_ns}",
+                stat_key=f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}",
             )
         )
     return files
@@ -61,11 +84,12 @@ def landing_digest(
     digest = hashlib.sha256()
     for source in sources:
         for landing_file in discover(source, landing_dir):
-            digest.update(f"{landing_file.name}\0{landing_file.fingerprint}\n".encode())
+            # The sensor's tick must stay cheap: times, not contents (the ingestion hashes).
+            digest.update(f"{landing_file.name}\0{landing_file.stat_key}\n".encode())
     for name in also:
         path = landing_dir / name
         stat = path.stat() if path.is_file() else None
-        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}" if stat else "absent"
+        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}" if stat else "absent"
         digest.update(f"{name}\0{fingerprint}\n".encode())
     return digest.hexdigest()
 
@@ -102,7 +126,9 @@ def inspect(landing_file: LandingFile) -> Inspection:
     source = landing_file.source
     if source.daily and landing_file.file_date is None:
         return Inspection(None, "file name carries no valid date (expected <kind>_YYYY-MM-DD.csv)")
-    data = landing_file.path.read_bytes()
+    data = read_landing_file(landing_file)
+    if isinstance(data, str):
+        return Inspection(None, data)
     head = data[:_MAX_HEADER_BYTES]
     if not head.removeprefix(b"\xef\xbb\xbf").strip():
         return Inspection(None, "file is empty: no header row")

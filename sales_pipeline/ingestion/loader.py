@@ -91,17 +91,25 @@ def ingest_source(
         describe = mapping.format.upper() if mapping.format != "jsonl" else "JSON lines"
     report = IngestionReport(source=source.name, ingestion_id=ingestion_id)
     landed = {
-        name: (fingerprint, status)
-        for name, fingerprint, status in conn.execute(
-            "SELECT file, fingerprint, status FROM raw.landed_files WHERE source = ?",
+        name: (fingerprint, status, file_stat)
+        for name, fingerprint, status, file_stat in conn.execute(
+            "SELECT file, fingerprint, status, file_stat FROM raw.landed_files WHERE source = ?",
             [source.name],
         ).fetchall()
     }
     by_header: dict[tuple[str, ...], list[tuple[LandingFile, Inspection]]] = defaultdict(list)
     present = set()
+    stats: dict[str, str] = {}
+    # Files whose size or times moved but whose bytes did not: only their stat is recorded anew.
+    touched: list[tuple[str, str]] = []
     for landing_file in discover(source, landing_dir):
         present.add(landing_file.name)
-        if landed.get(landing_file.name, ("", ""))[0] == landing_file.fingerprint:
+        stats[landing_file.name] = landing_file.stat_key
+        fingerprint, _, file_stat = landed.get(landing_file.name, ("", "", ""))
+        # The stat only spares the hash: a change is decided by content.
+        if file_stat == landing_file.stat_key or fingerprint == landing_file.fingerprint:
+            if file_stat != landing_file.stat_key:
+                touched.append((landing_file.stat_key, landing_file.name))
             report.unchanged += 1
             continue
         inspection = inspect_file(landing_file)
@@ -135,16 +143,24 @@ def ingest_source(
                     )
     # A held-back file that is no longer in the landing area is no longer waiting for anything.
     vanished = [
-        name for name, (_, status) in landed.items() if status == "held_back" and name not in present
+        name for name, (_, status, _) in landed.items() if status == "held_back" and name not in present
     ]
 
     def record_held_back() -> None:
         _record(
             conn,
             source,
-            [(held.name, held.fingerprint, "held_back", held.reason, None, None) for held in report.held_back],
+            [
+                (held.name, held.fingerprint, "held_back", held.reason, None, None, stats[held.name])
+                for held in report.held_back
+            ],
             ingestion_id,
         )
+        if touched:
+            conn.executemany(
+                "UPDATE raw.landed_files SET file_stat = ? WHERE source = ? AND file = ?",
+                [(stat, source.name, name) for stat, name in touched],
+            )
         conn.execute(
             "DELETE FROM raw.landed_files WHERE source = ? AND status = 'held_back' "
             "AND file IN (SELECT unnest(?::VARCHAR[]))",
@@ -242,11 +258,15 @@ def _land(
                 filtered.get(landing_file.name, 0),
             )
         )
-    fingerprints = {f.name: f.fingerprint for f in files}
+    by_name = {f.name: f for f in files}
     _record(
         conn,
         source,
-        [(f.name, fingerprints[f.name], "loaded", None, f.rows_read, f.rows_malformed) for f in loaded],
+        [
+            (f.name, by_name[f.name].fingerprint, "loaded", None, f.rows_read, f.rows_malformed,
+             by_name[f.name].stat_key)
+            for f in loaded
+        ],
         ingestion_id,
     )
     report.loaded.extend(loaded)
@@ -255,7 +275,7 @@ def _land(
 def _record(
     conn: duckdb.DuckDBPyConnection,
     source: Source,
-    rows: list[tuple[str, str, str, str | None, int | None, int | None]],
+    rows: list[tuple[str, str, str, str | None, int | None, int | None, str]],
     ingestion_id: str,
 ) -> None:
     """Record files as loaded or held back. A held-back file keeps whatever an earlier,
@@ -267,6 +287,8 @@ def _record(
         [source.name, [row[0] for row in rows]],
     )
     conn.executemany(
-        "INSERT INTO raw.landed_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+        "INSERT INTO raw.landed_files (source, file, fingerprint, status, reason, rows_read, "
+        "rows_malformed, file_stat, ingestion_id, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
         [(source.name, *row, ingestion_id) for row in rows],
     )

@@ -26,6 +26,7 @@ from sales_pipeline.ingestion.landing import (
     Inspection,
     LandingFile,
     blank_lines,
+    read_landing_file,
 )
 from sales_pipeline.sources.compile import (
     compile_mapping,
@@ -86,7 +87,9 @@ def inspect_mapped(landing_file: LandingFile, mapping: Mapping) -> Inspection:
             "file name carries no valid date (YYYY-MM-DD or YYYYMMDD), and the source "
             "is configured with `file_date: name`",
         )
-    data = landing_file.path.read_bytes()
+    data = read_landing_file(landing_file)
+    if isinstance(data, str):
+        return Inspection(None, data)
     if not data.strip(b"\xef\xbb\xbf\xff\xfe\r\n\t ").strip(b"\0"):
         return Inspection(None, "file is empty")
     if mapping.format in ("json", "jsonl"):

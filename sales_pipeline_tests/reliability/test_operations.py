@@ -427,3 +427,68 @@ def test_a_step_that_missed_its_wake_up_gets_the_free_slot() -> None:
                 assert time.monotonic() < deadline, "the watchdog never assigned the free slot"
                 time.sleep(0.05)
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run_a", "step").is_claimed
+
+
+# ---------------------------------------------------------------------------- changed files
+
+
+@pytest.mark.skipif(SETPRIV is None, reason="setpriv (util-linux) is needed to drop root's DAC override")
+def test_an_unreadable_file_is_held_back_alone_and_retried_once_readable(
+    landing: Path, tmp_path: Path, reliability_case: Callable[..., CaseRecord]
+) -> None:
+    locked = write(landing / EMPTY_CALLS, csv_text(CALLS_HEADER, [call_row("CA03")]))
+    locked.chmod(0o000)
+    env = _environment(landing, tmp_path)
+    first = _command(env, "--reports", "none", as_unprivileged_root=True)
+    locked.chmod(0o644)
+    second = _command(env, "--reports", "none", as_unprivileged_root=True)
+    with duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
+        staged = conn.execute("SELECT sid FROM staging.calls ORDER BY sid").fetchall()
+    reliability_case(
+        case="unreadable file (chmod 000)", given=f"{EMPTY_CALLS} unreadable, then readable",
+        expected="held back alone with the reason (exit 3), the other files land; read once "
+        "readable (exit 0)",
+        observed=f"exit {first.returncode}, then {second.returncode}; staged {staged}", runs=8,
+    )
+    assert first.returncode == cli.EXIT_PARTIAL, first.stderr[-2000:]
+    assert (
+        f"  held back: calls {EMPTY_CALLS}: file cannot be read: Permission denied"
+        in first.stderr.splitlines()
+    )
+    assert second.returncode == cli.EXIT_OK, second.stderr[-2000:]
+    assert staged == [("CA01",), ("CA02",), ("CA03",)]
+
+
+def test_a_correction_that_keeps_size_and_times_is_read_again(
+    landing: Path,
+    tmp_path: Path,
+    in_process_backfill: Callable[..., tuple[int, str, str]],
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
+    env = _environment(landing, tmp_path)
+    path = landing / GOOD_CALLS
+    first, _, _ = in_process_backfill(env)
+    before = path.stat()
+    # The correction is as long as the original and is copied the way `cp -p` does it.
+    corrected = path.read_text().replace(",30,", ",45,")
+    assert len(corrected) == before.st_size
+    path.write_text(corrected)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    second, _, _ = in_process_backfill(env)
+    with duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
+        talk = conn.execute(
+            "SELECT sum(talk_seconds) FROM marts.rep_activity_weekly"
+        ).fetchone()[0]
+        files = conn.execute(
+            "SELECT file, rows_read FROM raw.landed_files WHERE source = 'calls'"
+        ).fetchall()
+    reliability_case(
+        case="correction with preserved size and times",
+        given=f"{GOOD_CALLS} rewritten with durations 45 instead of 30, same size and mtime",
+        expected="read again (decided by content): the facts show the corrected durations",
+        observed=f"talk seconds {talk}; files {files}", runs=8,
+    )
+    assert (first, second) == (cli.EXIT_OK, cli.EXIT_OK)
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    assert talk == 90  # CA01 and CA02, 45 s each (30 + 30 before the correction)
+    assert files == [(GOOD_CALLS, 2)]
