@@ -1,0 +1,400 @@
+"""Landing rules as plain functions: blank lines, held-back reasons, discovery, the landing digest.
+
+Fast unit tests (no Dagster run) with exact expected values, each worked out from the rule it
+checks: the docstrings of `sales_pipeline/ingestion/landing.py` and "Files that cannot land" in
+docs/contract.md. They are in mutmut's test selection (`[tool.mutmut]` in pyproject.toml), where
+the slower delivery tests cannot run for every mutant.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from sales_pipeline.contract import SOURCES
+from sales_pipeline.ingestion import landing
+from sales_pipeline.ingestion.landing import Inspection, LandingFile
+from sales_pipeline.partitions import MONTHLY, WEEKLY, partitions_for
+
+CALLS = SOURCES["calls"]
+CALLS_COLUMNS = CALLS.columns
+CALLS_HEADER = ",".join(CALLS_COLUMNS).encode()
+ROW = b"CA1,,inbound,+301,+302,busy,2026-03-02T08:00:00Z,,0,"
+BOM = b"\xef\xbb\xbf"
+MAX_HEADER = 64 * 1024  # the header limit of landing.py, in bytes
+MISSING_ALL = ", ".join(CALLS_COLUMNS)
+
+
+def _write(path: Path, data: bytes, mtime_ns: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path
+
+
+def _inspect(tmp_path: Path, data: bytes, name: str = "telephony/calls_2026-03-02.csv") -> Inspection:
+    path = _write(tmp_path / "landing" / name, data)
+    return landing.inspect(LandingFile(source=CALLS, path=path, name=name, fingerprint="0:0"))
+
+
+# --- blank_lines: 1-based numbers of the empty lines inside the data ------------------------------
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(b"", (), id="nothing"),
+        pytest.param(b"a", (), id="one-line-no-newline"),
+        pytest.param(b"a\n", (), id="trailing-newline-makes-none"),
+        pytest.param(b"a\r\n", (), id="trailing-crlf-makes-none"),
+        pytest.param(b"a\nb\nc\n", (), id="no-empty-line"),
+        pytest.param(b"a\r\nb\r\nc\r\n", (), id="no-empty-line-crlf"),
+        pytest.param(b"a\n\nb", (2,), id="middle-no-final-newline"),
+        pytest.param(b"a\n\nb\n", (2,), id="middle"),
+        pytest.param(b"a\r\n\r\nb\r\n", (2,), id="middle-crlf"),
+        pytest.param(b"a\n\n\nb\n", (2, 3), id="two-in-a-row"),
+        pytest.param(b"a\r\n\r\n\r\nb", (2, 3), id="two-in-a-row-crlf"),
+        pytest.param(b"a\n\n\n\nb\n", (2, 3, 4), id="three-in-a-row"),
+        pytest.param(b"a\n\nb\n\nc\n", (2, 4), id="two-apart"),
+        pytest.param(b"a\r\n\r\nb\r\n\r\nc\r\n", (2, 4), id="two-apart-crlf"),
+        pytest.param(b"a\nb\n\n\nc\n\nd", (3, 4, 6), id="run-then-single"),
+        pytest.param(b"a\r\n\nb\n\r\nc", (2, 4), id="mixed-line-ends"),
+        pytest.param(b"h\nr1\nr2\nr3\n\nr4\n", (5,), id="after-several-lines"),
+        # The last line being empty is not inside the data: no record follows it.
+        pytest.param(b"a\n\n", (), id="empty-last-line"),
+        pytest.param(b"a\r\n\r\n", (), id="empty-last-line-crlf"),
+        pytest.param(b"a\nb\n\nc\n\n", (3,), id="inside-and-last"),
+        pytest.param(b"a\r\nb\r\n\r\nc\r\n\r\n", (3,), id="inside-and-last-crlf"),
+        # Text after the empty lines makes them inside, however short that text is.
+        pytest.param(b"a\n\nX", (2,), id="one-letter-after"),
+        pytest.param(b"a\n\n ", (2,), id="a-blank-after"),
+        pytest.param(b"a\r\n\r\nX", (2,), id="one-letter-after-crlf"),
+        pytest.param(b"a\n\n\nX", (2, 3), id="two-then-one-letter"),
+    ],
+)
+def test_blank_lines(data: bytes, expected: tuple[int, ...]) -> None:
+    assert landing.blank_lines(data) == expected
+
+
+def test_blank_lines_at_the_start_number_from_line_one() -> None:
+    # Lines 1 and 2 are empty: whatever becomes of line 1 (see below), line 2 is counted as 2.
+    assert 2 in landing.blank_lines(b"\n\nb\n")
+    assert landing.blank_lines(b"h\n\n\nb\n\n\nc") == (2, 3, 5, 6)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="blank_lines finds an empty line by the line end before it, so an empty line 1 is "
+    "never reported: harmless for files with a header (an empty header is held back), but "
+    "mapped sources without a header (mapped.py) number their records from line 1",
+)
+def test_blank_first_line_is_reported() -> None:
+    assert landing.blank_lines(b"\nb\n") == (1,)
+    assert landing.blank_lines(b"\n\nb\n") == (1, 2)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="blank_lines counts only \\n line ends, while inspect (and DuckDB) accept a lone \\r",
+)
+def test_blank_lines_with_carriage_returns_only() -> None:
+    assert landing.blank_lines(b"a\r\rb\r") == (2,)
+
+
+# --- inspect: the held-back reasons, each compared whole -----------------------------------------
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(BOM, id="bom-only"),
+        pytest.param(BOM + b"\n", id="bom-and-newline"),
+        pytest.param(BOM + b"\r\n\r\n", id="bom-and-crlfs"),
+        pytest.param(b" \r\n\t\n\n", id="whitespace-only"),
+    ],
+)
+def test_empty_file_is_held_back(tmp_path: Path, data: bytes) -> None:
+    assert _inspect(tmp_path, data) == Inspection(None, "file is empty: no header row")
+
+
+def test_no_line_break_in_the_first_64_kib_of_a_bigger_file(tmp_path: Path) -> None:
+    expected = Inspection(None, "no line break in the first 65536 bytes: not a CSV header")
+    assert _inspect(tmp_path, b"x" * (MAX_HEADER + 1)) == expected
+    # The first line break comes after the limit: the first 64 KiB hold none.
+    assert _inspect(tmp_path, CALLS_HEADER + b"," + b"x" * MAX_HEADER + b"\n" + ROW + b"\n") == expected
+
+
+def test_a_header_of_exactly_64_kib_without_line_break_is_a_header(tmp_path: Path) -> None:
+    padding = b"x" * (MAX_HEADER - len(CALLS_HEADER) - 1)
+    data = CALLS_HEADER + b"," + padding
+    assert len(data) == MAX_HEADER
+    assert _inspect(tmp_path, data) == Inspection((*CALLS_COLUMNS, padding.decode()), None, ())
+
+
+def test_a_short_file_of_one_line_without_line_break_is_a_header(tmp_path: Path) -> None:
+    assert _inspect(tmp_path, CALLS_HEADER) == Inspection(CALLS_COLUMNS, None, ())
+    # A short line without a break is read as a header too, and judged as one.
+    assert _inspect(tmp_path, b"x" * 100) == Inspection(
+        None, f"missing required column(s) {MISSING_ALL}; header has: {'x' * 100}"
+    )
+
+
+def test_a_file_bigger_than_64_kib_with_a_header_line_lands(tmp_path: Path) -> None:
+    rows = (ROW + b"\n") * (MAX_HEADER // len(ROW) + 10)
+    data = CALLS_HEADER + b"\n" + rows
+    assert len(data) > MAX_HEADER
+    assert _inspect(tmp_path, data) == Inspection(CALLS_COLUMNS, None, ())
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        pytest.param(b"sid,\xff,direction\n" + ROW + b"\n", "invalid start byte at byte 4", id="start-byte"),
+        pytest.param(b"sid,caf\xe9,x\n", "invalid continuation byte at byte 7", id="continuation"),
+        pytest.param(b"\x80sid\n", "invalid start byte at byte 0", id="first-byte"),
+    ],
+)
+def test_header_not_utf8(tmp_path: Path, data: bytes, reason: str) -> None:
+    assert _inspect(tmp_path, data) == Inspection(None, f"header is not UTF-8 ({reason})")
+
+
+def test_only_the_header_must_be_utf8(tmp_path: Path) -> None:
+    # A bad byte in a record is the reader's business (a quarantined line), not a held-back file.
+    data = CALLS_HEADER + b"\n" + ROW + b"\xff\n"
+    assert _inspect(tmp_path, data) == Inspection(CALLS_COLUMNS, None, ())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"sid\x00,direction\n", id="inside"),
+        pytest.param(b"\x00\x00\x00\x00\n", id="only-nul"),
+        pytest.param(CALLS_HEADER + b"\x00\n" + ROW + b"\n", id="after-a-whole-header"),
+    ],
+)
+def test_header_with_nul_bytes(tmp_path: Path, data: bytes) -> None:
+    assert _inspect(tmp_path, data) == Inspection(None, "header contains NUL bytes: binary file")
+
+
+@pytest.mark.parametrize(
+    ("extra", "duplicates"),
+    [
+        pytest.param(b",sid", "sid", id="twice"),
+        pytest.param(b",sid,sid", "sid", id="three-times"),
+        pytest.param(b", sid ,\tsid", "sid", id="blanks-around"),
+        # Names reported once each, sorted: duration comes before status though after it in the file.
+        pytest.param(b",status, duration ,duration", "duration, status", id="two-names-sorted"),
+        pytest.param(b",extra,extra", "extra", id="non-contract-name"),
+    ],
+)
+def test_duplicate_columns(tmp_path: Path, extra: bytes, duplicates: str) -> None:
+    data = CALLS_HEADER + extra + b"\n" + ROW + b"\n"
+    assert _inspect(tmp_path, data) == Inspection(None, f"duplicate columns in header: {duplicates}")
+
+
+def test_missing_columns_in_contract_order_and_the_header_stripped(tmp_path: Path) -> None:
+    assert _inspect(tmp_path, b" sid , direction,from\nCA2,inbound,+1\n") == Inspection(
+        None,
+        "missing required column(s) parent_call_sid, to, status, start_time, end_time, "
+        "duration, answered_by; header has: sid, direction, from",
+    )
+
+
+def test_bom_header_is_read_without_the_bom(tmp_path: Path) -> None:
+    data = BOM + CALLS_HEADER + b"\r\n" + ROW + b"\r\n"
+    assert _inspect(tmp_path, data) == Inspection(CALLS_COLUMNS, None, ())
+
+
+@pytest.mark.parametrize(
+    "line_end", [pytest.param(b"\n", id="lf"), pytest.param(b"\r\n", id="crlf"), pytest.param(b"\r", id="cr")]
+)
+def test_valid_header_returns_its_columns(tmp_path: Path, line_end: bytes) -> None:
+    data = CALLS_HEADER + line_end + ROW + line_end
+    inspection = _inspect(tmp_path, data)
+    assert inspection.problem is None
+    assert inspection == Inspection(CALLS_COLUMNS, None, ())
+
+
+def test_valid_file_carries_its_blank_lines(tmp_path: Path) -> None:
+    # Lines: 1 header, 2 row, 3 empty, 4 row, 5 and 6 empty, 7 row.
+    data = CALLS_HEADER + b"\n" + ROW + b"\n\n" + ROW + b"\r\n\r\n\r\n" + ROW + b"\n"
+    inspection = _inspect(tmp_path, data)
+    assert inspection.problem is None
+    assert inspection.blank_lines == (3, 5, 6)
+    assert inspection == Inspection(CALLS_COLUMNS, None, (3, 5, 6))
+
+
+@pytest.mark.parametrize(
+    "name", ["telephony/calls_latest.csv", "telephony/calls_2026-02-30.csv", "telephony/calls_.csv"]
+)
+def test_daily_file_without_a_valid_date(tmp_path: Path, name: str) -> None:
+    data = CALLS_HEADER + b"\n" + ROW + b"\n"
+    assert _inspect(tmp_path, data, name) == Inspection(
+        None, "file name carries no valid date (expected <kind>_YYYY-MM-DD.csv)"
+    )
+
+
+def test_snapshot_file_needs_no_date(tmp_path: Path) -> None:
+    fx = SOURCES["fx_rates"]
+    path = _write(tmp_path / "landing/erp/fx_rates.csv", b"date,currency,rate\n2026-03-02,USD,0.9\n")
+    inspection = landing.inspect(LandingFile(fx, path, "erp/fx_rates.csv", "0:0"))
+    assert inspection == Inspection(("date", "currency", "rate"), None, ())
+
+
+def test_inspect_through_discover(tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    _write(root / "telephony/calls_2026-03-02.csv", CALLS_HEADER + b"\n" + ROW + b"\n\n" + ROW + b"\n")
+    _write(root / "telephony/calls_2026-03-03.csv", b"")
+    inspections = [landing.inspect(f) for f in landing.discover(CALLS, root)]
+    assert inspections == [
+        Inspection(CALLS_COLUMNS, None, (3,)),
+        Inspection(None, "file is empty: no header row"),
+    ]
+
+
+# --- discover ------------------------------------------------------------------------------------
+
+def test_discover_sorted_relative_names_skipping_directories(tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    _write(root / "telephony/calls_2026-03-03.csv", b"3")
+    _write(root / "telephony/calls_2026-03-01.csv", b"1")
+    # A directory matching the glob, sorted before a real file: skipped, and the search goes on.
+    (root / "telephony/calls_2026-03-02.csv").mkdir()
+    _write(root / "telephony/calls_2026-03-02.csv/inner.csv", b"x")
+    _write(root / "telephony/other_2026-03-01.csv", b"x")
+    _write(root / "erp/sales_documents_2026-03-01.csv", b"x")
+
+    files = landing.discover(CALLS, root)
+
+    assert [f.name for f in files] == ["telephony/calls_2026-03-01.csv", "telephony/calls_2026-03-03.csv"]
+    assert [f.path for f in files] == [
+        (root / "telephony/calls_2026-03-01.csv").resolve(),
+        (root / "telephony/calls_2026-03-03.csv").resolve(),
+    ]
+    assert all(f.source is CALLS for f in files)
+    assert [f.file_date for f in files] == [date(2026, 3, 1), date(2026, 3, 3)]
+
+
+def test_discover_nothing(tmp_path: Path) -> None:
+    (tmp_path / "telephony").mkdir()
+    assert landing.discover(CALLS, tmp_path) == []
+
+
+def test_fingerprint_follows_size_and_mtime(tmp_path: Path) -> None:
+    path = _write(tmp_path / "telephony/calls_2026-03-02.csv", b"abc", mtime_ns=1_700_000_000_000_000_000)
+
+    def fingerprint() -> str:
+        (found,) = landing.discover(CALLS, tmp_path)
+        return found.fingerprint
+
+    first = fingerprint()
+    assert fingerprint() == first
+    # Same size, same time: the same fingerprint (the content is not read).
+    _write(path, b"xyz", mtime_ns=1_700_000_000_000_000_000)
+    assert fingerprint() == first
+    # Another size at the same time.
+    _write(path, b"abcd", mtime_ns=1_700_000_000_000_000_000)
+    second = fingerprint()
+    assert second != first
+    # The same size at another time, one nanosecond later.
+    os.utime(path, ns=(1_700_000_000_000_000_001, 1_700_000_000_000_000_001))
+    third = fingerprint()
+    assert third not in (first, second)
+
+
+# --- landing_digest ------------------------------------------------------------------------------
+
+T0 = 1_700_000_000_000_000_000
+
+
+def _landing_area(root: Path) -> Path:
+    _write(root / "telephony/calls_2026-03-01.csv", CALLS_HEADER + b"\n", mtime_ns=T0)
+    _write(root / "telephony/calls_2026-03-02.csv", CALLS_HEADER + b"\n" + ROW + b"\n", mtime_ns=T0 + 5)
+    _write(root / "erp/fx_rates.csv", b"date,currency,rate\n", mtime_ns=T0 + 7)
+    return root
+
+
+def test_landing_digest_same_for_identical_landing_areas(tmp_path: Path) -> None:
+    one = _landing_area(tmp_path / "one")
+    two = _landing_area(tmp_path / "two")
+    assert landing.landing_digest(one) == landing.landing_digest(two)
+    assert landing.landing_digest(one) == landing.landing_digest(one)
+    # Files of no source are no landing files.
+    _write(two / "notes.txt", b"hello")
+    _write(two / "telephony/readme.md", b"hello")
+    assert landing.landing_digest(one) == landing.landing_digest(two)
+
+
+def test_landing_digest_changes_when_anything_lands(tmp_path: Path) -> None:
+    root = _landing_area(tmp_path / "landing")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    before = landing.landing_digest(root)
+    assert landing.landing_digest(empty) != before
+
+    added = _write(root / "telephony/calls_2026-03-03.csv", CALLS_HEADER + b"\n", mtime_ns=T0)
+    after_add = landing.landing_digest(root)
+    assert after_add != before
+    added.unlink()
+    assert landing.landing_digest(root) == before
+
+    # Renamed: same size and time, another name.
+    os.rename(root / "telephony/calls_2026-03-01.csv", root / "telephony/calls_2026-03-04.csv")
+    renamed = landing.landing_digest(root)
+    assert renamed not in (before, after_add)
+    os.rename(root / "telephony/calls_2026-03-04.csv", root / "telephony/calls_2026-03-01.csv")
+    assert landing.landing_digest(root) == before
+
+    # Rewritten: another size at the same time, then the same size at another time.
+    path = root / "erp/fx_rates.csv"
+    _write(path, b"date,currency,rate\n2026-03-02,USD,0.9\n", mtime_ns=T0 + 7)
+    resized = landing.landing_digest(root)
+    _write(path, b"date,currency,rate\n", mtime_ns=T0 + 8)
+    touched = landing.landing_digest(root)
+    assert len({before, after_add, renamed, resized, touched}) == 5
+    _write(path, b"date,currency,rate\n", mtime_ns=T0 + 7)
+    assert landing.landing_digest(root) == before
+
+
+def test_landing_digest_covers_only_the_given_sources(tmp_path: Path) -> None:
+    root = _landing_area(tmp_path / "landing")
+    calls_only = landing.landing_digest(root, [CALLS])
+    assert calls_only != landing.landing_digest(root)
+    _write(root / "erp/fx_rates.csv", b"date,currency,rate\nx\n", mtime_ns=T0 + 9)
+    assert landing.landing_digest(root, [CALLS]) == calls_only
+    _write(root / "telephony/calls_2026-03-01.csv", CALLS_HEADER + b"\nx\n", mtime_ns=T0)
+    assert landing.landing_digest(root, [CALLS]) != calls_only
+
+
+def test_landing_digest_also_counts_further_files(tmp_path: Path) -> None:
+    root = _landing_area(tmp_path / "landing")
+    name = "crm/identity_map.csv"
+    absent = landing.landing_digest(root, also=[name])
+    assert absent != landing.landing_digest(root)
+    assert landing.landing_digest(root, also=[name]) == absent
+    _write(root / name, b"a,b\n", mtime_ns=T0)
+    present = landing.landing_digest(root, also=[name])
+    assert present != absent
+    _write(root / name, b"a,bc\n", mtime_ns=T0)
+    assert landing.landing_digest(root, also=[name]) not in (absent, present)
+
+
+# --- partitions: the sales zone and the current period -------------------------------------------
+
+def test_partitions_run_in_the_sales_timezone_up_to_the_current_period() -> None:
+    # 23:30 UTC on 28 February is already 1 March in Berlin: March is the current month there.
+    now = datetime(2026, 2, 28, 23, 30, tzinfo=UTC)
+    monthly = partitions_for(MONTHLY, date(2026, 1, 15), "Europe/Berlin")
+    assert monthly.timezone == "Europe/Berlin"
+    assert monthly.get_partition_keys(current_time=now) == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    # Sunday 15 March 23:30 UTC is Monday 16 March in Berlin: the week of the 16th runs.
+    weekly = partitions_for(WEEKLY, date(2026, 3, 4), "Europe/Berlin")
+    assert weekly.get_partition_keys(current_time=datetime(2026, 3, 15, 23, 30, tzinfo=UTC)) == [
+        "2026-03-02", "2026-03-09", "2026-03-16",
+    ]
+    # The same instant in UTC is still February.
+    utc = partitions_for(MONTHLY, date(2026, 1, 15), "UTC")
+    assert utc.get_partition_keys(current_time=now) == ["2026-01-01", "2026-02-01"]
