@@ -9,12 +9,13 @@ the slower delivery tests cannot run for every mutant.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from sales_pipeline.contract import SOURCES
+from sales_pipeline.contract import ANY_FILE_DATE, SOURCES
 from sales_pipeline.ingestion import landing
 from sales_pipeline.ingestion.landing import Inspection, LandingFile
 from sales_pipeline.partitions import MONTHLY, WEEKLY, partitions_for
@@ -253,6 +254,27 @@ def test_inspect_through_discover(tmp_path: Path) -> None:
         Inspection(CALLS_COLUMNS, None, (3,)),
         Inspection(None, "file is empty: no header row"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pbx/cdr_20260302.csv", date(2026, 3, 2)),
+        ("pbx/cdr_20261231_0800.csv", date(2026, 12, 31)),
+        ("pbx/export 2026-03-02 calls.csv", date(2026, 3, 2)),
+        ("pbx/cdr_20260230.csv", None),
+        ("pbx/Master.csv", None),
+    ],
+)
+def test_configured_source_date_with_or_without_dashes(name: str, expected: date | None) -> None:
+    # A configured source (mapped.configured_source) finds YYYY-MM-DD or YYYYMMDD anywhere in
+    # the name (docs/sources.md, "Daily files and one growing file").
+    assert replace(CALLS, name_date=ANY_FILE_DATE).file_date(name) == expected
+
+
+def test_contract_source_date_needs_the_contract_layout() -> None:
+    assert CALLS.file_date("telephony/calls_2026-03-02.csv") == date(2026, 3, 2)
+    assert CALLS.file_date("telephony/calls_20260302.csv") is None
 
 
 # --- discover ------------------------------------------------------------------------------------
