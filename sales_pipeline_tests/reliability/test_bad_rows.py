@@ -54,6 +54,9 @@ CALL_ROWS = [
     call_row("CA15", direction="", duration="x"),                            # 18
     call_row("CA16", from_="0030-210-555-0101", to="(001) 212.555.0101"),    # 19
     ["CA17", "", "outbound-dial"],                                           # 20
+    call_row(""),                                                            # 21
+    call_row("CA18", from_=""),                                              # 22
+    call_row("CA19", start_time=""),                                         # 23
 ]
 EVENT_ROWS = [
     event_row("EV01"),                                                       # 2
@@ -65,6 +68,8 @@ EVENT_ROWS = [
     event_row("EV07", IsDeleted="yes"),                                      # 8
     event_row("EV08", LastModifiedDate="2026-03-02T10:00:00Z"),              # 9
     event_row("EV08", LastModifiedDate="2026-03-02T09:00:00Z"),              # 10
+    event_row(""),                                                           # 11
+    event_row("EV09", StartDateTime=""),                                     # 12
 ]
 DOCUMENT_ROWS = [
     document_row("D01"),                                                     # 2
@@ -81,7 +86,54 @@ DOCUMENT_ROWS = [
     document_row("D12", status="PAID"),                                      # 13
     document_row("D13", changed_at="2026-03-02T09:00:00Z", net_amount="1"),  # 14
     document_row("D13", changed_at="2026-03-02T10:00:00+02:00", net_amount="2"),  # 15
+    document_row(""),                                                        # 16
+    document_row("D14", document_date=""),                                   # 17
+    document_row("D15", sales_rep_no=""),                                    # 18
+    document_row("D16", net_amount=""),                                      # 19
 ]
+
+
+# Rows appended to the CRM and FX snapshots of conftest.write_crm_world (2 users, 2 contacts,
+# 2 memberships, 1 target, 1 rate), each with one required field empty or one value outside its set.
+SNAPSHOT_ROWS: dict[str, list[list[str]]] = {
+    "crm/User.csv": [["", "Nobody", "", "", "", "Rep", "true"]],                       # 4
+    "crm/Contact.csv": [["", "001C", "No Id", "CEO", "+1 212 5550199", "", "true"]],   # 4
+    "crm/Team_Membership__c.csv": [
+        ["a01C", "005A", "", "Inside Sales", "2026-02-01", ""],                        # 4
+        ["a01D", "005A", "North", "", "2026-02-01", ""],                               # 5
+        ["a01E", "005A", "North", "Inside Sales", "", ""],                             # 6
+    ],
+    "crm/Sales_Target__c.csv": [
+        ["a02B", "005A", "calls_made", "Month", "2026-03-01", ""],                     # 3
+        ["a02C", "005A", "calls_made", "Monthly", "2026-03-01", "10"],                 # 4
+        ["a02D", "005A", "calls", "Month", "2026-03-01", "10"],                        # 5
+    ],
+    "erp/fx_rates.csv": [
+        ["", "GBP", "1.15"],                                                           # 3
+        ["2026-03-01", "", "1.15"],                                                    # 4
+    ],
+}
+METRIC_NAMES = ("calls_made, calls_connected, talk_seconds, avg_call_seconds, dm_conversations, "
+                "distinct_dms_reached, visits, meetings, orders, sales_volume")
+SNAPSHOT_REJECTED = {
+    "users": [("crm/User.csv", 4, "Id is empty")],
+    "contacts": [("crm/Contact.csv", 4, "Id is empty")],
+    "team_memberships": [
+        ("crm/Team_Membership__c.csv", 4, "Team__c is empty"),
+        ("crm/Team_Membership__c.csv", 5, "Department__c is empty"),
+        ("crm/Team_Membership__c.csv", 6, "Start_Date__c is empty"),
+    ],
+    "sales_targets": [
+        ("crm/Sales_Target__c.csv", 3, "Target__c is empty"),
+        ("crm/Sales_Target__c.csv", 4,
+         "Period_Type__c 'Monthly' is not one of Week, Month, Quarter, Year"),
+        ("crm/Sales_Target__c.csv", 5, f"Metric__c 'calls' is not one of {METRIC_NAMES}"),
+    ],
+    "fx_rates": [
+        ("erp/fx_rates.csv", 3, "date is empty"),
+        ("erp/fx_rates.csv", 4, "currency is empty"),
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +204,19 @@ REJECTED = [
              "document_type 'INVOICE' is not one of ORDER, RETURN"),
     Rejected("unknown enum: document status", DOCUMENTS, 13, "status 'PAID'",
              "status 'PAID' is not one of OPEN, INVOICED, CANCELLED"),
+    # every required field of docs/contract.md, empty
+    Rejected("required: call sid", CALLS, 21, "sid empty", "sid is empty"),
+    Rejected("required: call from", CALLS, 22, "from empty", "from is empty"),
+    Rejected("required: call start_time", CALLS, 23, "start_time empty", "start_time is empty"),
+    Rejected("required: event Id", EVENTS, 11, "Id empty", "Id is empty"),
+    Rejected("required: event StartDateTime", EVENTS, 12, "StartDateTime empty",
+             "StartDateTime is empty"),
+    Rejected("required: document_no", DOCUMENTS, 16, "document_no empty", "document_no is empty"),
+    Rejected("required: document_date", DOCUMENTS, 17, "document_date empty",
+             "document_date is empty"),
+    Rejected("required: sales_rep_no", DOCUMENTS, 18, "sales_rep_no empty",
+             "sales_rep_no is empty"),
+    Rejected("required: net_amount", DOCUMENTS, 19, "net_amount empty", "net_amount is empty"),
 ]
 
 
@@ -160,6 +225,9 @@ def delivery(module_instance, tmp_path_factory) -> RunOutcome:
     root = tmp_path_factory.mktemp("bad_rows")
     landing: Path = root / "landing"
     write_crm_world(landing)
+    for name, rows in SNAPSHOT_ROWS.items():
+        with (landing / name).open("a", encoding="utf-8") as snapshot:
+            snapshot.write(csv_text(("x",), rows).split("\n", 1)[1])
     write(landing / CALLS, csv_text(CALLS_HEADER, CALL_ROWS))
     write(landing / EVENTS, csv_text(EVENTS_HEADER, EVENT_ROWS))
     write(landing / DOCUMENTS, csv_text(DOCUMENTS_HEADER, DOCUMENT_ROWS))
@@ -202,7 +270,7 @@ def test_good_rows_of_the_same_files_land(delivery: RunOutcome, reliability_case
     documents = _staged_keys(delivery, "sales_documents", "document_no", DOCUMENTS)
     reliability_case(
         case="good rows beside bad ones", runs=1,
-        given="the three files above, 19 + 9 + 14 rows",
+        given="the three files above, 22 + 11 + 18 rows",
         expected="every row not rejected is staged (duplicates: one winner each)",
         observed=f"staged calls {[k for _, k in calls]}, events {[k for _, k in events]}, "
         f"documents {[k for _, k in documents]}",
@@ -237,8 +305,8 @@ def test_every_row_is_accounted_for(delivery: RunOutcome, reliability_case) -> N
         f"{ {name: rest for name, *rest in counts} }",
     )
     assert all(checks.values())
-    assert counts == [("calls", 19, 5, 1, 13), ("events", 9, 4, 1, 4),
-                      ("sales_documents", 14, 3, 1, 10)]
+    assert counts == [("calls", 22, 5, 1, 16), ("events", 11, 4, 1, 6),
+                      ("sales_documents", 18, 3, 1, 14)]
     assert delivery.success and not delivery.crashes
 
 
@@ -342,3 +410,17 @@ def _names_row(text: str, file: str, line: int, reason: str) -> bool:
     line_forms = (f"{file}:{line}", f"{file}, line {line}", f"'line': {line}",
                   f'"line": {line}', f"| {line} |")
     return file in text and reason in text and any(form in text for form in line_forms)
+
+
+@pytest.mark.parametrize("source", list(SNAPSHOT_REJECTED))
+def test_snapshot_rows_missing_a_required_value_are_quarantined(
+    delivery: RunOutcome, reliability_case, source: str
+) -> None:
+    rows = delivery.query(f"SELECT file, line, reason FROM quarantine.{source} ORDER BY line")
+    reliability_case(
+        case=f"required values: {source}", runs=1,
+        given=f"{len(SNAPSHOT_REJECTED[source])} {source} row(s) with a required value empty or "
+        "outside its set",
+        expected="each quarantined with its reason, nothing else", observed=f"{rows}",
+    )
+    assert rows == SNAPSHOT_REJECTED[source]
