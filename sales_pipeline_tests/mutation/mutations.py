@@ -128,7 +128,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "sales_pipeline/ingestion/loader.py",
        "if file_stat == landing_file.stat_key or fingerprint == landing_file.fingerprint:",
        "if fingerprint and file_stat.split(':')[:2] == landing_file.stat_key.split(':')[:2]:",
-       (OPERATIONS,), "content"),
+       (OPERATIONS,), "correction"),
     _m("malformed-line-other-reasons", "a malformed line is quarantined as `malformed CSV line: …`",
        MACROS, "         ELSE 'malformed CSV line: ' || malformed END,\n    nullif(reasons, ''));",
        "         ELSE 'malformed CSV line: ' || malformed END || nullif(reasons, ''),\n    nullif(reasons, ''));",

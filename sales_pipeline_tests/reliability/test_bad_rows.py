@@ -70,6 +70,7 @@ EVENT_ROWS = [
     event_row("EV08", LastModifiedDate="2026-03-02T09:00:00Z"),              # 10
     event_row(""),                                                           # 11
     event_row("EV09", StartDateTime=""),                                     # 12
+    event_row("EV10", Type="visit", IsDeleted="yes"),                        # 13
 ]
 DOCUMENT_ROWS = [
     document_row("D01"),                                                     # 2
@@ -211,6 +212,9 @@ REJECTED = [
     Rejected("required: event Id", EVENTS, 11, "Id empty", "Id is empty"),
     Rejected("required: event StartDateTime", EVENTS, 12, "StartDateTime empty",
              "StartDateTime is empty"),
+    Rejected("several reasons at once: event", EVENTS, 13, "Type 'visit' and IsDeleted 'yes'",
+             "Type 'visit' is not one of Visit, Meeting, Call, Other; "
+             "IsDeleted 'yes' is not true or false"),
     Rejected("required: document_no", DOCUMENTS, 16, "document_no empty", "document_no is empty"),
     Rejected("required: document_date", DOCUMENTS, 17, "document_date empty",
              "document_date is empty"),
@@ -270,7 +274,7 @@ def test_good_rows_of_the_same_files_land(delivery: RunOutcome, reliability_case
     documents = _staged_keys(delivery, "sales_documents", "document_no", DOCUMENTS)
     reliability_case(
         case="good rows beside bad ones", runs=1,
-        given="the three files above, 22 + 11 + 18 rows",
+        given="the three files above, 22 + 12 + 18 rows",
         expected="every row not rejected is staged (duplicates: one winner each)",
         observed=f"staged calls {[k for _, k in calls]}, events {[k for _, k in events]}, "
         f"documents {[k for _, k in documents]}",
@@ -305,7 +309,7 @@ def test_every_row_is_accounted_for(delivery: RunOutcome, reliability_case) -> N
         f"{ {name: rest for name, *rest in counts} }",
     )
     assert all(checks.values())
-    assert counts == [("calls", 22, 5, 1, 16), ("events", 11, 4, 1, 6),
+    assert counts == [("calls", 22, 5, 1, 16), ("events", 12, 4, 1, 7),
                       ("sales_documents", 18, 3, 1, 14)]
     assert delivery.success and not delivery.crashes
 
