@@ -117,6 +117,19 @@ class SalesConfig(dg.ConfigurableResource):
     # The source configuration (SALES_SOURCES_CONFIG); empty: the contract's own layout.
     sources_config: str = ""
 
+    @classmethod
+    def from_settings(cls, settings: SalesSettings) -> SalesConfig:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            timezone=settings.timezone,
+            reporting_currency=settings.reporting_currency,
+            reports_dir=str(settings.reports_dir),
+            max_rejected_share=settings.max_rejected_share,
+            history_start=settings.history_start.isoformat(),
+            published_warehouse=str(settings.published_warehouse),
+            sources_config=str(settings.sources_config or ""),
+        )
+
     @property
     def landing_path(self) -> Path:
         return Path(self.landing_dir)
@@ -155,15 +168,6 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             database=str(settings.warehouse),
             connection_config={"memory_limit": settings.duckdb_memory_limit},
         ),
-        "sales_config": SalesConfig(
-            landing_dir=str(settings.landing_dir),
-            timezone=settings.timezone,
-            reporting_currency=settings.reporting_currency,
-            reports_dir=str(settings.reports_dir),
-            max_rejected_share=settings.max_rejected_share,
-            history_start=settings.history_start.isoformat(),
-            published_warehouse=str(settings.published_warehouse),
-            sources_config=str(settings.sources_config or ""),
-        ),
+        "sales_config": SalesConfig.from_settings(settings),
         "analysis_config": AnalysisConfig(),
     }

@@ -71,16 +71,7 @@ def check_sources(settings: SalesSettings, only: Sequence[str] = ()) -> list[Sou
     needed = set(wanted)
     for name in wanted:
         needed |= set(RULES[name].lookups)
-    sales_config = SalesConfig(
-        landing_dir=str(settings.landing_dir),
-        timezone=settings.timezone,
-        reporting_currency=settings.reporting_currency,
-        reports_dir=str(settings.reports_dir),
-        max_rejected_share=settings.max_rejected_share,
-        history_start=settings.history_start.isoformat(),
-        published_warehouse=str(settings.published_warehouse),
-        sources_config=str(settings.sources_config or ""),
-    )
+    sales_config = SalesConfig.from_settings(settings)
     checks = []
     conn = duckdb.connect(config={"memory_limit": settings.duckdb_memory_limit})
     try:
