@@ -79,59 +79,22 @@ from sales_pipeline_tests.contract.landing_settings import (
     EVENTS_FILE,
     build_settings_landing,
 )
+from sales_pipeline_tests.contract.test_contract import (
+    GRAINS,
+    KEY_COLUMNS,
+    LEVELS,
+    METRIC_COLUMNS,
+    QUARANTINE_TABLES,
+    M,
+)
 
 TIMEZONE = "America/New_York"
 CURRENCY = "USD"
 HISTORY_START = "2026-03-04"
 BACKFILL_START = "2026-03-09"
 
-GRAINS = ("weekly", "monthly", "quarterly", "yearly")
-LEVELS = ("rep", "team", "department")
-KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "rep": ("period_start", "rep_id", "rep_name", "team", "department"),
-    "team": ("period_start", "team", "department"),
-    "department": ("period_start", "department"),
-}
-METRIC_COLUMNS = (
-    "calls_made",
-    "calls_connected",
-    "talk_seconds",
-    "avg_call_seconds",
-    "dm_conversations",
-    "distinct_dms_reached",
-    "visits",
-    "meetings",
-    "orders",
-    "sales_volume",
-)
-QUARANTINE_TABLES = (
-    "calls",
-    "events",
-    "sales_documents",
-    "users",
-    "contacts",
-    "team_memberships",
-    "sales_targets",
-    "fx_rates",
-)
-
 
 # --------------------------------------------------------------------------- expectations
-
-
-class M(NamedTuple):
-    """The metrics of one fact row, in METRIC_COLUMNS order."""
-
-    calls_made: int
-    calls_connected: int
-    talk_seconds: int
-    avg_call_seconds: float | None
-    dm_conversations: int
-    distinct_dms_reached: int
-    visits: int
-    meetings: int
-    orders: int
-    sales_volume: Decimal
 
 
 def m(
