@@ -572,5 +572,5 @@ MUTATIONS: tuple[Mutation, ...] = (
        "absurd or history"),
     _m("history-rows-count-as-rejected", "rows before the history do not count towards the share",
        "sales_pipeline/staging/assets.py", "AND NOT starts_with(q.reason, $history_reason)",
-       "AND $history_reason IS NOT NULL", (OPERATIONS,), "absurd"),
+       "AND NOT starts_with(q.reason, $history_reason || '#')", (OPERATIONS,), "absurd"),
 )
