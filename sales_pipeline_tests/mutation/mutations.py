@@ -24,6 +24,7 @@ INGESTION = "sales_pipeline_tests/test_ingestion.py"
 ANALYSIS = "sales_pipeline_tests/analysis"
 WEEKLY_YEARLY = ("sales_pipeline_tests/analysis/test_weekly_and_yearly.py",)
 OPERATIONS = "sales_pipeline_tests/reliability/test_operations.py"
+LANDING_RULES = "sales_pipeline_tests/test_landing_rules.py"
 STAGING = (CONTRACT, BAD_ROWS)
 # The contract test's second time zone (Europe/Athens) is one more pipeline run; the staging rules
 # show in the UTC run already. The settings test's one run of its four settings (USD, New York
@@ -120,7 +121,8 @@ MUTATIONS: tuple[Mutation, ...] = (
        "missing = [column for column in source.columns if column not in stripped]",
        "missing = []", (INGESTION, BAD_FILES)),
     _m("held-back-repeated-column-lands", "a repeated column name holds the file back", LANDING,
-       "if stripped.count(name) > 1", "if stripped.count(name) > 2", (INGESTION, BAD_FILES)),
+       "if stripped.count(name) > 1", "if stripped.count(name) > 2",
+       (LANDING_RULES, INGESTION, BAD_FILES)),
     _m("held-back-undated-name-lands", "a daily file whose name carries no valid date is held back",
        LANDING, "if source.daily and landing_file.file_date is None:",
        "if False and landing_file.file_date is None:", (INGESTION, BAD_FILES)),
