@@ -27,6 +27,7 @@ __all__ = [
     "ASSET_PARTITION_RANGE_START_TAG",
     "DATA_VERSION_TAG",
     "PARTITION_NAME_TAG",
+    "ensure_pool_limit",
     "patch_pending_claim_interval",
     "pool_watchdog",
 ]
@@ -81,3 +82,25 @@ def pool_watchdog(instance: DagsterInstance, pool: str, every: float = 2.0) -> I
     finally:
         stop.set()
         watcher.join()
+
+
+def ensure_pool_limit(instance: DagsterInstance, pool: str, attempts: int = 5) -> None:
+    """Create the pool's default limit before any step asks for a slot.
+
+    A third defect: the first claim on a new instance inserts the pool's limit row, and two
+    processes doing that at once on PostgreSQL both insert; the loser's transaction is aborted
+    and its step fails ("duplicate key ... concurrency_limits_concurrency_key_key"). Done here,
+    the loser retries and finds the row.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    storage = instance.event_log_storage
+    for attempt in range(attempts):
+        try:
+            if pool not in storage.get_concurrency_keys():
+                storage.initialize_concurrency_limit_to_default(pool)
+            return
+        except SQLAlchemyError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))

@@ -20,6 +20,7 @@ import dagster as dg
 from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    ensure_pool_limit,
     pool_watchdog,
 )
 from sales_pipeline.ingestion.assets import FILES_READABLE
@@ -205,6 +206,7 @@ def run_backfill(
     summary = BackfillSummary()
     began = time.monotonic()
     recover_interrupted_runs(instance, progress)
+    ensure_pool_limit(instance, WAREHOUSE_POOL)
 
     progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ...")
     result = _run(defs.resolve_job_def(INGEST_JOB), instance)
