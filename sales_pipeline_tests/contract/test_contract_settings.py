@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -86,6 +86,10 @@ from sales_pipeline_tests.contract.test_contract import (
     METRIC_COLUMNS,
     QUARANTINE_TABLES,
     M,
+    _count,
+    _expected,
+    _normalize,
+    _sorted,
 )
 
 TIMEZONE = "America/New_York"
@@ -491,34 +495,6 @@ def backfill_start_run(
 
 
 # --------------------------------------------------------------------------- comparing
-
-
-def _count(value: Any) -> int:
-    assert value is not None and float(value).is_integer(), f"not an integer count: {value!r}"
-    return int(value)
-
-
-def _normalize(row: Sequence[Any], n_keys: int) -> Row:
-    keys = tuple(row[:n_keys])
-    made, conn, talk, avg, dm, dms, visits, meetings, orders, sales = row[n_keys:]
-    return (
-        *keys,
-        *(_count(v) for v in (made, conn, talk)),
-        None if avg is None else float(avg),
-        *(_count(v) for v in (dm, dms, visits, meetings, orders)),
-        None if sales is None else Decimal(str(sales)),
-    )
-
-
-def _expected(row: Row, n_keys: int) -> Row:
-    # avg_call_seconds is a double (140 / 3): compared to the nearest double, nothing looser
-    avg_index = n_keys + METRIC_COLUMNS.index("avg_call_seconds")
-    avg = row[avg_index]
-    return (*row[:avg_index], None if avg is None else pytest.approx(avg), *row[avg_index + 1 :])
-
-
-def _sorted(rows: Sequence[Row], n_keys: int) -> list[Row]:
-    return sorted(rows, key=lambda r: tuple(str(v) for v in r[:n_keys]))
 
 
 def assert_mart(warehouse: Warehouse, level: str, grain: str, expected: list[Row]) -> None:
