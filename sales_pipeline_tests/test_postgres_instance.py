@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from sales_pipeline.runner import PROCESS_TAG, run_backfill
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline_tests import postgres, test_crash_and_concurrency
 from sales_pipeline_tests.postgres import PostgresServer, process_alive, running_postgres
+from sales_pipeline_tests.test_crash_and_concurrency import _start
 from sales_pipeline_tests.test_pipeline import mart_fingerprints
 
 # Fixtures of other modules, made this module's: the server, and the crash tests' tiny sample.
@@ -69,18 +69,7 @@ def _environment(
     }
 
 
-# The next two as in test_crash_and_concurrency.py (private there, and that file is changing).
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        # The marts are what is compared: reports would only lengthen every run.
-        [sys.executable, "-m", "sales_pipeline.cli", "backfill", "--reports", "none"],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # so that a kill takes the whole process group
-    )
-
-
+# As in test_crash_and_concurrency.py, with a longer wait: a PostgreSQL-backed run is slower.
 def _finish(process: subprocess.Popen[bytes], log: Path) -> None:
     try:
         code = process.wait(timeout=BACKFILL_TIMEOUT)
