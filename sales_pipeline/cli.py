@@ -128,6 +128,8 @@ def _backfill(args: argparse.Namespace) -> int:
         print(f"  {label + ':':<20}{value}")
     for held in summary.held_back:
         print(f"  held back: {held.source} {held.file}: {held.reason}", file=sys.stderr)
+    for name in summary.not_recognised:
+        print(f"  not recognised: {name}: matches no source's files", file=sys.stderr)
     for blocked in summary.blocked:
         print(f"  blocked: {blocked}", file=sys.stderr)
     for failure in summary.failed:

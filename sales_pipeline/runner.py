@@ -23,7 +23,7 @@ from sales_pipeline.dagster_internals import (
     ensure_pool_limit,
     pool_watchdog,
 )
-from sales_pipeline.ingestion.assets import FILES_READABLE
+from sales_pipeline.ingestion.assets import EVERY_FILE_RECOGNISED, FILES_READABLE
 from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
 from sales_pipeline.resources import WAREHOUSE_POOL
@@ -58,6 +58,8 @@ class BackfillSummary:
     failed: list[str] = field(default_factory=list)
     # Files waiting in the landing area to be replaced (every one, not only this run's).
     held_back: list[HeldBackFile] = field(default_factory=list)
+    # Files in the landing area no source reads: listed, not failed (they may be anything).
+    not_recognised: list[str] = field(default_factory=list)
     # Sources whose latest delivery rejected more rows than SALES_MAX_REJECTED_SHARE allows;
     # their blocking check stopped the ingestion before anything downstream was built.
     blocked: list[str] = field(default_factory=list)
@@ -160,7 +162,8 @@ def _ingestion_figures(result: dg.ExecuteInProcessResult, summary: BackfillSumma
 
 
 def _data_problems(result: dg.ExecuteInProcessResult, summary: BackfillSummary) -> None:
-    """Held-back files and blocked deliveries, from the ingestion run's own checks."""
+    """Held-back files, blocked deliveries and files no source reads, from the ingestion run's
+    own checks."""
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue
@@ -172,6 +175,8 @@ def _data_problems(result: dg.ExecuteInProcessResult, summary: BackfillSummary) 
             ]
         elif evaluation.check_name == REJECTED_SHARE:
             summary.blocked.append(f"{source}: {evaluation.description}")
+        elif evaluation.check_name == EVERY_FILE_RECOGNISED:
+            summary.not_recognised += evaluation.metadata["not_recognised_files"].value
 
 
 def period_keys(grain: Grain, first: date, last: date) -> tuple[str, str, int]:

@@ -1,17 +1,27 @@
 """Raw layer: one asset per kind of landing file, each a DuckDB table `raw.<source>`."""
 
 
+from pathlib import Path
+
 import dagster as dg
 
 from sales_pipeline.contract import SOURCES, Source
-from sales_pipeline.ingestion.loader import IngestionReport, ingest_source
-from sales_pipeline.ingestion.mapped import configured_source
+from sales_pipeline.ingestion.landing import unrecognised_files
+from sales_pipeline.ingestion.loader import (
+    NOT_RECOGNISED_REASON,
+    IngestionReport,
+    ingest_source,
+    record_unrecognised,
+)
+from sales_pipeline.ingestion.mapped import configured_source, configured_sources
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
 from sales_pipeline.sources import sources_config
 from sales_pipeline.validation.checks import ROWS_CONFORM, raw_rows_check
 
 FILES_READABLE = "files_readable"
+EVERY_FILE_RECOGNISED = "every_file_recognised"
+LEDGER_KEY = dg.AssetKey(["raw", "landed_files"])
 
 
 def _held_back_files(conn, source: Source) -> list[tuple[str, str]]:
@@ -122,4 +132,61 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     return raw_asset
 
 
-raw_assets: list[dg.AssetsDefinition] = [build_raw_asset(source) for source in SOURCES.values()]
+source_assets: list[dg.AssetsDefinition] = [build_raw_asset(source) for source in SOURCES.values()]
+
+
+@dg.asset(
+    key=LEDGER_KEY,
+    group_name="raw",
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    deps=[asset.key for asset in source_assets],
+    description="Every landing file the pipeline has seen and what became of it: loaded, held "
+    "back (with the reason) or not recognised, a file in the landing area that no source reads "
+    "(a compression it cannot open, a misspelt name), listed so that no delivery disappears "
+    "without a trace.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            EVERY_FILE_RECOGNISED,
+            asset=LEDGER_KEY,
+            description="Every file in the landing area is read by a source (hidden files, the "
+            "identity map and the sources configuration aside); the others are named here.",
+        )
+    ],
+)
+def landed_files(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
+):
+    config = sources_config(sales_config.sources_config)
+    not_read_as_sources = [config.identity_map.file] if config.identity_map else []
+    if sales_config.sources_config:
+        not_read_as_sources.append(str(Path(sales_config.sources_config).resolve()))
+    names = unrecognised_files(
+        sales_config.landing_path, configured_sources(config), not_read_as_sources
+    )
+    with warehouse.connect() as conn:
+        record_unrecognised(conn, names, context.run_id)
+        by_status = dict(
+            conn.execute("SELECT status, count(*) FROM raw.landed_files GROUP BY ALL").fetchall()
+        )
+    for name in names:
+        context.log.warning(f"{name}: {NOT_RECOGNISED_REASON}")
+    yield dg.MaterializeResult(
+        metadata={
+            "files_loaded": dg.MetadataValue.int(by_status.get("loaded", 0)),
+            "files_held_back": dg.MetadataValue.int(by_status.get("held_back", 0)),
+            "files_not_recognised": dg.MetadataValue.int(len(names)),
+            "not_recognised_files": markdown_table(["file"], ((name,) for name in names)),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name=EVERY_FILE_RECOGNISED,
+        passed=not names,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(names[:20]) if names else "every file is read by a source",
+        metadata={"not_recognised_files": dg.MetadataValue.json(names)},
+    )
+
+
+# The raw layer: one table per source, and the ledger of every file they saw.
+raw_assets: list[dg.AssetsDefinition] = [*source_assets, landed_files]

@@ -19,6 +19,14 @@ from functools import cached_property
 from pathlib import Path
 
 from sales_pipeline.contract import SOURCES, Source
+from sales_pipeline.ingestion.compressed import (
+    UnreadableContent,
+    compression_of,
+    content_name,
+    delivery_patterns,
+    read_content,
+    readable_path,
+)
 
 # A header longer than this is not a header but a broken file.
 _MAX_HEADER_BYTES = 64 * 1024
@@ -34,8 +42,13 @@ class LandingFile:
     stat_key: str
 
     @property
+    def compression(self) -> str | None:
+        return compression_of(self.name)
+
+    @property
     def file_date(self) -> date | None:
-        return self.source.file_date(self.name)
+        # A compressed delivery is dated by the file it holds (compressed.py).
+        return self.source.file_date(content_name(self.name, self.source.glob))
 
     @cached_property
     def fingerprint(self) -> str:
@@ -48,19 +61,43 @@ class LandingFile:
             return f"unreadable ({error.strerror}): {self.stat_key}"
 
 
+@dataclass(frozen=True)
+class ReadableFile:
+    """A landing file as DuckDB reads it (its content extracted, or a UTF-8 copy, where DuckDB
+    cannot read the delivery itself) and as raw names it."""
+
+    path: Path
+    name: str
+    file_date: date | None
+
+
+def readable_files(files: list[LandingFile], folder: Path) -> list[ReadableFile]:
+    """The files of a batch as DuckDB can read them; zips are extracted into `folder`."""
+    return [
+        ReadableFile(readable_path(f.path, f.compression, folder, index), f.name, f.file_date)
+        for index, f in enumerate(files)
+    ]
+
+
 def read_landing_file(landing_file: LandingFile) -> bytes | str:
-    """The file's bytes, or why they cannot be read (a permission, a file gone meanwhile)."""
+    """The bytes the file holds (decompressed), or why they cannot be read (a permission, a
+    file gone meanwhile, a broken archive)."""
     try:
-        return landing_file.path.read_bytes()
+        return read_content(landing_file.path, landing_file.compression)
+    except UnreadableContent as error:
+        return str(error)
     except OSError as error:
-        return f"file cannot be read: {error.strerror}"
+        return f"file cannot be read: {error.strerror or error}"
+
+
+def _source_paths(source: Source, landing_dir: Path) -> list[Path]:
+    found = {path for pattern in delivery_patterns(source.glob) for path in landing_dir.glob(pattern)}
+    return sorted(path for path in found if path.is_file())
 
 
 def discover(source: Source, landing_dir: Path) -> list[LandingFile]:
     files = []
-    for path in sorted(landing_dir.glob(source.glob)):
-        if not path.is_file():
-            continue
+    for path in _source_paths(source, landing_dir):
         stat = path.stat()
         files.append(
             LandingFile(
@@ -71,6 +108,26 @@ def discover(source: Source, landing_dir: Path) -> list[LandingFile]:
             )
         )
     return files
+
+
+def unrecognised_files(
+    landing_dir: Path, sources: Iterable[Source], also: Iterable[str] = ()
+) -> list[str]:
+    """Files of the landing area no source reads, by name relative to it: an operator must see
+    a delivery that would otherwise be skipped without a trace (`calls.csv.bz2`, a typo).
+    Hidden files and folders (`.gitkeep`, an upload still in progress) are not listed, nor the
+    files named in `also` (the identity map, the sources configuration)."""
+    if not landing_dir.is_dir():
+        return []
+    known = {path.resolve() for source in sources for path in _source_paths(source, landing_dir)}
+    known |= {(landing_dir / name).resolve() for name in also}
+    names = []
+    for path in landing_dir.rglob("*"):
+        name = path.relative_to(landing_dir).as_posix()
+        hidden = any(part.startswith(".") for part in name.split("/"))
+        if not hidden and path.is_file() and path.resolve() not in known:
+            names.append(name)
+    return sorted(names)
 
 
 def landing_digest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,13 @@ from pathlib import Path
 import duckdb
 
 from sales_pipeline.contract import Source
-from sales_pipeline.ingestion.landing import Inspection, LandingFile, discover, inspect
+from sales_pipeline.ingestion.landing import (
+    Inspection,
+    LandingFile,
+    discover,
+    inspect,
+    readable_files,
+)
 from sales_pipeline.sources.models import Mapping
 from sales_pipeline.sql import render, sql_value_list
 
@@ -57,8 +64,35 @@ class IngestionReport:
         return sum(f.rows_filtered for f in self.loaded)
 
 
+def ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(render("ingestion/create_ledger.sql"))
+
+
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
+    ensure_ledger(conn)
     conn.execute(render("ingestion/create_raw.sql", table=source.raw_table, columns=source.columns))
+
+
+NOT_RECOGNISED_REASON = "not recognised: matches no source's files (docs/sources.md)"
+
+
+def record_unrecognised(
+    conn: duckdb.DuckDBPyConnection, names: list[str], ingestion_id: str
+) -> None:
+    """List the landing area's files no source reads in the ledger, replacing the last list."""
+    ensure_ledger(conn)
+
+    def replace_list() -> None:
+        conn.execute("DELETE FROM raw.landed_files WHERE status = 'not_recognised'")
+        if not names:
+            return
+        conn.executemany(
+            "INSERT INTO raw.landed_files (file, status, reason, ingestion_id, ingested_at) "
+            "VALUES (?, 'not_recognised', ?, ?, now())",
+            [(name, NOT_RECOGNISED_REASON, ingestion_id) for name in names],
+        )
+
+    _in_transaction(conn, replace_list)
 
 
 def ingest_source(
@@ -214,17 +248,19 @@ def _land(
     if mapping is None:
         stripped = [name.strip() for name in header]
         positions = [stripped.index(column) for column in source.columns]
-        conn.execute(
-            render("ingestion/read_files.sql", paths=[str(f.path) for f in files], width=len(header))
-        )
+        with tempfile.TemporaryDirectory(prefix="sales_pipeline_") as folder:
+            read = readable_files(files, Path(folder))
+            conn.execute(
+                render("ingestion/read_files.sql", paths=[str(f.path) for f in read], width=len(header))
+            )
         conn.execute(
             render(
                 "ingestion/append_batch.sql",
                 table=source.raw_table,
-                files=files,
+                files=read,
                 blank_lines=[
-                    (str(landing_file.path), line)
-                    for landing_file, inspection in group
+                    (str(readable.path), line)
+                    for readable, (_, inspection) in zip(read, group, strict=True)
                     for line in inspection.blank_lines
                 ],
                 positions=positions,

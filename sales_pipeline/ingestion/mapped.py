@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import tempfile
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from sales_pipeline.contract import ANY_FILE_DATE, SOURCES, Source
+from sales_pipeline.ingestion.compressed import open_content
 from sales_pipeline.ingestion.landing import (
     _LINE_END,
     _MAX_HEADER_BYTES,
     Inspection,
     LandingFile,
+    ReadableFile,
     blank_lines,
     read_landing_file,
+    readable_files,
 )
 from sales_pipeline.sources.compile import (
     compile_mapping,
@@ -119,21 +122,14 @@ def inspect_mapped(landing_file: LandingFile, mapping: Mapping) -> Inspection:
     return Inspection(header, None, lines)
 
 
-@dataclass(frozen=True)
-class _ReadFile:
-    """A file as DuckDB reads it (a UTF-8 copy for encodings DuckDB lacks) and as it is named."""
-
-    path: Path
-    name: str
-    file_date: date | None
-
-
-def _utf8_copies(files: list[LandingFile], encoding: str, folder: Path) -> list[_ReadFile]:
+def _utf8_copies(files: list[LandingFile], encoding: str, folder: Path) -> list[ReadableFile]:
     copies = []
     for index, landing_file in enumerate(files):
         copy = folder / f"{index}.csv"
         # A streaming decode: the bytes are transcoded in chunks, not parsed into rows.
-        with landing_file.path.open("rb") as source, copy.open("wb") as target:
+        with open_content(landing_file.path, landing_file.compression) as source, copy.open(
+            "wb"
+        ) as target:
             decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
             offset = 0
             try:
@@ -148,7 +144,7 @@ def _utf8_copies(files: list[LandingFile], encoding: str, folder: Path) -> list[
                     f"not {encoding}: byte {offset + error.start} "
                     f"(0x{error.object[error.start]:02x}) {error.reason}"
                 ) from error
-        copies.append(_ReadFile(copy, landing_file.name, landing_file.file_date))
+        copies.append(ReadableFile(copy, landing_file.name, landing_file.file_date))
     return copies
 
 
@@ -166,7 +162,7 @@ def _read_csv(
     options = mapping.csv
     files = [landing_file for landing_file, _ in group]
     if options.encoding in DUCKDB_ENCODINGS:
-        read_files = [_ReadFile(f.path, f.name, f.file_date) for f in files]
+        read_files = readable_files(files, folder)
         encoding = options.encoding
     else:
         read_files = _utf8_copies(files, options.encoding, folder)
@@ -224,7 +220,10 @@ def _read_xlsx(
     names: list[str] = []
     for landing_file in files:
         try:
-            workbook = CalamineWorkbook.from_path(str(landing_file.path))
+            content = read_landing_file(landing_file)
+            if isinstance(content, str):
+                raise OSError(content)
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         except (CalamineError, ValueError, OSError) as error:
             raise duckdb.InvalidInputException(f"not an Excel workbook: {error}") from error
         sheet_name = mapping.xlsx.sheet or workbook.sheet_names[0]
@@ -308,11 +307,12 @@ def land_mapped_rows(
             names = _read_xlsx(conn, mapping, files, ingestion_id)
             compiled = compile_mapping(mapping, csv_column_sql(names), csv_record_sql(names))
         else:
+            read_files = readable_files(files, Path(folder))
             conn.execute(
                 render(
                     "ingestion/read_mapped_json.sql",
-                    paths=[str(f.path) for f in files],
-                    files=files,
+                    paths=[str(f.path) for f in read_files],
+                    files=read_files,
                     lines=mapping.format == "jsonl",
                     records_path=(
                         "$" + "".join(f'."{key}"' for key in mapping.json_.records.split("."))

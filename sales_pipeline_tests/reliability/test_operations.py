@@ -6,18 +6,22 @@ Each case runs the real `sales-pipeline` command: in a subprocess where the proc
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+import zstandard
 
 from sales_pipeline import cli
 from sales_pipeline.dagster_internals import pool_watchdog
@@ -494,3 +498,97 @@ def test_a_correction_that_keeps_size_and_times_is_read_again(
     assert path.stat().st_mtime_ns == before.st_mtime_ns
     assert talk == 90  # CA01 and CA02, 45 s each (30 + 30 before the correction)
     assert files == [(GOOD_CALLS, 2)]
+
+
+# ------------------------------------------------------------ compressed and unknown deliveries
+
+
+def _zip(*members: tuple[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members:
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_compressed_deliveries_are_read_and_unknown_files_are_listed(
+    landing: Path,
+    tmp_path: Path,
+    in_process_backfill: Callable[..., tuple[int, str, str]],
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
+    # A blank line and a malformed one inside the gzip: the lines numbered as in the file held.
+    gzipped = csv_text(CALLS_HEADER, [call_row("CA03", start_time="2026-03-03T08:00:00Z")])
+    gzipped += "\nCA99,too,few\n"
+    write(landing / "telephony/calls_2026-03-03.csv.gz", gzip.compress(gzipped.encode()))
+    write(
+        landing / "telephony/calls_2026-03-04.csv.zst",
+        zstandard.ZstdCompressor().compress(
+            csv_text(CALLS_HEADER, [call_row("CA04", start_time="2026-03-04T08:00:00Z")]).encode()
+        ),
+    )
+    # "Compress" on a desktop: the zip is named like the file it holds, without `.csv`.
+    write(
+        landing / "telephony/calls_2026-03-05.zip",
+        _zip(("calls_2026-03-05.csv",
+              csv_text(CALLS_HEADER, [call_row("CA05", start_time="2026-03-05T08:00:00Z")]))),
+    )
+    write(landing / "telephony/calls_2026-03-06.csv.zip", _zip(("a.csv", "x"), ("b.csv", "y")))
+    write(landing / "telephony/calls_2026-03-07.csv.gz", gzip.compress(b"sid,parent")[:-6])
+    write(landing / "telephony/calls_2026-03-08.csv.bz2", b"BZh91AY&SY")
+    write(landing / "notes/README.txt", "who delivers what")
+    write(landing / "telephony/.gitkeep", "")
+    env = _environment(landing, tmp_path)
+
+    code, _, err = in_process_backfill(env)
+    with duckdb.connect(str(tmp_path / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
+        staged = [sid for (sid,) in conn.execute("SELECT sid FROM staging.calls ORDER BY sid").fetchall()]
+        dated = conn.execute("SELECT DISTINCT _file, _file_date::VARCHAR FROM raw.calls ORDER BY 1").fetchall()
+        quarantined = conn.execute("SELECT file, line FROM quarantine.calls").fetchall()
+        ledger = conn.execute(
+            "SELECT source, file, status, rows_read FROM raw.landed_files "
+            "WHERE source = 'calls' OR source IS NULL ORDER BY file"
+        ).fetchall()
+    again, _, _ = in_process_backfill(env)
+    reliability_case(
+        case="compressed deliveries and files no source reads",
+        given="calls as .csv.gz (with a blank and a malformed line), .csv.zst and a desktop "
+        ".zip; a zip of two files; a truncated .gz; a .bz2; a README; a hidden .gitkeep",
+        expected="gz, zst and zip read as the CSV they hold, lines numbered as in it; the broken "
+        "archives held back with the reason; the .bz2 and README listed as not recognised",
+        observed=f"exit {code}, then {again}; staged {staged}; quarantined "
+        f"{quarantined}",
+        runs=4,
+    )
+    assert (code, again) == (cli.EXIT_PARTIAL, cli.EXIT_PARTIAL)
+    assert staged == ["CA01", "CA02", "CA03", "CA04", "CA05"]
+    # Dated by the file each delivery holds.
+    assert dated == [
+        ("telephony/calls_2026-03-02.csv", "2026-03-02"),
+        ("telephony/calls_2026-03-03.csv.gz", "2026-03-03"),
+        ("telephony/calls_2026-03-04.csv.zst", "2026-03-04"),
+        ("telephony/calls_2026-03-05.zip", "2026-03-05"),
+    ]
+    assert quarantined == [("telephony/calls_2026-03-03.csv.gz", 4)]
+    assert ledger == [
+        (None, "notes/README.txt", "not_recognised", None),
+        ("calls", "telephony/calls_2026-03-02.csv", "loaded", 2),
+        ("calls", "telephony/calls_2026-03-03.csv.gz", "loaded", 2),
+        ("calls", "telephony/calls_2026-03-04.csv.zst", "loaded", 1),
+        ("calls", "telephony/calls_2026-03-05.zip", "loaded", 1),
+        ("calls", "telephony/calls_2026-03-06.csv.zip", "held_back", None),
+        ("calls", "telephony/calls_2026-03-07.csv.gz", "held_back", None),
+        (None, "telephony/calls_2026-03-08.csv.bz2", "not_recognised", None),
+    ]
+    lines = err.splitlines()
+    assert (
+        "  held back: calls telephony/calls_2026-03-06.csv.zip: "
+        "zip holds 2 files (a.csv, b.csv): expected exactly one" in lines
+    )
+    assert any(
+        line.startswith("  held back: calls telephony/calls_2026-03-07.csv.gz: not a readable gzip")
+        for line in lines
+    ), err
+    assert "  not recognised: notes/README.txt: matches no source's files" in lines
+    assert "  not recognised: telephony/calls_2026-03-08.csv.bz2: matches no source's files" in lines
+    assert not any(".gitkeep" in line for line in lines)
