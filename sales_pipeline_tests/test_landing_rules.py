@@ -9,11 +9,14 @@ the slower delivery tests cannot run for every mutant.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sales_pipeline.contract import ANY_FILE_DATE, SOURCES
 from sales_pipeline.ingestion import landing
@@ -74,6 +77,10 @@ def _inspect(tmp_path: Path, data: bytes, name: str = "telephony/calls_2026-03-0
         pytest.param(b"a\n\n ", (2,), id="a-blank-after"),
         pytest.param(b"a\r\n\r\nX", (2,), id="one-letter-after-crlf"),
         pytest.param(b"a\n\n\nX", (2, 3), id="two-then-one-letter"),
+        # However many empty lines end the data, none is inside it.
+        pytest.param(b"a\n\n\n\n", (), id="three-empty-last-lines"),
+        pytest.param(b"a\n\nb\n\n\n\n", (2,), id="inside-and-three-last"),
+        pytest.param(b"a\r\n\r\n\r\n", (), id="two-empty-last-lines-crlf"),
     ],
 )
 def test_blank_lines(data: bytes, expected: tuple[int, ...]) -> None:
@@ -86,23 +93,34 @@ def test_blank_lines_at_the_start_number_from_line_one() -> None:
     assert landing.blank_lines(b"h\n\n\nb\n\n\nc") == (2, 3, 5, 6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blank_lines finds an empty line by the line end before it, so an empty line 1 is "
-    "never reported: harmless for files with a header (an empty header is held back), but "
-    "mapped sources without a header (mapped.py) number their records from line 1",
-)
+# Mapped sources without a header (mapped.py) number their records from line 1.
 def test_blank_first_line_is_reported() -> None:
     assert landing.blank_lines(b"\nb\n") == (1,)
     assert landing.blank_lines(b"\n\nb\n") == (1, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blank_lines counts only \\n line ends, while inspect (and DuckDB) accept a lone \\r",
-)
+# inspect (and DuckDB) accept a lone \r as a line end: so must the numbering.
 def test_blank_lines_with_carriage_returns_only() -> None:
     assert landing.blank_lines(b"a\r\rb\r") == (2,)
+    assert landing.blank_lines(b"a\r\r\rb\r\r\rc") == (2, 3, 5, 6)
+    assert landing.blank_lines(b"\rb\r\r") == (1,)
+    # A \r\n is one line end, however the two kinds mix.
+    assert landing.blank_lines(b"a\r\n\rb\n\r\nc\r\r\n") == (2, 4)
+
+
+def _blank_lines_by_splitting(data: bytes) -> tuple[int, ...]:
+    """The rule written the slow, obvious way: split into lines, number the empty ones that
+    some later line with content follows."""
+    lines = re.split(rb"\r\n|\r|\n", data)
+    last_with_content = max((i for i, line in enumerate(lines) if line), default=-1)
+    return tuple(i + 1 for i, line in enumerate(lines) if not line and i < last_with_content)
+
+
+# No example database: the run leaves nothing in the work tree.
+@settings(max_examples=500, derandomize=True, database=None)
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n"]), max_size=40).map(b"".join))
+def test_blank_lines_agree_with_splitting_into_lines(data: bytes) -> None:
+    assert landing.blank_lines(data) == _blank_lines_by_splitting(data)
 
 
 # --- inspect: the held-back reasons, each compared whole -----------------------------------------

@@ -163,19 +163,38 @@ class Inspection:
     blank_lines: tuple[int, ...] = ()
 
 
-_BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+# A line end directly followed by another: an empty line begins where the first ends. Two
+# patterns with a literal first byte, which `re` finds ten times faster than one alternation:
+# a \n (alone or ending a \r\n) before \r or \n, and a lone \r before another \r.
+_EMPTY_AFTER_LF = re.compile(rb"\n(?=[\r\n])")
+_EMPTY_AFTER_CR = re.compile(rb"\r(?=\r)")
 
 
 def blank_lines(data: bytes) -> tuple[int, ...]:
-    """1-based numbers of the empty lines inside `data` (a trailing newline makes none)."""
+    """1-based numbers of the empty lines a record follows (DuckDB skips them; the numbering of
+    the records after them must skip them too). Empty lines after the last record are left out:
+    no record's number depends on them. Line ends are \n, \r\n or a lone \r, as for DuckDB."""
+    last_record_end = len(data)
+    while last_record_end and data[last_record_end - 1] in b"\r\n":
+        last_record_end -= 1
+    starts = sorted(
+        ([0] if data[:1] in (b"\r", b"\n") and last_record_end else [])
+        + [match.end() for match in _EMPTY_AFTER_LF.finditer(data, 0, last_record_end)]
+        + [match.end() for match in _EMPTY_AFTER_CR.finditer(data, 0, last_record_end)]
+    )
     lines = []
-    counted, position = 0, 0
-    for match in _BLANK_LINE.finditer(data):
-        counted += data.count(b"\n", position, match.start() + 1)
-        position = match.start() + 1
-        if match.end() < len(data) - 2 or data[match.end():].strip(b"\r\n"):
-            lines.append(counted + 1)
+    # Line ends counted so far, and up to where: C-level counts between the few empty lines,
+    # never a Python loop over every line of a large file.
+    ends, counted_to = 0, 0
+    for start in starts:
+        ends += (
+            data.count(b"\n", counted_to, start)
+            + data.count(b"\r", counted_to, start)
+            - data.count(b"\r\n", counted_to, start)
+        )
+        counted_to = start
+        lines.append(ends + 1)
     return tuple(lines)
 
 
