@@ -6,10 +6,14 @@ runs are test_twilio.py, test_asterisk.py, test_ringcentral_aircall.py and test_
 
 from __future__ import annotations
 
+import gzip
+import io
+import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
+import zstandard
 
 from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
@@ -474,3 +478,58 @@ def test_a_file_not_in_its_configured_encoding_is_held_back(tmp_path: Path) -> N
         "phone/export_20260303.csv",
         "unreadable as CSV: not cp1252: byte 88 (0x81) character maps to <undefined>",
     )]
+
+
+def _compressed(name: str, data: bytes, how: str) -> tuple[str, bytes]:
+    if how == "gz":
+        return f"{name}.gz", gzip.compress(data)
+    if how == "zst":
+        return f"{name}.zst", zstandard.ZstdCompressor().compress(data)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(Path(name).name, data)
+    return f"{name}.zip", buffer.getvalue()
+
+
+TWILIO_PAGE = (
+    '{"calls": [{"sid": "CA1", "parent_call_sid": null, "direction": "outbound-api", '
+    '"from": "+1", "to": "+2", "status": "completed", '
+    '"start_time": "Mon, 02 Mar 2026 09:00:00 +0000", "end_time": null, "duration": "5", '
+    '"answered_by": null}], "page": 0}'
+)
+
+
+@pytest.mark.parametrize("how", ["gz", "zst", "zip"])
+@pytest.mark.parametrize(
+    ("config", "name", "source"),
+    [
+        pytest.param(VOCABULARY, "phone/export_20260302.csv", "calls", id="cp1252-csv"),
+        pytest.param(TWILIO_JSON, "twilio/calls_2026-03-02.json", "calls", id="json"),
+        pytest.param(XLSX_CONFIG, "finance/rates.xlsx", "fx_rates", id="xlsx"),
+    ],
+)
+def test_a_compressed_delivery_lands_as_the_file_it_holds(
+    tmp_path: Path, config: str, name: str, source: str, how: str
+) -> None:
+    data = {
+        "calls": (
+            "Id;Kind;Direction;From;To;Connected;StartedMs;Ended;TalkMs;Note\n"
+            "A1;call;OUTBOUND;+30 1;+30 2;yes;1772442000000;02.03.2026 10:02;61600;Caf\xe9\n\n"
+            "A3;Call;Inbound;+30 2;+30 1;no;not-a-time;02.03.2026 10:02;0;\n"
+        ).encode("cp1252")
+        if name.endswith(".csv")
+        else TWILIO_PAGE.encode(),
+        "fx_rates": xlsx("Rates", [["Day", "Currency", "Rate"], ["02/03/2026", "USD", "0,85"]]),
+    }[source]
+    packed_name, packed = _compressed(name, data, how)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "packed").mkdir()
+    plain, plain_report = ingest(tmp_path / "plain", config, {name: data}, source)
+    compressed, report = ingest(tmp_path / "packed", config, {packed_name: packed}, source)
+    query = f"SELECT * EXCLUDE (_file, _ingestion_id) FROM raw.{source} ORDER BY _line"
+    assert [f.name for f in report.loaded] == [packed_name]
+    assert not report.held_back and not plain_report.held_back
+    assert compressed.execute(query).fetchall() == plain.execute(query).fetchall()
+    assert compressed.execute(f"SELECT DISTINCT _file FROM raw.{source}").fetchall() == [
+        (packed_name,)
+    ]
