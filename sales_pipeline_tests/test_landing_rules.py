@@ -8,18 +8,23 @@ the slower delivery tests cannot run for every mutant.
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import re
+import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sales_pipeline.contract import ANY_FILE_DATE, SOURCES
 from sales_pipeline.ingestion import landing
+from sales_pipeline.ingestion.compressed import content_name, delivery_patterns
 from sales_pipeline.ingestion.landing import Inspection, LandingFile
 from sales_pipeline.partitions import MONTHLY, WEEKLY, partitions_for
 
@@ -353,6 +358,115 @@ def test_an_unreadable_file_has_a_fingerprint_of_its_own(tmp_path: Path) -> None
     path.unlink()  # gone between discovery and reading: as unreadable as a chmod 000 file
     assert landing_file.fingerprint == f"unreadable (No such file or directory): {landing_file.stat_key}"
     assert landing.inspect(landing_file).problem == "file cannot be read: No such file or directory"
+
+
+# --- compressed deliveries and files no source reads ---------------------------------------------
+
+def _zip_of(*members: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_discover_finds_compressed_deliveries_dated_by_the_file_they_hold(tmp_path: Path) -> None:
+    for name in (
+        "calls_2026-03-01.csv.gz", "calls_2026-03-02.csv.zst", "calls_2026-03-03.csv.zip",
+        "calls_2026-03-04.zip", "calls_2026-03-05.CSV.GZ", "calls_2026-03-06.csv.bz2",
+        "calls_2026-03-07.csv.gz.part",
+    ):
+        _write(tmp_path / "telephony" / name, b"x")
+    files = landing.discover(CALLS, tmp_path)
+    assert [(f.name, f.compression, f.file_date) for f in files] == [
+        ("telephony/calls_2026-03-01.csv.gz", "gzip", date(2026, 3, 1)),
+        ("telephony/calls_2026-03-02.csv.zst", "zstd", date(2026, 3, 2)),
+        ("telephony/calls_2026-03-03.csv.zip", "zip", date(2026, 3, 3)),
+        ("telephony/calls_2026-03-04.zip", "zip", date(2026, 3, 4)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "glob", "held"),
+    [
+        ("calls_2026-03-01.csv", "calls_*.csv", "calls_2026-03-01.csv"),
+        ("calls_2026-03-01.csv.gz", "calls_*.csv", "calls_2026-03-01.csv"),
+        ("calls_2026-03-01.csv.zst", "calls_*.csv", "calls_2026-03-01.csv"),
+        ("calls_2026-03-01.csv.zip", "calls_*.csv", "calls_2026-03-01.csv"),
+        ("calls_2026-03-01.zip", "calls_*.csv", "calls_2026-03-01.csv"),
+        ("Master.csv.1.gz", "Master.csv*", "Master.csv.1"),
+        ("export.zip", "*", "export"),
+    ],
+)
+def test_content_name(name: str, glob: str, held: str) -> None:
+    assert content_name(name, glob) == held
+
+
+def test_delivery_patterns() -> None:
+    assert delivery_patterns("telephony/calls_*.csv") == [
+        "telephony/calls_*.csv", "telephony/calls_*.csv.gz", "telephony/calls_*.csv.zst",
+        "telephony/calls_*.csv.zip", "telephony/calls_*.zip",
+    ]
+    assert delivery_patterns("pbx/Master*") == [
+        "pbx/Master*", "pbx/Master*.gz", "pbx/Master*.zst", "pbx/Master*.zip",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("c.csv.gz", gzip.compress(b"a,b\n1,2\n"), b"a,b\n1,2\n"),
+        ("c.csv.zst", zstandard.ZstdCompressor().compress(b"a,b\n"), b"a,b\n"),
+        ("c.csv.zip", _zip_of(("dir/c.csv", b"a,b\n")), b"a,b\n"),
+        ("c.csv", b"a,b\n", b"a,b\n"),
+        ("c.csv.zip", _zip_of(("a.csv", b"1"), ("b.csv", b"2")),
+         "zip holds 2 files (a.csv, b.csv): expected exactly one"),
+        ("c.csv.zip", _zip_of(), "zip holds 0 files (nothing): expected exactly one"),
+        ("c.csv.zip", b"PK not really", "not a readable zip file: File is not a zip file"),
+        ("c.csv.gz", b"a,b\n", "not a readable gzip file: Not a gzipped file (b'a,')"),
+        ("c.csv.gz", gzip.compress(b"a,b\n1,2\n")[:-4],
+         "not a readable gzip file: Compressed file ended before the end-of-stream marker "
+         "was reached"),
+        ("c.csv.zst", b"a,b\n", "not a readable zstd file: zstd decompress error: Unknown frame "
+         "descriptor"),
+    ],
+)
+def test_read_landing_file_opens_what_the_name_says(
+    tmp_path: Path, name: str, data: bytes, expected: bytes | str
+) -> None:
+    path = _write(tmp_path / name, data)
+    landing_file = LandingFile(source=CALLS, path=path, name=name, stat_key="0:0:0")
+    assert landing.read_landing_file(landing_file) == expected
+
+
+def test_a_zip_is_extracted_for_duckdb_and_the_rest_read_in_place(tmp_path: Path) -> None:
+    packed = _write(tmp_path / "calls_2026-03-04.zip", _zip_of(("calls.csv", b"a,b\n")))
+    gzipped = _write(tmp_path / "calls_2026-03-05.csv.gz", gzip.compress(b"a,b\n"))
+    files = [
+        LandingFile(source=CALLS, path=path, name=path.name, stat_key="0:0:0")
+        for path in (packed, gzipped)
+    ]
+    (tmp_path / "work").mkdir()
+    extracted, in_place = landing.readable_files(files, tmp_path / "work")
+    assert extracted == landing.ReadableFile(
+        tmp_path / "work" / "delivery-0", "calls_2026-03-04.zip", date(2026, 3, 4)
+    )
+    assert extracted.path.read_bytes() == b"a,b\n"
+    assert in_place == landing.ReadableFile(gzipped, "calls_2026-03-05.csv.gz", date(2026, 3, 5))
+
+
+def test_unrecognised_files_are_the_ones_no_source_reads(tmp_path: Path) -> None:
+    for name in (
+        "telephony/calls_2026-03-01.csv", "telephony/calls_2026-03-02.csv.gz",
+        "telephony/calls_2026-03-03.csv.bz2", "telephony/.calls_2026-03-04.csv.part",
+        ".cache/x.csv", "notes/README.txt", "people/identity_map.csv", "sources.yaml",
+    ):
+        _write(tmp_path / name, b"x")
+    (tmp_path / "empty-folder").mkdir()
+    assert landing.unrecognised_files(
+        tmp_path, [CALLS], also=["people/identity_map.csv", str(tmp_path / "sources.yaml")]
+    ) == ["notes/README.txt", "telephony/calls_2026-03-03.csv.bz2"]
+    assert landing.unrecognised_files(tmp_path / "missing", [CALLS]) == []
 
 
 # --- landing_digest ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ CONTRACT_PY = "sales_pipeline/contract.py"
 METRICS = "sales_pipeline/facts/metrics.py"
 PARTITIONS = "sales_pipeline/partitions.py"
 LANDING = "sales_pipeline/ingestion/landing.py"
+COMPRESSED = "sales_pipeline/ingestion/compressed.py"
 APPEND = "sales_pipeline/sql/ingestion/append_batch.sql"
 ANALYSIS_ASSETS = "sales_pipeline/analysis/assets.py"
 DRIVERS = "sales_pipeline/sql/analysis/drivers.sql"
@@ -136,7 +137,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "         ELSE 'malformed CSV line: ' || malformed END || nullif(reasons, ''),\n    nullif(reasons, ''));",
        (INGESTION, BAD_FILES, *STAGING)),
     _m("blank-line-shifts-numbers", "a blank line is no record and does not shift the line numbers",
-       LANDING, "lines.append(counted + 1)", "lines.append(counted)", (INGESTION, BAD_FILES),
+       LANDING, "lines.append(ends + 1)", "lines.append(ends)", (INGESTION, BAD_FILES),
        "line_numbers or blank_line"),
     _m("line-numbers-from-one", "the header is line 1 (the first record is line 2)", APPEND,
        "coalesce(free_lines.line, accepted.ordinal + {{ first_line - 1 }}),",
@@ -502,6 +503,31 @@ MUTATIONS: tuple[Mutation, ...] = (
        "SELECT {{ key_list }} FROM {{ name }}_checked WHERE _reason IS NULL\nUNION\n"
        "SELECT {{ key_list }} FROM staging.{{ name }} WHERE _file",
        "SELECT {{ key_list }} FROM staging.{{ name }} WHERE _file", (FUZZ,), "clean_run"),
+    # -------------------------------------- compressed deliveries, files no source reads (contract.md)
+    _m("compressed-deliveries-ignored", "a `.gz`, `.zst` or `.zip` delivery is read as the file it holds",
+       COMPRESSED, "    patterns = [glob, *(glob + suffix for suffix in COMPRESSIONS)]",
+       "    patterns = [glob]", (LANDING_RULES, OPERATIONS), "compressed or delivery_patterns"),
+    _m("zip-of-several-files-read", "a zip must hold exactly one file", COMPRESSED,
+       "if len(members) != 1:", "if not members:", (LANDING_RULES, OPERATIONS),
+       "compressed or opens_what"),
+    _m("zip-read-by-duckdb-in-place", "a zip is read as the file it holds (DuckDB cannot read one)",
+       "sales_pipeline/ingestion/loader.py", "            read = readable_files(files, Path(folder))",
+       "            read = files", (OPERATIONS,), "compressed"),
+    _m("compressed-dated-by-delivery-name", "a compressed delivery is dated by the file it holds",
+       LANDING, "return self.source.file_date(content_name(self.name, self.source.glob))",
+       "return self.source.file_date(self.name)", (LANDING_RULES, OPERATIONS),
+       "compressed or discover"),
+    _m("hidden-files-listed", "hidden files are not listed as not recognised", LANDING,
+       'hidden = any(part.startswith(".") for part in name.split("/"))', "hidden = False",
+       (LANDING_RULES, OPERATIONS), "compressed or unrecognised"),
+    _m("not-recognised-list-kept", "the list of files no source reads is replaced at every ingestion",
+       "sales_pipeline/ingestion/loader.py",
+       """        conn.execute("DELETE FROM raw.landed_files WHERE status = 'not_recognised'")\n""", "",
+       (OPERATIONS,), "compressed"),
+    _m("not-recognised-not-in-summary", "files no source reads are listed in the run summary",
+       "sales_pipeline/runner.py",
+       'summary.not_recognised += evaluation.metadata["not_recognised_files"].value',
+       "pass", (OPERATIONS,), "compressed"),
     _m("killed-run-not-marked-failed", "a killed run is marked failed by the next backfill",
        "sales_pipeline/runner.py",
        '        instance.report_run_failed(run, f"process {process} ended without finishing the run")\n', "",
