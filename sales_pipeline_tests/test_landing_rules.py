@@ -9,10 +9,8 @@ the slower delivery tests cannot run for every mutant.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import re
-import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from sales_pipeline.ingestion import landing
 from sales_pipeline.ingestion.compressed import content_name, delivery_patterns
 from sales_pipeline.ingestion.landing import Inspection, LandingFile
 from sales_pipeline.partitions import MONTHLY, WEEKLY, partitions_for
+from sales_pipeline_tests.packing import zip_of
 
 CALLS = SOURCES["calls"]
 CALLS_COLUMNS = CALLS.columns
@@ -362,14 +361,6 @@ def test_an_unreadable_file_has_a_fingerprint_of_its_own(tmp_path: Path) -> None
 
 # --- compressed deliveries and files no source reads ---------------------------------------------
 
-def _zip_of(*members: tuple[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members:
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_discover_finds_compressed_deliveries_dated_by_the_file_they_hold(tmp_path: Path) -> None:
     for name in (
         "calls_2026-03-01.csv.gz", "calls_2026-03-02.csv.zst", "calls_2026-03-03.csv.zip",
@@ -417,11 +408,11 @@ def test_delivery_patterns() -> None:
     [
         ("c.csv.gz", gzip.compress(b"a,b\n1,2\n"), b"a,b\n1,2\n"),
         ("c.csv.zst", zstandard.ZstdCompressor().compress(b"a,b\n"), b"a,b\n"),
-        ("c.csv.zip", _zip_of(("dir/c.csv", b"a,b\n")), b"a,b\n"),
+        ("c.csv.zip", zip_of(("dir/c.csv", b"a,b\n")), b"a,b\n"),
         ("c.csv", b"a,b\n", b"a,b\n"),
-        ("c.csv.zip", _zip_of(("a.csv", b"1"), ("b.csv", b"2")),
+        ("c.csv.zip", zip_of(("a.csv", b"1"), ("b.csv", b"2")),
          "zip holds 2 files (a.csv, b.csv): expected exactly one"),
-        ("c.csv.zip", _zip_of(), "zip holds 0 files (nothing): expected exactly one"),
+        ("c.csv.zip", zip_of(), "zip holds 0 files (nothing): expected exactly one"),
         ("c.csv.zip", b"PK not really", "not a readable zip file: File is not a zip file"),
         ("c.csv.gz", b"a,b\n", "not a readable gzip file: Not a gzipped file (b'a,')"),
         ("c.csv.gz", gzip.compress(b"a,b\n1,2\n")[:-4],
@@ -440,7 +431,7 @@ def test_read_landing_file_opens_what_the_name_says(
 
 
 def test_a_zip_is_extracted_for_duckdb_and_the_rest_read_in_place(tmp_path: Path) -> None:
-    packed = _write(tmp_path / "calls_2026-03-04.zip", _zip_of(("calls.csv", b"a,b\n")))
+    packed = _write(tmp_path / "calls_2026-03-04.zip", zip_of(("calls.csv", b"a,b\n")))
     gzipped = _write(tmp_path / "calls_2026-03-05.csv.gz", gzip.compress(b"a,b\n"))
     files = [
         LandingFile(source=CALLS, path=path, name=path.name, stat_key="0:0:0")

@@ -7,14 +7,12 @@ Each case runs the real `sales-pipeline` command: in a subprocess where the proc
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from sales_pipeline.resources import (
 )
 from sales_pipeline.runner import PROCESS_TAG, recover_interrupted_runs
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
+from sales_pipeline_tests.packing import zip_of
 from sales_pipeline_tests.reliability.conftest import (
     CALLS_HEADER,
     DOCUMENTS_HEADER,
@@ -503,14 +502,6 @@ def test_a_correction_that_keeps_size_and_times_is_read_again(
 # ------------------------------------------------------------ compressed and unknown deliveries
 
 
-def _zip(*members: tuple[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in members:
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 def test_compressed_deliveries_are_read_and_unknown_files_are_listed(
     landing: Path,
     tmp_path: Path,
@@ -530,10 +521,10 @@ def test_compressed_deliveries_are_read_and_unknown_files_are_listed(
     # "Compress" on a desktop: the zip is named like the file it holds, without `.csv`.
     write(
         landing / "telephony/calls_2026-03-05.zip",
-        _zip(("calls_2026-03-05.csv",
+        zip_of(("calls_2026-03-05.csv",
               csv_text(CALLS_HEADER, [call_row("CA05", start_time="2026-03-05T08:00:00Z")]))),
     )
-    write(landing / "telephony/calls_2026-03-06.csv.zip", _zip(("a.csv", "x"), ("b.csv", "y")))
+    write(landing / "telephony/calls_2026-03-06.csv.zip", zip_of(("a.csv", "x"), ("b.csv", "y")))
     write(landing / "telephony/calls_2026-03-07.csv.gz", gzip.compress(b"sid,parent")[:-6])
     write(landing / "telephony/calls_2026-03-08.csv.bz2", b"BZh91AY&SY")
     write(landing / "notes/README.txt", "who delivers what")

@@ -6,14 +6,10 @@ runs are test_twilio.py, test_asterisk.py, test_ringcentral_aircall.py and test_
 
 from __future__ import annotations
 
-import gzip
-import io
-import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
-import zstandard
 
 from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
@@ -23,6 +19,7 @@ from sales_pipeline.ingestion.mapped import configured_source
 from sales_pipeline.sources import SourcesConfigError, load_sources_config
 from sales_pipeline.sql import render
 from sales_pipeline_tests.conftest import settings_for
+from sales_pipeline_tests.packing import packed
 from sales_pipeline_tests.sources.crm import write
 
 
@@ -480,17 +477,6 @@ def test_a_file_not_in_its_configured_encoding_is_held_back(tmp_path: Path) -> N
     )]
 
 
-def _compressed(name: str, data: bytes, how: str) -> tuple[str, bytes]:
-    if how == "gz":
-        return f"{name}.gz", gzip.compress(data)
-    if how == "zst":
-        return f"{name}.zst", zstandard.ZstdCompressor().compress(data)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(Path(name).name, data)
-    return f"{name}.zip", buffer.getvalue()
-
-
 TWILIO_PAGE = (
     '{"calls": [{"sid": "CA1", "parent_call_sid": null, "direction": "outbound-api", '
     '"from": "+1", "to": "+2", "status": "completed", '
@@ -521,11 +507,11 @@ def test_a_compressed_delivery_lands_as_the_file_it_holds(
         else TWILIO_PAGE.encode(),
         "fx_rates": xlsx("Rates", [["Day", "Currency", "Rate"], ["02/03/2026", "USD", "0,85"]]),
     }[source]
-    packed_name, packed = _compressed(name, data, how)
+    packed_name, packed_data = packed(name, data, how)
     (tmp_path / "plain").mkdir()
     (tmp_path / "packed").mkdir()
     plain, plain_report = ingest(tmp_path / "plain", config, {name: data}, source)
-    compressed, report = ingest(tmp_path / "packed", config, {packed_name: packed}, source)
+    compressed, report = ingest(tmp_path / "packed", config, {packed_name: packed_data}, source)
     query = f"SELECT * EXCLUDE (_file, _ingestion_id) FROM raw.{source} ORDER BY _line"
     assert [f.name for f in report.loaded] == [packed_name]
     assert not report.held_back and not plain_report.held_back
