@@ -74,6 +74,17 @@ def _command(env: dict[str, str], *args: str, as_unprivileged_root: bool = False
     )
 
 
+def _summary_problems(err: str) -> str:
+    """The summary's problem lines (errors, held-back, blocked, not recognised), without the
+    log and banners around them: what an operator reads."""
+    kept = [
+        line.strip()
+        for line in err.splitlines()
+        if line.startswith(("error:", "  held back:", "  blocked:", "  not recognised:", "  failed:"))
+    ]
+    return "; ".join(kept)
+
+
 @pytest.fixture
 def in_process_backfill(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -114,7 +125,7 @@ def test_an_unknown_time_zone_is_one_line_and_exit_2(
     reliability_case(
         case="unknown time zone", given="SALES_TIMEZONE=Not/AZone",
         expected="exit 2, one line naming the variable and its value, no traceback",
-        observed=f"exit {done.returncode}: {done.stderr.strip()[:200]}", runs=0,
+        observed=f"exit {done.returncode}: {_summary_problems(done.stderr)}", runs=0,
     )
     assert done.returncode == cli.EXIT_USAGE
     assert done.stderr.splitlines() == [
@@ -141,8 +152,14 @@ def test_every_setting_is_validated_at_start(
     variable: str,
     value: str,
     message: str,
+    reliability_case: Callable[..., CaseRecord],
 ) -> None:
     code, _, err = in_process_backfill(_environment(landing, tmp_path, **{variable: value}))
+    reliability_case(
+        case=f"invalid {variable}", given=f"{variable}={value}",
+        expected="exit 2 at start, one line naming the variable and its value; nothing opened",
+        observed=f"exit {code}: {_summary_problems(err)}", runs=0,
+    )
     assert code == cli.EXIT_USAGE
     assert err.startswith(f"error: {variable}={value!r} {message}")
     assert not (tmp_path / "warehouse").exists()
@@ -211,6 +228,7 @@ def locked_warehouse(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[st
 
 def test_a_lock_held_by_another_process_is_waited_out(
     locked_warehouse: tuple[Path, subprocess.Popen[str]],
+    reliability_case: Callable[..., CaseRecord],
 ) -> None:
     database, holder = locked_warehouse
     # The pre-flight check does not wait, and a lock is no reason to refuse a run.
@@ -219,9 +237,17 @@ def test_a_lock_held_by_another_process_is_waited_out(
     holder.stdin.write("\n")
     holder.stdin.flush()
     # The holder exits while this waits on its lock; the open then goes through.
+    began = time.monotonic()
     conn = open_warehouse(str(database))
     conn.execute("CREATE TABLE t AS SELECT 1 AS x")
     conn.close()
+    reliability_case(
+        case="warehouse locked by another process", given="another process holds the warehouse "
+        "open for writing, then lets go",
+        expected="the pre-flight check passes; opening waits for the lock (the only error "
+        "retried) and goes through",
+        observed=f"opened after {time.monotonic() - began:.1f}s", runs=0,
+    )
     assert holder.wait(timeout=30) == 0
 
 
@@ -243,7 +269,7 @@ def test_held_back_files_exit_3_unless_allowed(
         case="exit code of a partial run", given=f"{EMPTY_CALLS} is empty, the rest is good",
         expected=f"exit {cli.EXIT_PARTIAL} listing the file and reason; "
         f"exit {cli.EXIT_OK} with --allow-held-back, still listing it",
-        observed=f"exit {first}, then {allowed}; {first_err.strip()[:160]}", runs=8,
+        observed=f"exit {first}, then {allowed}; {_summary_problems(first_err)}", runs=8,
     )
     assert first == cli.EXIT_PARTIAL
     assert held_line in first_err.splitlines()
@@ -271,7 +297,7 @@ def test_a_blocked_delivery_exits_3(
     reliability_case(
         case="exit code of a blocked delivery", given="10 of 12 calls from an unknown number",
         expected=f"exit {cli.EXIT_PARTIAL}, the source named with its share, no facts built",
-        observed=f"exit {code}; {err.strip()[:200]}", runs=1,
+        observed=f"exit {code}; {_summary_problems(err)}", runs=1,
     )
     assert code == cli.EXIT_PARTIAL
     assert (
@@ -358,7 +384,9 @@ def test_absurd_dates_and_values_are_quarantined_and_stop_nothing(
 # ------------------------------------------------------------------------- interrupted runs
 
 
-def test_a_run_left_not_started_by_a_dead_process_is_marked_failed() -> None:
+def test_a_run_left_not_started_by_a_dead_process_is_marked_failed(
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
 
@@ -376,8 +404,15 @@ def test_a_run_left_not_started_by_a_dead_process_is_marked_failed() -> None:
         )
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.NOT_STARTED
         recovered = recover_interrupted_runs(instance, progress=lambda _: None)
+        status = instance.get_run_by_id(run.run_id).status
+        reliability_case(
+            case="run left NOT_STARTED by a dead process",
+            given="a run tagged with the pid of a process that has exited",
+            expected="the next backfill marks it failed and frees its slots",
+            observed=f"recovered {len(recovered)} run(s); status {status.value}", runs=0,
+        )
         assert recovered == [run.run_id]
-        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert status == dg.DagsterRunStatus.FAILURE
 
 
 # --------------------------------------------------------------------------- published copy
@@ -415,7 +450,9 @@ def test_a_connected_reader_keeps_its_copy_until_it_reconnects(
 # ------------------------------------------------------------------------ concurrency pool
 
 
-def test_a_step_that_missed_its_wake_up_gets_the_free_slot() -> None:
+def test_a_step_that_missed_its_wake_up_gets_the_free_slot(
+    reliability_case: Callable[..., CaseRecord],
+) -> None:
     """Dagster's lost wake-up, replayed on a real instance: the slot's holder frees it between a
     queuing step's check for a free slot and its insertion as pending (the order below)."""
     with dg.instance_for_test() as instance:
@@ -431,7 +468,14 @@ def test_a_step_that_missed_its_wake_up_gets_the_free_slot() -> None:
             while not storage.check_concurrency_claim(WAREHOUSE_POOL, "run_a", "step").is_assigned:
                 assert time.monotonic() < deadline, "the watchdog never assigned the free slot"
                 time.sleep(0.05)
-        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run_a", "step").is_claimed
+        claimed = storage.claim_concurrency_slot(WAREHOUSE_POOL, "run_a", "step").is_claimed
+        reliability_case(
+            case="step that missed its wake-up (Dagster pool defect)",
+            given="the slot is freed between a step's check and its queuing",
+            expected="the pool watchdog assigns it the free slot",
+            observed=f"assigned and claimed: {claimed}", runs=0,
+        )
+        assert claimed
 
 
 # ---------------------------------------------------------------------------- changed files
@@ -548,8 +592,8 @@ def test_compressed_deliveries_are_read_and_unknown_files_are_listed(
         ".zip; a zip of two files; a truncated .gz; a .bz2; a README; a hidden .gitkeep",
         expected="gz, zst and zip read as the CSV they hold, lines numbered as in it; the broken "
         "archives held back with the reason; the .bz2 and README listed as not recognised",
-        observed=f"exit {code}, then {again}; staged {staged}; quarantined "
-        f"{quarantined}",
+        observed=f"exit {code}, then {again}; staged {staged}; quarantined {quarantined}; "
+        f"{_summary_problems(err)}",
         runs=4,
     )
     assert (code, again) == (cli.EXIT_PARTIAL, cli.EXIT_PARTIAL)
