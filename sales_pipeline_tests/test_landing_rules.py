@@ -387,6 +387,7 @@ def test_discover_finds_compressed_deliveries_dated_by_the_file_they_hold(tmp_pa
         ("calls_2026-03-01.zip", "calls_*.csv", "calls_2026-03-01.csv"),
         ("Master.csv.1.gz", "Master.csv*", "Master.csv.1"),
         ("export.zip", "*", "export"),
+        ("Master.zip", "Master.csv*", "Master"),
     ],
 )
 def test_content_name(name: str, glob: str, held: str) -> None:
@@ -400,6 +401,10 @@ def test_delivery_patterns() -> None:
     ]
     assert delivery_patterns("pbx/Master*") == [
         "pbx/Master*", "pbx/Master*.gz", "pbx/Master*.zst", "pbx/Master*.zip",
+    ]
+    # A wildcard in the extension names none.
+    assert delivery_patterns("pbx/Master.csv*") == [
+        "pbx/Master.csv*", "pbx/Master.csv*.gz", "pbx/Master.csv*.zst", "pbx/Master.csv*.zip",
     ]
 
 
@@ -433,17 +438,23 @@ def test_read_landing_file_opens_what_the_name_says(
 def test_a_zip_is_extracted_for_duckdb_and_the_rest_read_in_place(tmp_path: Path) -> None:
     packed = _write(tmp_path / "calls_2026-03-04.zip", zip_of(("calls.csv", b"a,b\n")))
     gzipped = _write(tmp_path / "calls_2026-03-05.csv.gz", gzip.compress(b"a,b\n"))
+    shouted = _write(tmp_path / "calls_2026-03-06.csv.GZ", gzip.compress(b"c,d\n"))
+    plain = _write(tmp_path / "calls_2026-03-07.csv", b"e,f\n")
     files = [
         LandingFile(source=CALLS, path=path, name=path.name, stat_key="0:0:0")
-        for path in (packed, gzipped)
+        for path in (packed, gzipped, shouted, plain)
     ]
     (tmp_path / "work").mkdir()
-    extracted, in_place = landing.readable_files(files, tmp_path / "work")
+    extracted, in_place, upper_case, as_is = landing.readable_files(files, tmp_path / "work")
     assert extracted == landing.ReadableFile(
         tmp_path / "work" / "delivery-0", "calls_2026-03-04.zip", date(2026, 3, 4)
     )
     assert extracted.path.read_bytes() == b"a,b\n"
     assert in_place == landing.ReadableFile(gzipped, "calls_2026-03-05.csv.gz", date(2026, 3, 5))
+    # DuckDB knows `.gz`, not `.GZ`: that one is extracted too.
+    assert upper_case.path == tmp_path / "work" / "delivery-2"
+    assert upper_case.path.read_bytes() == b"c,d\n"
+    assert as_is == landing.ReadableFile(plain, "calls_2026-03-07.csv", date(2026, 3, 7))
 
 
 def test_unrecognised_files_are_the_ones_no_source_reads(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ date, line numbers and quarantine rows are those of the file it holds; `raw.land
 `_file` name the delivery as it landed, and its fingerprint is the hash of the delivered bytes.
 
 DuckDB reads gzip and zstd itself; a zip is extracted to a temporary folder first, because
-DuckDB cannot read one. Python reads the content only for the first look (the header, the
+DuckDB cannot read one (and so is a `.GZ`, whose upper-case extension DuckDB does not recognise). Python reads the content only for the first look (the header, the
 empty lines), which it did for uncompressed files already.
 """
 
@@ -34,11 +34,18 @@ def compression_of(name: str) -> str | None:
     return COMPRESSIONS.get(PurePosixPath(name).suffix.lower())
 
 
+def _extension(glob: str) -> str:
+    """The extension a glob's files have (`.csv` of `calls_*.csv`), if it names one."""
+    extension = PurePosixPath(glob).suffix
+    if any(char in extension for char in "*?[") or extension.lower() in COMPRESSIONS:
+        return ""
+    return extension
+
+
 def delivery_patterns(glob: str) -> list[str]:
     """The globs a source's files are found with: its own and its compressed forms."""
     patterns = [glob, *(glob + suffix for suffix in COMPRESSIONS)]
-    extension = PurePosixPath(glob).suffix
-    if extension and extension.lower() not in COMPRESSIONS:
+    if extension := _extension(glob):
         patterns.append(glob[: -len(extension)] + ".zip")
     return patterns
 
@@ -50,7 +57,7 @@ def content_name(name: str, glob: str) -> str:
     if suffix.lower() not in COMPRESSIONS:
         return name
     held = name[: -len(suffix)]
-    extension = PurePosixPath(glob).suffix
+    extension = _extension(glob)
     if suffix.lower() == ".zip" and extension and not held.lower().endswith(extension.lower()):
         held += extension
     return held
@@ -105,9 +112,10 @@ def read_content(path: Path, compression: str | None) -> bytes:
 
 
 def readable_path(path: Path, compression: str | None, folder: Path, index: int) -> Path:
-    """A path DuckDB can read the delivery's content from: the delivery itself, except for a
-    zip, whose one file is extracted into `folder` (DuckDB reads gzip and zstd, not zip)."""
-    if compression != "zip":
+    """A path DuckDB can read the delivery's content from: the delivery itself when DuckDB can
+    (uncompressed, or gzip and zstd, which it recognises by their lower-case extension), else
+    its one file extracted into `folder` (a zip, an upper-case `.GZ`)."""
+    if compression is None or path.suffix in (".gz", ".zst"):
         return path
     # No extension: DuckDB must not take the extracted file for a compressed one.
     extracted = folder / f"delivery-{index}"
