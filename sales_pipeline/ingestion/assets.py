@@ -1,19 +1,16 @@
 """Raw layer: one asset per kind of landing file, each a DuckDB table `raw.<source>`."""
 
 
-from pathlib import Path
-
 import dagster as dg
 
 from sales_pipeline.contract import SOURCES, Source
-from sales_pipeline.ingestion.landing import unrecognised_files
 from sales_pipeline.ingestion.loader import (
     NOT_RECOGNISED_REASON,
     IngestionReport,
     ingest_source,
     record_unrecognised,
 )
-from sales_pipeline.ingestion.mapped import configured_source, configured_sources
+from sales_pipeline.ingestion.mapped import configured_source, files_no_source_reads
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
 from sales_pipeline.sources import sources_config
@@ -157,12 +154,10 @@ source_assets: list[dg.AssetsDefinition] = [build_raw_asset(source) for source i
 def landed_files(
     context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
 ):
-    config = sources_config(sales_config.sources_config)
-    not_read_as_sources = [config.identity_map.file] if config.identity_map else []
-    if sales_config.sources_config:
-        not_read_as_sources.append(str(Path(sales_config.sources_config).resolve()))
-    names = unrecognised_files(
-        sales_config.landing_path, configured_sources(config), not_read_as_sources
+    names = files_no_source_reads(
+        sales_config.landing_path,
+        sources_config(sales_config.sources_config),
+        sales_config.sources_config,
     )
     with warehouse.connect() as conn:
         record_unrecognised(conn, names, context.run_id)

@@ -30,6 +30,7 @@ from sales_pipeline.ingestion.landing import (
     blank_lines,
     read_landing_file,
     readable_files,
+    unrecognised_files,
 )
 from sales_pipeline.sources.compile import (
     compile_mapping,
@@ -57,6 +58,17 @@ def configured_source(source: Source, entry: SourceEntry) -> Source:
 
 def configured_sources(config: SourcesConfig) -> list[Source]:
     return [configured_source(SOURCES[name], entry) for name, entry in config.sources.items()]
+
+
+def files_no_source_reads(
+    landing_dir: Path, config: SourcesConfig, config_path: str | Path | None
+) -> list[str]:
+    """The landing area's files that no configured source reads, the identity map and the
+    configuration file itself aside: listed as not recognised."""
+    read_otherwise = [config.identity_map.file] if config.identity_map else []
+    if config_path:
+        read_otherwise.append(str(Path(config_path).resolve()))
+    return unrecognised_files(landing_dir, configured_sources(config), read_otherwise)
 
 
 def ensure_identity_column(conn: duckdb.DuckDBPyConnection, source: Source) -> None:

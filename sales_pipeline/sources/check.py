@@ -21,7 +21,7 @@ from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
 from sales_pipeline.ingestion.landing import discover
 from sales_pipeline.ingestion.loader import IngestionReport, ingest_source
-from sales_pipeline.ingestion.mapped import configured_source
+from sales_pipeline.ingestion.mapped import configured_source, files_no_source_reads
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sources.config import SourcesConfigError, load_sources_config
 from sales_pipeline.sql import render
@@ -38,6 +38,8 @@ STAGING_ORDER = (
     "sales_documents",
 )
 SAMPLE_ROWS = 5
+# Files no source reads, listed by name up to this many.
+MAX_LISTED = 20
 Echo = Callable[[str], None]
 
 
@@ -169,4 +171,13 @@ def run_check(settings: SalesSettings, only: Sequence[str], echo: Echo, error: E
     except SourcesConfigError as problem:
         error(f"error: {problem}")
         return 2
-    return 0 if print_checks(checks, echo) else 1
+    clean = print_checks(checks, echo)
+    # A glob that misses its files shows here first: they are in the landing area, unread.
+    config = load_sources_config(settings.sources_config)
+    unread = files_no_source_reads(Path(settings.landing_dir), config, settings.sources_config)
+    echo(f"landing files no source reads: {len(unread)}")
+    for name in unread[:MAX_LISTED]:
+        echo(f"    NOT RECOGNISED {name}")
+    if len(unread) > MAX_LISTED:
+        echo(f"    ... and {len(unread) - MAX_LISTED} more")
+    return 0 if clean else 1

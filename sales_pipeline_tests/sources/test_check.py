@@ -27,6 +27,7 @@ def asterisk_landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_check_shows_rows_rejects_identities_and_a_sample(
     asterisk_landing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    write(asterisk_landing / "pbx/Master.csv.1.bz2", b"BZh9")
     assert main(["sources", "check", "--source", "calls"]) == 0
     out = capsys.readouterr().out
     assert "calls: asterisk_cdr (csv), files pbx/Master.csv" in out
@@ -38,6 +39,10 @@ def test_check_shows_rows_rejects_identities_and_a_sample(
     assert "pbx/Master.csv:1  sid=1772442000.1, parent_call_sid=, direction=outbound-dial" in out
     # Only calls (and what it is resolved against) are listed; nothing was written.
     assert "\nsales_documents:" not in out
+    # A rotated file in a compression no source reads: listed, the identity map is not.
+    assert out.endswith(
+        "landing files no source reads: 1\n    NOT RECOGNISED pbx/Master.csv.1.bz2\n"
+    )
     assert not (tmp_path / "warehouse.duckdb").exists()
 
 
