@@ -27,7 +27,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,19 +271,22 @@ def baseline(copies: Sequence[Path], mutations: Sequence[Mutation], timeout: flo
     print(f"baseline passed in {time.monotonic() - started:.0f} s", flush=True)
 
 
-def textual_table(outcomes: Sequence[Outcome]) -> str:
+def textual_table(outcomes: Sequence[Outcome], commit_of: Mapping[str, str] | None = None) -> str:
+    """One row per mutation; with `commit_of`, a column naming the commit each result is of."""
+    commit_header, commit_rule = (" commit |", " --- |") if commit_of is not None else ("", "")
     rows = [
-        "| id | rule broken | file | tests | result | seconds |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"| id | rule broken | file | tests | result | seconds |{commit_header}",
+        f"| --- | --- | --- | --- | --- | --- |{commit_rule}",
     ]
     for o in outcomes:
         m = o.mutation
         tests = ", ".join(f"`{t.removeprefix('sales_pipeline_tests/')}`" for t in m.tests)
         if m.keyword:
             tests += f" `-k {_cell(m.keyword)}`"
+        commit = f" {commit_of.get(m.id, '')} |" if commit_of is not None else ""
         rows.append(
             f"| `{m.id}` | {_cell(m.rule)} | `{m.file.removeprefix('sales_pipeline/')}` | {tests} "
-            f"| {o.status} | {o.seconds:.0f} |"
+            f"| {o.status} | {o.seconds:.0f} |{commit}"
         )
     return "\n".join(rows)
 
@@ -405,9 +408,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-mutmut", action="store_true", help="skip mutmut")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/mutation.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
-    parser.add_argument("--from-log", metavar="LOG",
-                        help="write the textual table from the printed lines of an earlier run "
-                             "(one stopped early: the mutations it did not reach are 'not run')")
+    parser.add_argument("--from-log", metavar="LOG", action="append", default=[],
+                        help="write the textual table from the printed lines of earlier runs "
+                             "(repeatable, oldest first: a later log's result for a mutation "
+                             "replaces an earlier one; mutations no log reached are 'not run')")
     parser.add_argument("--reuse", metavar="DIR",
                         help="reuse the copies a --keep run left in DIR (mutmut resumes there)")
     return parser.parse_args(argv)
@@ -434,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.from_log:
-            return report_from_log(Path(args.from_log))
+            return report_from_log([Path(log) for log in args.from_log])
         return _run(args)
     except MutationSetupError as error:
         print(f"mutation check cannot run: {error}", file=sys.stderr)
@@ -444,35 +448,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 PROGRESS_LINE = re.compile(r"^\[\s*\d+/(\d+)\] (killed|survived|error)\s+(\d+) s  (\S+)  ?(.*)$")
 
 
-def report_from_log(log: Path) -> int:
-    """The textual section from a run's printed progress lines, for a run stopped before the end."""
-    text = log.read_text()
-    header = re.search(r"^copies of (.+?) in ", text, flags=re.M)
+def report_from_log(logs: Sequence[Path]) -> int:
+    """The textual section from the printed progress lines of runs stopped before the end or of
+    partial reruns (`--only`), oldest first: each mutation's latest result, with its commit."""
     by_id = {m.id: m for m in MUTATIONS}
     done: dict[str, Outcome] = {}
-    total = 0
-    for line in text.splitlines():
-        match = PROGRESS_LINE.match(line)
-        if match and match.group(4) in by_id:
-            total = int(match.group(1))
-            done[match.group(4)] = Outcome(
-                by_id[match.group(4)], match.group(2), float(match.group(3)), match.group(5)
-            )
+    commit_of: dict[str, str] = {}
+    sources = []
+    for log in logs:
+        text = log.read_text()
+        header = re.search(r"^copies of (?:commit )?(.+?) in ", text, flags=re.M)
+        source = header.group(1) if header else "an unknown commit"
+        sources.append(source)
+        for line in text.splitlines():
+            match = PROGRESS_LINE.match(line)
+            if match and match.group(4) in by_id:
+                done[match.group(4)] = Outcome(
+                    by_id[match.group(4)], match.group(2), float(match.group(3)), match.group(5)
+                )
+                commit_of[match.group(4)] = source
     outcomes = [done.get(m.id, Outcome(m, "not run", 0.0)) for m in MUTATIONS]
     counts = {s: sum(o.status == s for o in outcomes) for s in ("killed", "survived", "error")}
     summary = (
-        f"{len(done)} of {total} mutations run before the run was stopped: {counts['killed']} "
-        f"killed, {counts['survived']} survived, {counts['error']} error(s); "
+        f"{len(done)} of {len(MUTATIONS)} mutations run: {counts['killed']} killed, "
+        f"{counts['survived']} survived, {counts['error']} error(s); "
         f"{len(outcomes) - len(done)} not run."
     )
-    source = header.group(1) if header else "an unknown commit"
-    stamp = datetime.fromtimestamp(log.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = max(log.stat().st_mtime for log in logs)
+    written = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
     write_between(REPORT, TEXTUAL_MARKERS, (
-        f"Written with `--from-log` from a run against {source} stopped at {stamp}.\n\n"
-        f"{summary}\n\n{textual_table(outcomes)}"
+        f"Written with `--from-log` on {written} from {len(logs)} run(s), against commit(s) "
+        f"{', '.join(dict.fromkeys(sources))}; the `commit` column says which run's result each "
+        f"row is (the latest).\n\n{summary}\n\n{textual_table(outcomes, commit_of)}"
     ))
     print(summary)
-    return 1 if counts["survived"] or counts["error"] else 0
+    return 1 if counts["survived"] or counts["error"] or len(done) < len(MUTATIONS) else 0
 
 
 def _run(args: argparse.Namespace) -> int:
