@@ -408,23 +408,29 @@ def test_delivery_patterns() -> None:
     ]
 
 
+# Ids of their own: the bytes would make ids that differ between xdist workers.
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [
-        ("c.csv.gz", gzip.compress(b"a,b\n1,2\n"), b"a,b\n1,2\n"),
-        ("c.csv.zst", zstandard.ZstdCompressor().compress(b"a,b\n"), b"a,b\n"),
-        ("c.csv.zip", zip_of(("dir/c.csv", b"a,b\n")), b"a,b\n"),
-        ("c.csv", b"a,b\n", b"a,b\n"),
-        ("c.csv.zip", zip_of(("a.csv", b"1"), ("b.csv", b"2")),
-         "zip holds 2 files (a.csv, b.csv): expected exactly one"),
-        ("c.csv.zip", zip_of(), "zip holds 0 files (nothing): expected exactly one"),
-        ("c.csv.zip", b"PK not really", "not a readable zip file: File is not a zip file"),
-        ("c.csv.gz", b"a,b\n", "not a readable gzip file: Not a gzipped file (b'a,')"),
-        ("c.csv.gz", gzip.compress(b"a,b\n1,2\n")[:-4],
-         "not a readable gzip file: Compressed file ended before the end-of-stream marker "
-         "was reached"),
-        ("c.csv.zst", b"a,b\n", "not a readable zstd file: zstd decompress error: Unknown frame "
-         "descriptor"),
+        pytest.param("c.csv.gz", gzip.compress(b"a,b\n1,2\n", mtime=0), b"a,b\n1,2\n", id="gzip"),
+        pytest.param("c.csv.zst", zstandard.ZstdCompressor().compress(b"a,b\n"), b"a,b\n",
+                     id="zstd"),
+        pytest.param("c.csv.zip", zip_of(("dir/c.csv", b"a,b\n")), b"a,b\n", id="zip"),
+        pytest.param("c.csv", b"a,b\n", b"a,b\n", id="plain"),
+        pytest.param("c.csv.zip", zip_of(("a.csv", b"1"), ("b.csv", b"2")),
+                     "zip holds 2 files (a.csv, b.csv): expected exactly one", id="zip-of-two"),
+        pytest.param("c.csv.zip", zip_of(), "zip holds 0 files (nothing): expected exactly one",
+                     id="empty-zip"),
+        pytest.param("c.csv.zip", b"PK not really", "not a readable zip file: File is not a zip file",
+                     id="not-a-zip"),
+        pytest.param("c.csv.gz", b"a,b\n", "not a readable gzip file: Not a gzipped file (b'a,')",
+                     id="not-gzip"),
+        pytest.param("c.csv.gz", gzip.compress(b"a,b\n1,2\n", mtime=0)[:-4],
+                     "not a readable gzip file: Compressed file ended before the end-of-stream "
+                     "marker was reached", id="truncated-gzip"),
+        pytest.param("c.csv.zst", b"a,b\n",
+                     "not a readable zstd file: zstd decompress error: Unknown frame descriptor",
+                     id="not-zstd"),
     ],
 )
 def test_read_landing_file_opens_what_the_name_says(
