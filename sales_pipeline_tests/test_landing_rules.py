@@ -408,6 +408,11 @@ def test_delivery_patterns() -> None:
     ]
 
 
+ZSTD_TWO_FRAMES = (
+    zstandard.ZstdCompressor().compress(b"a,b\n" * 500) + zstandard.ZstdCompressor().compress(b"c,d\n")
+)
+
+
 # Ids of their own: the bytes would make ids that differ between xdist workers.
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
@@ -429,8 +434,15 @@ def test_delivery_patterns() -> None:
                      "not a readable gzip file: Compressed file ended before the end-of-stream "
                      "marker was reached", id="truncated-gzip"),
         pytest.param("c.csv.zst", b"a,b\n",
-                     "not a readable zstd file: zstd decompress error: Unknown frame descriptor",
+                     "not a readable zstd file: zstd decompressor error: Unknown frame descriptor",
                      id="not-zstd"),
+        # Two frames, the second cut short: zstandard itself would return the first silently.
+        pytest.param("c.csv.zst", ZSTD_TWO_FRAMES + ZSTD_TWO_FRAMES[:-3],
+                     "not a readable zstd file: it ends inside a frame (truncated)",
+                     id="truncated-zstd"),
+        pytest.param("c.csv.zst", ZSTD_TWO_FRAMES, b"a,b\n" * 500 + b"c,d\n", id="zstd-frames"),
+        pytest.param("c.csv.zst", b"", "not a readable zstd file: it ends inside a frame (truncated)",
+                     id="empty-zstd"),
     ],
 )
 def test_read_landing_file_opens_what_the_name_says(
@@ -446,12 +458,15 @@ def test_a_zip_is_extracted_for_duckdb_and_the_rest_read_in_place(tmp_path: Path
     gzipped = _write(tmp_path / "calls_2026-03-05.csv.gz", gzip.compress(b"a,b\n"))
     shouted = _write(tmp_path / "calls_2026-03-06.csv.GZ", gzip.compress(b"c,d\n"))
     plain = _write(tmp_path / "calls_2026-03-07.csv", b"e,f\n")
+    zstd = _write(tmp_path / "calls_2026-03-08.csv.zst", zstandard.ZstdCompressor().compress(b"g\n"))
     files = [
         LandingFile(source=CALLS, path=path, name=path.name, stat_key="0:0:0")
-        for path in (packed, gzipped, shouted, plain)
+        for path in (packed, gzipped, shouted, plain, zstd)
     ]
     (tmp_path / "work").mkdir()
-    extracted, in_place, upper_case, as_is = landing.readable_files(files, tmp_path / "work")
+    extracted, in_place, upper_case, as_is, zstd_in_place = landing.readable_files(
+        files, tmp_path / "work"
+    )
     assert extracted == landing.ReadableFile(
         tmp_path / "work" / "delivery-0", "calls_2026-03-04.zip", date(2026, 3, 4)
     )
@@ -461,6 +476,9 @@ def test_a_zip_is_extracted_for_duckdb_and_the_rest_read_in_place(tmp_path: Path
     assert upper_case.path == tmp_path / "work" / "delivery-2"
     assert upper_case.path.read_bytes() == b"c,d\n"
     assert as_is == landing.ReadableFile(plain, "calls_2026-03-07.csv", date(2026, 3, 7))
+    assert zstd_in_place == landing.ReadableFile(zstd, "calls_2026-03-08.csv.zst", date(2026, 3, 8))
+    # Only the two needed extracting.
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["delivery-0", "delivery-2"]
 
 
 def test_unrecognised_files_are_the_ones_no_source_reads(tmp_path: Path) -> None:

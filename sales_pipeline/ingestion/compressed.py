@@ -74,6 +74,23 @@ def _broken_archive_errors(compression: str | None) -> tuple[type[BaseException]
     return errors
 
 
+def _check_zstd_frames_end(raw: BinaryIO) -> None:
+    """zstandard's stream reader returns what it decoded of a truncated file without a word
+    (gzip raises): decode it once and check that its last frame ends."""
+    import zstandard
+
+    decompressor = zstandard.ZstdDecompressor()
+    frame = decompressor.decompressobj()
+    while chunk := raw.read(1 << 20):
+        while chunk:
+            if frame.eof:
+                frame = decompressor.decompressobj()
+            frame.decompress(chunk)
+            chunk = frame.unused_data if frame.eof else b""
+    if not frame.eof:
+        raise UnreadableContent("not a readable zstd file: it ends inside a frame (truncated)")
+
+
 @contextmanager
 def open_content(path: Path, compression: str | None) -> Iterator[BinaryIO]:
     """The bytes a delivery holds, as a stream. A broken archive, found on opening or while
@@ -88,10 +105,13 @@ def open_content(path: Path, compression: str | None) -> Iterator[BinaryIO]:
         elif compression == "zstd":
             import zstandard
 
-            with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(
-                raw, read_across_frames=True
-            ) as handle:
-                yield handle  # type: ignore[misc]
+            with path.open("rb") as raw:
+                _check_zstd_frames_end(raw)
+                raw.seek(0)
+                with zstandard.ZstdDecompressor().stream_reader(
+                    raw, read_across_frames=True
+                ) as handle:
+                    yield handle  # type: ignore[misc]
         else:
             with zipfile.ZipFile(path) as archive:
                 members = [info for info in archive.infolist() if not info.is_dir()]
@@ -120,5 +140,5 @@ def readable_path(path: Path, compression: str | None, folder: Path, index: int)
     # No extension: DuckDB must not take the extracted file for a compressed one.
     extracted = folder / f"delivery-{index}"
     with open_content(path, compression) as source, extracted.open("wb") as target:
-        shutil.copyfileobj(source, target, 1 << 20)
+        shutil.copyfileobj(source, target)
     return extracted
