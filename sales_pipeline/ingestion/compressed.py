@@ -64,14 +64,13 @@ def content_name(name: str, glob: str) -> str:
 
 
 def _broken_archive_errors(compression: str | None) -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (
-        EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile,
-    )
+    """What reading a broken file of this compression raises (zstd's own library, the
+    standard library's otherwise)."""
     if compression == "zstd":
         import zstandard
 
-        errors += (zstandard.ZstdError,)
-    return errors
+        return (zstandard.ZstdError,)
+    return (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile)
 
 
 def _check_zstd_frames_end(raw: BinaryIO) -> None:
