@@ -140,7 +140,7 @@ def _unavailable(reason: str) -> NoReturn:
 
 
 def _run(command: list[str], cwd: Path) -> None:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(
             f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
