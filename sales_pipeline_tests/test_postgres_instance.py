@@ -161,7 +161,7 @@ def test_the_server_is_stopped_and_removed_even_when_the_block_fails() -> None:
         ]
         assert process_alive(server.postmaster) and children
         raise RuntimeError("a failing test")
-    deadline = time.monotonic() + 10  # its workers leave right after the postmaster
+    deadline = time.monotonic() + 120  # its workers leave right after the postmaster (slower under load)
     while any(process_alive(pid) for pid in [server.postmaster, *children]):
         assert time.monotonic() < deadline, "PostgreSQL processes left running"
         time.sleep(0.1)
