@@ -402,6 +402,12 @@ def test_delivery_patterns() -> None:
     assert delivery_patterns("pbx/Master*") == [
         "pbx/Master*", "pbx/Master*.gz", "pbx/Master*.zst", "pbx/Master*.zip",
     ]
+    # A compressed glob has no other extension to replace with `.zip`; any extension may have
+    # capitals.
+    assert delivery_patterns("erp/*.csv.gz") == [
+        "erp/*.csv.gz", "erp/*.csv.gz.gz", "erp/*.csv.gz.zst", "erp/*.csv.gz.zip",
+    ]
+    assert delivery_patterns("finance/RATES.XLSX")[-1] == "finance/RATES.zip"
     # A wildcard in the extension names none.
     assert delivery_patterns("pbx/Master.csv*") == [
         "pbx/Master.csv*", "pbx/Master.csv*.gz", "pbx/Master.csv*.zst", "pbx/Master.csv*.zip",
