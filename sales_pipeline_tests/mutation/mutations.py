@@ -20,6 +20,7 @@ SETTINGS = "sales_pipeline_tests/contract/test_contract_settings.py"
 BAD_ROWS = "sales_pipeline_tests/reliability/test_bad_rows.py"
 BAD_FILES = "sales_pipeline_tests/reliability/test_bad_files.py"
 FUZZ = "sales_pipeline_tests/reliability/test_fuzz.py"
+PROPERTIES = "sales_pipeline_tests/reliability/test_properties.py"
 INGESTION = "sales_pipeline_tests/test_ingestion.py"
 ANALYSIS = "sales_pipeline_tests/analysis"
 WEEKLY_YEARLY = ("sales_pipeline_tests/analysis/test_weekly_and_yearly.py",)
@@ -249,7 +250,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("amount-zero-accepted", "`net_amount` above zero (`0` rejected)", DOCUMENTS,
        "WHEN net_amount = 0 THEN", "WHEN FALSE THEN"),
     _m("amount-as-double", "computations use exact decimals", MACROS,
-       "THEN try_cast(trim(value) AS DECIMAL(38, 12))", "THEN try_cast(trim(value) AS DOUBLE)"),
+       "THEN try_cast(trim(value) AS DECIMAL(38, 12))", "THEN try_cast(trim(value) AS DOUBLE)",
+       (PROPERTIES,), "amounts"),
     _m("currency-lowercase-accepted", "a currency is three capital letters", CONTRACT_PY,
        'CURRENCY_PATTERN = r"^[A-Z]{3}$"', 'CURRENCY_PATTERN = r"^[A-Za-z]{3}$"'),
     _m("end-time-unchecked", "optional timestamps must parse too (`end_time`)", CALLS,

@@ -60,7 +60,7 @@ ISSUE_11_ITEMS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("2. An unreadable file is held back alone", ("unreadable file (chmod 000)",), ""),
     ("3. Fail fast and clearly on the environment",
      ("read-only warehouse folder", "corrupt warehouse file", "warehouse locked by another process",
-      "unknown time zone", "invalid *"), ""),
+      "unknown time zone", "invalid SALES_*"), ""),
     ("4. No file is ignored without a trace",
      ("compressed deliveries and files no source reads",), ""),
     ("5. Implausible values are quarantined", ("absurd dates and values",), ""),

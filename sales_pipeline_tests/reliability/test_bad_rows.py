@@ -91,6 +91,7 @@ DOCUMENT_ROWS = [
     document_row("D14", document_date=""),                                   # 17
     document_row("D15", sales_rep_no=""),                                    # 18
     document_row("D16", net_amount=""),                                      # 19
+    document_row("D17", currency="usd"),                                     # 20
 ]
 
 
@@ -194,6 +195,8 @@ REJECTED = [
              f"net_amount '-10' {NOT_A_PLAIN_DECIMAL}"),
     Rejected("zero amount", DOCUMENTS, 7, "net_amount '0'",
              "net_amount is zero, not a positive decimal"),
+    Rejected("lower-case currency", DOCUMENTS, 20, "currency 'usd'",
+             "currency 'usd' is not an ISO 4217 code"),
     Rejected("unknown rep: document", DOCUMENTS, 8, "sales_rep_no 'E9'",
              "unknown rep: no CRM user has EmployeeNumber 'E9'"),
     Rejected("missing FX rate: no rate at all", DOCUMENTS, 9, "CHF, no CHF rates",
@@ -274,7 +277,7 @@ def test_good_rows_of_the_same_files_land(delivery: RunOutcome, reliability_case
     documents = _staged_keys(delivery, "sales_documents", "document_no", DOCUMENTS)
     reliability_case(
         case="good rows beside bad ones", runs=1,
-        given="the three files above, 22 + 12 + 18 rows",
+        given="the three files above, 22 + 12 + 19 rows",
         expected="every row not rejected is staged (duplicates: one winner each)",
         observed=f"staged calls {[k for _, k in calls]}, events {[k for _, k in events]}, "
         f"documents {[k for _, k in documents]}",
@@ -310,7 +313,7 @@ def test_every_row_is_accounted_for(delivery: RunOutcome, reliability_case) -> N
     )
     assert all(checks.values())
     assert counts == [("calls", 22, 5, 1, 16), ("events", 12, 4, 1, 7),
-                      ("sales_documents", 18, 3, 1, 14)]
+                      ("sales_documents", 19, 3, 1, 15)]
     assert delivery.success and not delivery.crashes
 
 
