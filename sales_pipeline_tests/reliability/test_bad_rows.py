@@ -92,6 +92,8 @@ DOCUMENT_ROWS = [
     document_row("D15", sales_rep_no=""),                                    # 18
     document_row("D16", net_amount=""),                                      # 19
     document_row("D17", currency="usd"),                                     # 20
+    # Changed days after it was dated: its day is still its document_date.
+    document_row("D18", changed_at="2026-03-05T10:00:00Z"),                  # 21
 ]
 
 
@@ -104,15 +106,23 @@ SNAPSHOT_ROWS: dict[str, list[list[str]]] = {
         ["a01C", "005A", "", "Inside Sales", "2026-02-01", ""],                        # 4
         ["a01D", "005A", "North", "", "2026-02-01", ""],                               # 5
         ["a01E", "005A", "North", "Inside Sales", "", ""],                             # 6
+        # One Id twice, the later line with the lower team: the later line wins. Long before
+        # the activities, so no fact changes.
+        ["a01F", "005B", "West", "Field Sales", "2025-01-01", "2025-01-31"],           # 7
+        ["a01F", "005B", "East", "Field Sales", "2025-01-01", "2025-01-31"],           # 8
     ],
     "crm/Sales_Target__c.csv": [
         ["a02B", "005A", "calls_made", "Month", "2026-03-01", ""],                     # 3
         ["a02C", "005A", "calls_made", "Monthly", "2026-03-01", "10"],                 # 4
         ["a02D", "005A", "calls", "Month", "2026-03-01", "10"],                        # 5
+        ["a02E", "005A", "visits", "Month", "2025-01-01", "50"],                       # 6
+        ["a02E", "005A", "visits", "Month", "2025-01-01", "40"],                       # 7
     ],
     "erp/fx_rates.csv": [
         ["", "GBP", "1.15"],                                                           # 3
         ["2026-03-01", "", "1.15"],                                                    # 4
+        ["2026-02-20", "GBP", "1.20"],                                                 # 5
+        ["2026-02-20", "GBP", "1.10"],                                                 # 6
     ],
 }
 METRIC_NAMES = ("calls_made, calls_connected, talk_seconds, avg_call_seconds, dm_conversations, "
@@ -277,14 +287,14 @@ def test_good_rows_of_the_same_files_land(delivery: RunOutcome, reliability_case
     documents = _staged_keys(delivery, "sales_documents", "document_no", DOCUMENTS)
     reliability_case(
         case="good rows beside bad ones", runs=1,
-        given="the three files above, 22 + 12 + 19 rows",
+        given="the three files above, 22 + 12 + 20 rows",
         expected="every row not rejected is staged (duplicates: one winner each)",
         observed=f"staged calls {[k for _, k in calls]}, events {[k for _, k in events]}, "
         f"documents {[k for _, k in documents]}",
     )
     assert calls == [(2, "CA01"), (13, "CA12"), (15, "CA13"), (16, "CA14"), (19, "CA16")]
     assert events == [(2, "EV01"), (5, "EV04"), (6, "EV05"), (9, "EV08")]
-    assert documents == [(2, "D01"), (11, "D10"), (14, "D13")]
+    assert documents == [(2, "D01"), (11, "D10"), (14, "D13"), (21, "D18")]
 
 
 def test_every_row_is_accounted_for(delivery: RunOutcome, reliability_case) -> None:
@@ -313,8 +323,30 @@ def test_every_row_is_accounted_for(delivery: RunOutcome, reliability_case) -> N
     )
     assert all(checks.values())
     assert counts == [("calls", 22, 5, 1, 16), ("events", 12, 4, 1, 7),
-                      ("sales_documents", 19, 3, 1, 15)]
+                      ("sales_documents", 20, 4, 1, 15)]
     assert delivery.success and not delivery.crashes
+
+
+def test_snapshot_duplicates_keep_the_later_line(delivery: RunOutcome, reliability_case) -> None:
+    fx = delivery.query(
+        "SELECT _line, rate::VARCHAR FROM staging.fx_rates WHERE currency = 'GBP'")
+    team = delivery.query(
+        "SELECT _line, team FROM staging.team_memberships WHERE membership_id = 'a01F'")
+    target = delivery.query(
+        "SELECT _line, target::VARCHAR FROM staging.sales_targets WHERE target_id = 'a02E'")
+    day = delivery.query(
+        "SELECT activity_date::VARCHAR FROM staging.activities WHERE activity_id = 'document:D18'")
+    reliability_case(
+        case="a key twice in a snapshot", runs=1,
+        given="GBP 2026-02-20 at 1.20 then 1.10; membership a01F West then East; target a02E "
+        "50 then 40; document D18 dated 2026-03-02, changed 2026-03-05",
+        expected="the later line wins, whatever its value; the document's day is its date",
+        observed=f"fx {fx}; team {team}; target {target}; D18 day {day}",
+    )
+    assert [(line, float(rate)) for line, rate in fx] == [(6, 1.10)]
+    assert team == [(8, "East")]
+    assert [(line, float(value)) for line, value in target] == [(7, 40.0)]
+    assert day == [("2026-03-02",)]
 
 
 def test_unknown_contacts_are_not_errors(delivery: RunOutcome, reliability_case) -> None:
