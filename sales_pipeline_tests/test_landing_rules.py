@@ -24,7 +24,7 @@ from sales_pipeline.contract import ANY_FILE_DATE, SOURCES
 from sales_pipeline.ingestion import landing
 from sales_pipeline.ingestion.compressed import content_name, delivery_patterns
 from sales_pipeline.ingestion.landing import Inspection, LandingFile
-from sales_pipeline.partitions import MONTHLY, WEEKLY, partitions_for
+from sales_pipeline.partitions import MONTHLY, QUARTERLY, WEEKLY, partitions_for
 from sales_pipeline_tests.packing import zip_of
 
 CALLS = SOURCES["calls"]
@@ -588,3 +588,9 @@ def test_partitions_run_in_the_sales_timezone_up_to_the_current_period() -> None
     # The same instant in UTC is still February.
     utc = partitions_for(MONTHLY, date(2026, 1, 15), "UTC")
     assert utc.get_partition_keys(current_time=now) == ["2026-01-01", "2026-02-01"]
+
+
+def test_quarterly_partitions_start_in_january_april_july_october() -> None:
+    quarterly = partitions_for(QUARTERLY, date(2026, 2, 15), "UTC")
+    keys = quarterly.get_partition_keys(current_time=datetime(2026, 12, 2, tzinfo=UTC))
+    assert keys[:4] == ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]

@@ -374,7 +374,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("weeks-start-sunday", "weeks are ISO weeks named by their Monday", PARTITIONS,
        'WEEKLY = Grain("weekly", "week", "0 0 * * 1", 0)', 'WEEKLY = Grain("weekly", "week", "0 0 * * 0", 0)'),
     _m("quarters-from-february", "quarters start in Jan/Apr/Jul/Oct", PARTITIONS,
-       '"0 0 1 1,4,7,10 *", 3)', '"0 0 1 2,5,8,11 *", 3)'),
+       '"0 0 1 1,4,7,10 *", 3)', '"0 0 1 2,5,8,11 *", 3)', (LANDING_RULES,), "quarterly"),
     _m("team-earliest-start", "of several memberships, the latest `Start_Date__c`", ACTIVITIES,
        "ORDER BY membership.start_date DESC NULLS LAST", "ORDER BY membership.start_date ASC NULLS LAST"),
     _m("team-lowest-id", "same start: the highest `Id`", ACTIVITIES,
