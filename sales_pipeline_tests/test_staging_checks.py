@@ -6,8 +6,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from sales_pipeline.definitions import build_definitions
+from sales_pipeline.staging.merge import FileReconciliation
 from sales_pipeline_tests.conftest import settings_for
 
 USERS = "Id,Name,Email,EmployeeNumber,Phone,Title,IsActive\n005A,Ann,a@x.com,E1,+30 210 5550101,Rep,true\n"
@@ -76,3 +78,21 @@ def test_rejected_share_within_threshold_lets_the_facts_build(tmp_path, instance
     assert not conform.passed and conform.severity == dg.AssetCheckSeverity.WARN
     [failed] = conform.metadata["unexpected"].value
     assert failed["unexpected_count"] == 2 and "start_time" in failed["expectation"]
+
+
+@pytest.mark.parametrize(
+    ("accepted", "superseded", "quarantined", "balances"),
+    [
+        pytest.param(6, 2, 2, True, id="every-row-accounted-for"),
+        pytest.param(10, 0, 0, True, id="all-accepted"),
+        pytest.param(6, 2, 1, False, id="a-row-lost"),
+        pytest.param(6, 3, 2, False, id="a-row-counted-twice"),
+        pytest.param(0, 0, 0, False, id="nothing-accounted-for"),
+    ],
+)
+def test_a_file_balances_only_when_every_row_read_is_accounted_for(
+    accepted: int, superseded: int, quarantined: int, balances: bool
+) -> None:
+    # The end-to-end runs only ever see balanced files: this is what makes the check able to fail.
+    reconciliation = FileReconciliation("calls_2026-03-02.csv", 10, accepted, superseded, quarantined)
+    assert reconciliation.balances is balances

@@ -26,6 +26,7 @@ ANALYSIS = "sales_pipeline_tests/analysis"
 WEEKLY_YEARLY = ("sales_pipeline_tests/analysis/test_weekly_and_yearly.py",)
 OPERATIONS = "sales_pipeline_tests/reliability/test_operations.py"
 LANDING_RULES = "sales_pipeline_tests/test_landing_rules.py"
+STAGING_CHECKS = "sales_pipeline_tests/test_staging_checks.py"
 STAGING = (CONTRACT, BAD_ROWS)
 # The contract test's second time zone (Europe/Athens) is one more pipeline run; the staging rules
 # show in the UTC run already. The settings test's one run of its four settings (USD, New York
@@ -393,7 +394,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("reconcile-superseded-uncounted", "rows read = accepted + superseded + quarantined", RECONCILIATION,
        "UNION ALL SELECT _file, count(*), 'superseded'", "UNION ALL SELECT _file, count(*), 'ignored'"),
     _m("reconcile-check-always-passes", "the `reconciles_per_file` check", MERGE_PY,
-       "return self.rows_read == self.accepted + self.superseded + self.quarantined", "return True"),
+       "return self.rows_read == self.accepted + self.superseded + self.quarantined", "return True",
+       (STAGING_CHECKS,), "balances"),
     # ------------------------------------------------------------------ counted events and metrics
     _m("inbound-calls-counted", "counted: outbound calls only", ACTIVITIES,
        "WHERE is_outbound AND NOT is_child_leg", "WHERE NOT is_child_leg"),
