@@ -20,7 +20,7 @@ from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import GRAINS, Grain
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.formatting import add_periods, slug
-from sales_pipeline.reports.render import CAUSE_LABELS, DIRECTION_LABELS
+from sales_pipeline.reports.pages import CAUSE_LABELS, DIRECTION_LABELS
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import generate_sample
 from sales_pipeline.settings import SalesSettings
