@@ -247,8 +247,8 @@ CALLS_0302: list[Row] = [
     call("CA05", OUT, U1_PHONE, C1_PHONE, "completed", "2026-03-03T12:00:00Z", "40", "fax"),
     # line 7: completed with duration 0 -> not connected
     call("CA06", OUT, U1_PHONE, C1_PHONE, "completed", "2026-03-04T08:00:00Z", "0", "human"),
-    # line 8: busy -> not connected
-    call("CA07", OUT, U1_PHONE, C1_PHONE, "busy", "2026-03-04T09:00:00Z", "0", ""),
+    # line 8: busy, with a duration (some systems report the ringing time) -> not connected
+    call("CA07", OUT, U1_PHONE, C1_PHONE, "busy", "2026-03-04T09:00:00Z", "12", ""),
     # line 9: inbound (rep by `to`): accepted, never counted
     call("CA08", "inbound", C1_PHONE, U1_PHONE, "completed", "2026-03-04T10:00:00Z", "300", "human"),
     # line 10: child leg of CA01: accepted, never counted
@@ -264,8 +264,8 @@ CALLS_0302: list[Row] = [
     call("CA13", OUT, U2_PHONE, C4_PHONE_00, "completed", "2026-03-03 14:00:00-05:00", "200", "human"),
     # line 15: Thu 03-05: 005B has no membership that day -> Unassigned; DM 003C4
     call("CA14", OUT, U2_PHONE, C4_PHONE, "completed", "2026-03-05T15:00:00Z", "100", "human"),
-    # line 16: busy; 'HH:MM' without seconds and '+0000'; Fri 03-06 -> NY West
-    call("CA15", OUT, U2_PHONE, C4_PHONE, "busy", "2026-03-06T15:00+0000", "0", ""),
+    # line 16: failed (made, never connected); 'HH:MM' without seconds and '+0000'; Fri 03-06 -> NY West
+    call("CA15", OUT, U2_PHONE, C4_PHONE, "failed", "2026-03-06T15:00+0000", "0", ""),
     # line 17: REJECTED duration '12.5'
     call("CA16", OUT, U1_PHONE, C1_PHONE, "completed", "2026-03-04T13:00:00Z", "12.5", "human"),
     # line 18: REJECTED duration '-3'

@@ -32,7 +32,7 @@ Counted events per rep, UTC (Athens differences in brackets):
 005B Ben, NY East until Wed 03-04, no team Thu 03-05, NY West from Fri 03-06
   NY East (week 2026-03-02): CA13 Tue 200 s C4, EV08 Visit C4 Wed, D08 10.01 USD x 0.9 = 9.009
   Unassigned (Thu 03-05): CA14 100 s C4, CA34 30 s C4 [Athens: CA34 is Fri 01:30 -> NY West]
-  NY West week 2026-03-02: CA15 busy, EV09 Meeting (unknown WhoId), D07 Sat 100 USD x 0.8 = 80
+  NY West week 2026-03-02: CA15 failed, EV09 Meeting (unknown WhoId), D07 Sat 100 USD x 0.8 = 80
   NY West week 2026-03-09: CA38 45 s C4, D24 +12.344
 005C Chloe (inactive), Paris; Lyon during March (overlap, later Start_Date__c wins)
   Paris, Sat 02-28 (week 2026-02-23, February): CA33 50 s C1 [Athens: Sun 03-01 -> Lyon, March]
@@ -179,7 +179,7 @@ U2_EAST = m(made=1, conn=1, talk=200, avg=200.0, dm=2, dms=1, visits=1, meetings
 U2_UNASSIGNED = m(made=2, conn=2, talk=130, avg=65.0, dm=2, dms=1, visits=0, meetings=0, orders=0, sales="0")
 # Unassigned Thu 03-05 (Athens): CA14 only
 U2_UNASSIGNED_ATH = m(made=1, conn=1, talk=100, avg=100.0, dm=1, dms=1, visits=0, meetings=0, orders=0, sales="0")
-# NY West week 2026-03-02 (UTC): CA15 busy (no connected call: avg null), EV09 Meeting with an
+# NY West week 2026-03-02 (UTC): CA15 failed, made (no connected call: avg null), EV09 Meeting with an
 # unknown WhoId (no DM), D07 100 USD x 0.8 (Friday's rate for a Saturday document) = 80
 U2_WEST_W0302 = m(made=1, conn=0, talk=0, avg=None, dm=0, dms=0, visits=0, meetings=1, orders=1, sales="80")
 # NY West week 2026-03-02 (Athens): plus CA34 30 s C4
