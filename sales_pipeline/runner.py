@@ -234,7 +234,9 @@ def run_backfill(
     )
 
     first, last = summary.first_day, summary.last_day
-    first = max(d for d in (first, start, settings.history_start) if d is not None) if first else None
+    # No day before SALES_HISTORY_START is ever staged (staging quarantines it), so only
+    # `--start` can move the first day.
+    first = max(d for d in (first, start) if d is not None) if first else None
     # Never past today in the organisation's zone: the partitions end there.
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     last = min(d for d in (last, end, today) if d is not None) if last else None
