@@ -40,6 +40,8 @@ from sales_pipeline_tests.analysis.handmade import (
 ANN = Rep("ann", "Ann", "North", "Field Sales")
 BOB = Rep("bob", "Bob", "North", "Field Sales")
 CID = Rep("cid", "Cid", "North", "Field Sales")
+# In a team and department of her own, so that North and Field Sales keep their figures.
+DEE = Rep("dee", "Dee", "South", "Key Accounts")
 
 W52_2025 = date(2025, 12, 22)   # the first week of the data
 W01_2026 = date(2025, 12, 29)
@@ -92,7 +94,7 @@ def cents(text: str) -> Decimal:
 def weekly() -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect()
     create_staging(conn)
-    add_reps(conn, [ANN, BOB])
+    add_reps(conn, [ANN, BOB, DEE])
     # ann, a field rep (visits only): visits, orders, sales volume per week.
     add_facts(conn, WEEKLY, [
         Activity(W52_2025, ANN, funnel(10, 2, 400)),
@@ -104,6 +106,8 @@ def weekly() -> duckdb.DuckDBPyConnection:
         Activity(W53_2026, BOB, funnel(5, 1, 200)),
         Activity(W01_2027, ANN, funnel(15, 5, 850)),
         Activity(W01_2027, BOB, funnel(5, 1, 300)),
+        Activity(W53_2026, DEE, funnel(10, 3, 600)),
+        Activity(W01_2027, DEE, funnel(16, 4, 700)),
     ])
     add_targets(conn, [
         ("ann", "sales_volume", "Week", W53_2026, 800),
@@ -211,6 +215,16 @@ def test_weekly_drivers_split_against_the_week_52_weeks_back(
     assert split(driver(weekly, "weekly", W01_2027, "ann", "target")) == (
         "lmdi", 20, cents("1000.00"), cents("-150.00"), cents("-265.52"), cents("265.52"),
         cents("-150.00"), cents("0.00"), "mixed")
+
+    # dee 2027-W01 (16, 4, 700: c 0.25, p 175) against the previous week 2026-W53 (10, 3, 600:
+    # c 0.3, p 200). L = 100 / ln(7/6) = 648.71592:
+    #   activity   = L ln(16/10)           = L x  0.4700036 =  304.89884 ->  304.90
+    #   conversion = L ln(0.25/0.3)        = L x -0.1823216 = -118.27490 -> -118.27
+    #   value      = L ln(175/200)         = L x -0.1335314 =  -86.62394 ->  -86.62
+    # The cents add up to 100.01; the residue -0.01 goes to the largest effect, activity: 304.89.
+    assert split(driver(weekly, "weekly", W01_2027, "dee", "prior_period")) == (
+        "lmdi", 10, cents("600.00"), cents("100.00"), cents("304.89"), cents("-118.27"),
+        cents("-86.62"), cents("0.00"), "on_track")
 
     # Every stored split adds up to its total change to the cent.
     (off,) = weekly.execute(
