@@ -5,7 +5,7 @@ one to change. Each is used knowingly:
 
 - the run tags of a partition or a partition range, which single-run backfills and sensors set;
 - the data version tag of a materialization (staging states its content version with it);
-- the storage calls and the class behind two workarounds for defects of concurrency pools (below).
+- the storage calls, tables and classes behind workarounds for defects of concurrency pools (below).
 """
 
 import threading
@@ -16,11 +16,15 @@ from contextlib import contextmanager
 from dagster import DagsterInstance
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
+from dagster._core.storage.event_log.schema import ConcurrencySlotsTable
+from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+from dagster._core.storage.sqlalchemy_compat import db_select
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
+from dagster._utils.concurrency import ConcurrencySlotStatus
 
 __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
@@ -28,15 +32,23 @@ __all__ = [
     "DATA_VERSION_TAG",
     "PARTITION_NAME_TAG",
     "ensure_pool_limit",
-    "patch_pending_claim_interval",
+    "patch_concurrency_pools",
     "pool_watchdog",
 ]
 
 
 # ------------------------------------------------------------------ concurrency pool workarounds
 #
-# Two defects of Dagster 1.13's op-level concurrency pools, met when two backfills share the
+# Three defects of Dagster 1.13's op-level concurrency pools, met when two backfills share the
 # warehouse pool (limit 1):
+#
+# - A slot claimed twice (PostgreSQL): a step takes a slot with SELECT ... FOR UPDATE SKIP LOCKED
+#   and then an UPDATE, but on the PostgreSQL storage's autocommit connection the row lock ends
+#   with the SELECT. Dagster may mark more waiting steps as assigned than there are free slots
+#   (two processes both see the free slot before either records its step), so two steps can read
+#   the same free slot and both "claim" it: seen under load, two backfills' steps started 6 ms
+#   apart and wrote the warehouse together. `_claim_slot_in_one_transaction` takes the lock and
+#   the slot in one transaction, and only a slot still free, so the slot row is a semaphore again.
 #
 # - A lost wake-up: a step that queues for the pool checks for a free slot, then inserts itself as
 #   pending, in two statements. When the slot's holder frees it between the two, the holder wakes
@@ -55,10 +67,36 @@ def _interval_to_next_pending_claim_check(self) -> float:  # type: ignore[no-unt
     return max(0.0, min(ready_at - now for ready_at in self._pending_timeouts.values()))
 
 
-def patch_pending_claim_interval() -> None:
+def _claim_slot_in_one_transaction(
+    self: SqlEventLogStorage, concurrency_key: str, run_id: str, step_key: str
+) -> ConcurrencySlotStatus:
+    slots = ConcurrencySlotsTable.c
+    with self.index_transaction() as conn:
+        free = conn.execute(
+            db_select([slots.id])
+            .where(
+                slots.concurrency_key == concurrency_key,
+                slots.step_key.is_(None),
+                slots.deleted.is_(False),
+            )
+            .with_for_update(skip_locked=True)
+            .limit(1)
+        ).fetchone()
+        if free is not None and conn.execute(
+            ConcurrencySlotsTable.update()
+            .values(run_id=run_id, step_key=step_key)
+            .where(slots.id == free[0], slots.step_key.is_(None))
+        ).rowcount:
+            return ConcurrencySlotStatus.CLAIMED
+    return ConcurrencySlotStatus.BLOCKED
+
+
+def patch_concurrency_pools() -> None:
+    """Apply the workarounds every process that runs steps needs (the code location does)."""
     InstanceConcurrencyContext.interval_to_next_pending_claim_check = (
         _interval_to_next_pending_claim_check
     )
+    SqlEventLogStorage._claim_concurrency_slot = _claim_slot_in_one_transaction
 
 
 @contextmanager

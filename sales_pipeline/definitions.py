@@ -8,7 +8,7 @@ import dagster as dg
 
 from sales_pipeline.analysis.action_plans import build_action_plan_assets
 from sales_pipeline.analysis.assets import build_analysis_assets
-from sales_pipeline.dagster_internals import patch_pending_claim_interval
+from sales_pipeline.dagster_internals import patch_concurrency_pools
 from sales_pipeline.facts.assets import build_fact_assets
 from sales_pipeline.ingestion.assets import raw_assets
 from sales_pipeline.jobs import ingest_job, period_jobs, publish_job, report_jobs
@@ -29,8 +29,9 @@ from sales_pipeline.staging.assets import build_staging_assets
 # assets are labelled beta by Dagster; the pipeline relies on them knowingly, and the warnings
 # would otherwise repeat for every asset on every load of the code location.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
-# Every process that loads the code location runs steps: none should busy-wait for a pool slot.
-patch_pending_claim_interval()
+# Every process that loads the code location runs steps: each must claim pool slots soundly and
+# wait for them without busy-waiting.
+patch_concurrency_pools()
 
 
 def build_definitions(settings: SalesSettings) -> dg.Definitions:

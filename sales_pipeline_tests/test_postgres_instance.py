@@ -10,13 +10,16 @@ Dagster instance API, as the webserver and the daemon would see them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -24,6 +27,7 @@ import pytest
 import yaml
 
 from sales_pipeline.cli import EXIT_USAGE, LOCAL_DAGSTER_HOME, PROJECT_ROOT, main
+from sales_pipeline.dagster_internals import ensure_pool_limit
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.resources import WAREHOUSE_POOL
 from sales_pipeline.runner import PROCESS_TAG, run_backfill
@@ -287,3 +291,51 @@ def test_killed_backfill_is_failed_its_slot_freed_and_the_rerun_equals_a_clean_r
     finally:
         instance.dispose()
     assert mart_fingerprints(tmp_path / "warehouse.duckdb") == expected
+
+
+def _claim_at_once(
+    barrier: threading.Barrier, pool: str, instance: dg.DagsterInstance, run_id: str, step_key: str
+) -> bool:
+    barrier.wait()
+    return instance.event_log_storage.claim_concurrency_slot(pool, run_id, step_key).is_claimed
+
+
+def test_one_free_slot_goes_to_one_step_however_many_race_for_it(
+    postgres_server, tmp_path, monkeypatch
+) -> None:
+    """The pool's slot is a semaphore on PostgreSQL too.
+
+    Dagster can mark more waiting steps as assigned than the pool has free slots (two processes
+    both see the free slot before either records its step, or a free and a new claim cross);
+    then the slot row alone must decide. Seen under load: two steps of two backfills started
+    6 ms apart and ran together. Here several processes' worth of steps, all assigned, claim the
+    one slot at the same moment, round after round: exactly one may get it each time. (Importing
+    the code location, as every process that runs steps does, applies the workaround.)
+    """
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(DEPLOY_CONFIG, home / "dagster.yaml")
+    for name, value in postgres_server.dagster_env(postgres_server.create_database()).items():
+        monkeypatch.setenv(name, value)
+    pool, racers, rounds = "race_pool", 6, 25
+    instances = [dg.DagsterInstance.from_config(str(home)) for _ in range(racers)]
+    try:
+        storage = instances[0].event_log_storage
+        ensure_pool_limit(instances[0], pool)
+        assert storage.get_concurrency_info(pool).slot_count == 1
+        winners_per_round = []
+        for round_number in range(rounds):
+            steps = [(f"run-{round_number}-{n}", "step") for n in range(racers)]
+            for run_id, step_key in steps:
+                storage.add_pending_step(pool, run_id, step_key, should_assign=True)
+            claim = functools.partial(_claim_at_once, threading.Barrier(racers), pool)
+            with ThreadPoolExecutor(racers) as threads:
+                claimed = list(threads.map(claim, instances, *zip(*steps, strict=True)))
+            holders = [slot.run_id for slot in storage.get_concurrency_info(pool).claimed_slots]
+            winners_per_round.append((sum(claimed), len(holders)))
+            for run_id, _ in steps:
+                storage.free_concurrency_slots_for_run(run_id)
+    finally:
+        for instance in instances:
+            instance.dispose()
+    assert winners_per_round == [(1, 1)] * rounds
