@@ -130,8 +130,8 @@ def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:
         ]
     if analysis == "variance":
         return [
-            *(dg.AssetDep(_fact_key(level.name, grain), partition_mapping=year_back)
-              for level in LEVELS),
+            *(dg.AssetDep(_fact_key(level_name, grain), partition_mapping=year_back)
+              for level_name in ("rep_total", "team", "department")),
             dg.AssetDep(asset_key("targets", grain)),
         ]
     if analysis == "trends":
@@ -144,7 +144,7 @@ def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:
         return [dg.AssetDep(asset_key("variance", grain), partition_mapping=history)]
     if analysis == "drivers":
         return [
-            dg.AssetDep(_fact_key("rep", grain), partition_mapping=year_back),
+            dg.AssetDep(_fact_key("rep_total", grain), partition_mapping=year_back),
             dg.AssetDep(asset_key("targets", grain)),
         ]
     raise ValueError(f"unknown analysis {analysis!r}")

@@ -1,6 +1,6 @@
 """Fact marts: activity metrics per rep, team and department at four grains.
 
-All twelve tables come from one definition of the metrics (`facts/metrics.py`) and one SQL
+All sixteen tables come from one definition of the metrics (`facts/metrics.py`) and one SQL
 template; a table is a Dagster asset partitioned by its grain, and materializing a range of
 partitions rebuilds exactly those periods in one transaction.
 """
@@ -26,15 +26,20 @@ ADDITIVE_COUNTS = tuple(
 
 @dataclass(frozen=True)
 class Level:
-    name: str                # rep, team, department
+    name: str                # rep, rep_total, team, department
     keys: tuple[str, ...]    # columns after period_start
     unique_key: tuple[str, ...]
+    per: str                 # what one row is about, for descriptions
 
-
-REP = Level("rep", ("rep_id", "rep_name", "team", "department"), ("rep_id", "team", "department"))
-TEAM = Level("team", ("team", "department"), ("team", "department"))
-DEPARTMENT = Level("department", ("department",), ("department",))
-LEVELS: tuple[Level, ...] = (REP, TEAM, DEPARTMENT)
+# The contract's three levels count activity where it happened: a rep who changed team inside a
+# period has a row in each team. `rep_total` is the rep as a person, all teams together: the
+# analysis judges reps on it (docs/analysis.md, "A rep is judged as a person").
+REP = Level("rep", ("rep_id", "rep_name", "team", "department"), ("rep_id", "team", "department"),
+            "rep and team")
+REP_TOTAL = Level("rep_total", ("rep_id", "rep_name"), ("rep_id",), "rep, whichever team(s)")
+TEAM = Level("team", ("team", "department"), ("team", "department"), "team")
+DEPARTMENT = Level("department", ("department",), ("department",), "department")
+LEVELS: tuple[Level, ...] = (REP, REP_TOTAL, TEAM, DEPARTMENT)
 
 
 def fact_table(level: Level, grain: Grain) -> str:
@@ -55,7 +60,7 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
         tags={"grain": grain.name, "level": level.name},
-        description=f"Activity metrics per {level.name} and {grain.unit} "
+        description=f"Activity metrics per {level.per} and {grain.unit} "
         f"(one row per period_start, {', '.join(level.unique_key)}).",
         metadata={"metrics": dg.MetadataValue.json({m.name: m.description for m in METRICS})},
         check_specs=[

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from sales_pipeline.analysis.action_plans import action_plan_table, analysis_table
-from sales_pipeline.facts.assets import DEPARTMENT, REP, TEAM, fact_table
+from sales_pipeline.facts.assets import DEPARTMENT, REP_TOTAL, TEAM, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
 from sales_pipeline.reports.formatting import add_periods
@@ -128,9 +128,21 @@ def load_report_data(
     for row in _rows(conn, f"SELECT * FROM marts.{fact_table(DEPARTMENT, grain)} "
                      "WHERE period_start >= ? AND period_start < ?", history):
         data.department_facts[(row["period_start"], row["department"])] = row
-    for row in _rows(conn, f"SELECT * FROM marts.{fact_table(REP, grain)} "
-                     "WHERE period_start >= ? AND period_start < ? "
-                     "ORDER BY period_start, sales_volume DESC, rep_name, rep_id", window):
+    # A rep is one row per period, all teams together, under the team the variance mart shows
+    # them in (docs/analysis.md, "A rep is judged as a person").
+    for row in _rows(
+        conn,
+        f"""
+        SELECT facts.*, home.team, home.department
+        FROM marts.{fact_table(REP_TOTAL, grain)} AS facts
+        JOIN (SELECT DISTINCT period_start, entity_id AS rep_id, team, department
+              FROM {analysis_table("variance", grain)} WHERE level = 'rep') AS home
+            USING (period_start, rep_id)
+        WHERE period_start >= ? AND period_start < ?
+        ORDER BY period_start, sales_volume DESC, rep_name, rep_id
+        """,
+        window,
+    ):
         data.rep_facts[row["period_start"]].append(row)
 
     # The range in full for teams and departments, the leaderboard metrics for reps, and the

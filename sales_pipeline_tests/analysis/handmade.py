@@ -87,7 +87,8 @@ def add_targets(conn: duckdb.DuckDBPyConnection,
 
 
 def add_facts(conn: duckdb.DuckDBPyConnection, grain: Grain, activity: Iterable[Activity]) -> None:
-    """Rep fact rows as given; team and department rows as their sums (averages recomputed)."""
+    """Rep fact rows as given; rep totals, team and department rows as their sums (averages
+    recomputed; distinct decision makers summed, as if no one was reached from two teams)."""
     for level in LEVELS:
         conn.execute(render("facts/create_table.sql", table=f"marts.{fact_table(level, grain)}",
                             keys=level.keys, metrics=METRICS))
@@ -98,7 +99,7 @@ def add_facts(conn: duckdb.DuckDBPyConnection, grain: Grain, activity: Iterable[
             [row.period_start, row.rep.rep_id, row.rep.name, row.team or row.rep.team,
              row.rep.department, *(row.value(m.name) for m in METRICS)],
         )
-    for level in LEVELS[1:]:
+    for level in (level for level in LEVELS if level.name != "rep"):
         keys = ", ".join(level.keys)
         sums = ", ".join(
             "sum(talk_seconds) / nullif(sum(calls_connected), 0)" if m.name == "avg_call_seconds"

@@ -61,10 +61,10 @@ def test_assets_mirror_tables_and_join_their_grain_job(tmp_path: Path) -> None:
             assert node.check_keys
     # variance reads the period, the one before and the same one a year earlier.
     variance = graph.get(dg.AssetKey(["marts", "variance_weekly"]))
-    mapping = variance.partition_mappings[dg.AssetKey(["marts", "rep_activity_weekly"])]
+    mapping = variance.partition_mappings[dg.AssetKey(["marts", "rep_total_activity_weekly"])]
     assert (mapping.start_offset, mapping.end_offset) == (-52, 0)
     yearly = graph.get(dg.AssetKey(["marts", "drivers_quarterly"]))
-    assert yearly.partition_mappings[dg.AssetKey(["marts", "rep_activity_quarterly"])].start_offset == -4
+    assert yearly.partition_mappings[dg.AssetKey(["marts", "rep_total_activity_quarterly"])].start_offset == -4
     trends = graph.get(dg.AssetKey(["marts", "trends_monthly"]))
     assert trends.partition_mappings[dg.AssetKey(["marts", "variance_monthly"])].start_offset == (
         -AnalysisConfig().trend_window)

@@ -144,17 +144,25 @@ def test_status_thresholds_are_configurable(conn: duckdb.DuckDBPyConnection) -> 
     assert statuses[("rep", "cid")] == "behind"
 
 
-def test_a_target_attaches_to_the_row_of_its_team(conn: duckdb.DuckDBPyConnection) -> None:
-    # eve also worked in North in March (a fact row under North): her target is South's.
+def test_a_rep_in_two_teams_in_one_period_is_one_row_with_all_of_her_activity(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    # eve also sold 5.00 for North in March before her move to South: the contract's rep mart
+    # has a row in each team, her total is 804.99, and she is shown under South, her team at
+    # the end of March, against her target of 1000 (80.5 %: at risk, not 80.0 % behind).
     conn.execute("INSERT INTO marts.rep_activity_monthly BY NAME SELECT * REPLACE ('North' AS team, "
                  "5.0 AS sales_volume) FROM marts.rep_activity_monthly WHERE rep_id = 'eve'")
+    conn.execute("UPDATE marts.rep_total_activity_monthly SET sales_volume = sales_volume + 5 "
+                 "WHERE rep_id = 'eve' AND period_start = ?", [MAR_2025])
+    conn.execute("UPDATE marts.team_activity_monthly SET sales_volume = sales_volume + 5 "
+                 "WHERE team = 'North' AND period_start = ?", [MAR_2025])
     build(conn, MONTHLY, MAR_2025, END, analyses=("variance",))
     eve = rows(conn, "SELECT team, actual, target, status FROM marts.variance_monthly "
                "WHERE entity_id = 'eve' AND metric = 'sales_volume' ORDER BY team")
-    assert eve == [
-        {"team": "North", "actual": 5.0, "target": None, "status": "no_target"},
-        {"team": "South", "actual": 799.99, "target": 1000, "status": "behind"},
-    ]
+    assert eve == [{"team": "South", "actual": 804.99, "target": 1000, "status": "at_risk"}]
+    # Teams keep counting activity where it happened.
+    north = variance(conn, "sales_volume")[("team", "North")]
+    assert (north["actual"], north["target"]) == (2055, 2000)
 
 
 def test_window_rebuilds_are_idempotent_and_checked(conn: duckdb.DuckDBPyConnection) -> None:

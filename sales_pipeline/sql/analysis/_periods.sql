@@ -56,3 +56,27 @@ CAST({{ shift(grain, expr, 1) }} - 1 AS DATE)
 {% macro in_window(column, lower, upper) -%}
 {{ column }} >= {{ lower }} AND {{ column }} < {{ upper }}
 {%- endmacro %}
+
+{#- The team and department a rep's row is shown under in a period, for every (period_start,
+    rep_id) of the relation `reps`: the membership covering the period's last day (of several,
+    the latest start, then the highest id); failing that, the latest membership that started
+    before the period ended (a rep who left mid-period stays with the team they left); else
+    'Unassigned'. Targets take their team by the same rule, so a rep's row and target meet. -#}
+{% macro rep_homes(grain, reps) -%}
+SELECT
+    r.period_start,
+    r.rep_id,
+    coalesce(membership.team, 'Unassigned') AS team,
+    coalesce(membership.department, 'Unassigned') AS department
+FROM (SELECT DISTINCT period_start, rep_id FROM {{ reps }}) AS r
+LEFT JOIN staging.team_memberships AS membership
+    ON membership.user_id = r.rep_id
+    AND membership.start_date <= {{ last_day(grain, "r.period_start") }}
+QUALIFY row_number() OVER (
+    PARTITION BY r.rep_id, r.period_start
+    ORDER BY
+        (membership.end_date IS NULL OR membership.end_date >= {{ last_day(grain, "r.period_start") }}) DESC NULLS LAST,
+        membership.start_date DESC NULLS LAST,
+        membership.membership_id DESC NULLS LAST
+) = 1
+{%- endmacro %}

@@ -6,21 +6,27 @@
     sales_volume = activity x conversion x avg_order_value. The caller runs this in one
     transaction. -#}
 {%- set rep_key = ("period_start", "rep_id", "team", "department") %}
-{%- macro same_rep(left, right) -%}
-{%- for key in rep_key[1:] %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{{ " AND " if not loop.last }}{% endfor -%}
-{%- endmacro %}
 DELETE FROM {{ table }} WHERE {{ p.in_window("period_start", window_start, window_end) }};
 
 INSERT INTO {{ table }}
-WITH rep_facts AS (
+WITH rep_totals AS (
     -- The window and the year before it: comparison periods and the trailing year of rep_type.
-    SELECT period_start, rep_id, rep_name, team, department,
+    -- A rep is judged as a person: all teams together, shown under the team of the period's end.
+    SELECT period_start, rep_id, rep_name,
            calls_made, calls_connected, dm_conversations, visits, meetings, orders, sales_volume
-    FROM {{ facts.rep }}
+    FROM {{ facts.rep_total }}
     WHERE {{ p.in_window("period_start", p.shift(grain, window_start, -per_year), window_end) }}
 ),
+homes AS (
+    {{ p.rep_homes(grain, "rep_totals") }}
+),
+rep_facts AS (
+    SELECT period_start, rep_id, rep_name, team, department,
+           calls_made, calls_connected, dm_conversations, visits, meetings, orders, sales_volume
+    FROM rep_totals JOIN homes USING (period_start, rep_id)
+),
 data_start AS (
-    SELECT min(period_start) AS first_period FROM {{ facts.rep }}
+    SELECT min(period_start) AS first_period FROM {{ facts.rep_total }}
 ),
 rep_targets AS (
     SELECT
@@ -33,8 +39,8 @@ rep_targets AS (
     WHERE {{ p.in_window("period_start", window_start, window_end) }}
     GROUP BY ALL
 ),
--- The reps reported on: every fact row of the window, and reps with a target but no activity in
--- their target team (all counts 0), as in the variance table.
+-- The reps reported on: every rep with activity in the window, and reps with a target but no
+-- activity (all counts 0), as in the variance table.
 reps AS (
     SELECT * EXCLUDE (meetings) FROM rep_facts
     WHERE {{ p.in_window("period_start", window_start, window_end) }}
@@ -43,7 +49,7 @@ reps AS (
     FROM rep_targets AS t
     WHERE NOT EXISTS (
         SELECT 1 FROM rep_facts AS f
-        WHERE f.period_start = t.period_start AND {{ same_rep("f", "t") }}
+        WHERE f.period_start = t.period_start AND f.rep_id = t.rep_id
     )
 ),
 -- Field or inside rep, decided over the trailing year so that it does not flip with one quiet
@@ -123,7 +129,7 @@ bases AS (
     CROSS JOIN data_start
     LEFT JOIN rep_facts AS base
         ON base.period_start = {{ p.shift(grain, "typed.period_start", -periods_back) }}
-        AND {{ same_rep("base", "typed") }}
+        AND base.rep_id = typed.rep_id
 {%- endfor %}
 ),
 factors AS (

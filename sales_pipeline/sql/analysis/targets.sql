@@ -58,28 +58,21 @@ grain_targets AS (
     SELECT rep_id, metric, period_start, target, 'set' AS origin
     FROM set_targets WHERE period_type = {{ p.period_type(grain) }}
 {%- endif %}
+),
+-- The team of a target is the team the rep's row is shown under (`rep_homes`).
+homes AS (
+    {{ p.rep_homes(grain, "grain_targets") }}
 )
 SELECT
     t.period_start,
     t.rep_id,
     coalesce(users.rep_name, t.rep_id) AS rep_name,
-    coalesce(membership.team, 'Unassigned') AS team,
-    coalesce(membership.department, 'Unassigned') AS department,
+    homes.team,
+    homes.department,
     t.metric,
     t.target,
     t.origin
 FROM grain_targets AS t
+JOIN homes USING (period_start, rep_id)
 LEFT JOIN staging.users AS users ON users.user_id = t.rep_id
--- The team of a target: the membership covering the period's last day (of several, the latest
--- start); failing that, the latest membership that started before the period ended.
-LEFT JOIN staging.team_memberships AS membership
-    ON membership.user_id = t.rep_id
-    AND membership.start_date <= {{ p.last_day(grain, "t.period_start") }}
-QUALIFY row_number() OVER (
-    PARTITION BY t.rep_id, t.metric, t.period_start
-    ORDER BY
-        (membership.end_date IS NULL OR membership.end_date >= {{ p.last_day(grain, "t.period_start") }}) DESC NULLS LAST,
-        membership.start_date DESC NULLS LAST,
-        membership.membership_id DESC NULLS LAST
-) = 1
 ORDER BY t.period_start, t.rep_id, t.metric;

@@ -5,32 +5,43 @@
     mean and least-squares slope over the last n periods, and anomalies against the entity's own
     previous n periods and against its peers in the same period. The caller runs this in one
     transaction. -#}
-{%- set entity = "level, entity_id, team, department, metric" %}
+{#- A series is one entity's metric: a rep is one person whatever team their row is shown under
+    (docs/analysis.md), a team or department is its keys. -#}
+{%- set series_key = "level, entity_id, series_team, series_department, metric" %}
 DELETE FROM {{ table }} WHERE {{ p.in_window("period_start", window_start, window_end) }};
 
 INSERT INTO {{ table }}
-WITH entities AS (
-    -- The entities reported on, and the first period each has a row in. Before it the entity did
-    -- not exist (a new rep, a rep new to the team): those periods are left out, not counted as 0.
+WITH series AS (
     SELECT
-        {{ entity }},
-        -- A number per entity: the window functions sort and join far faster on it than on
+        *,
+        CASE WHEN level <> 'rep' THEN team END AS series_team,
+        CASE WHEN level <> 'rep' THEN department END AS series_department
+    FROM {{ variance }}
+    WHERE period_start < {{ window_end }}
+),
+entities AS (
+    -- The entities reported on, and the first period each has a row in. Before it the entity did
+    -- not exist (a new rep, a team not yet formed): those periods are left out, not counted as 0.
+    SELECT
+        {{ series_key }},
+        -- A number per series: the window functions sort and join far faster on it than on
         -- five strings.
         row_number() OVER () AS entity_number,
         arg_max(entity_name, period_start) AS entity_name,
         greatest(min(period_start), {{ p.shift(grain, window_start, -n) }}) AS first_period,
         max(period_start) AS last_period
-    FROM {{ variance }}
-    WHERE period_start < {{ window_end }}
+    FROM series
     GROUP BY ALL
     HAVING max(period_start) >= {{ window_start }}
 ),
 history AS (
-    SELECT e.entity_number, v.period_start, v.actual
-    FROM {{ variance }} AS v
+    SELECT e.entity_number, v.period_start, v.actual, v.team, v.department
+    FROM series AS v
     JOIN entities AS e
-        ON e.level = v.level AND e.entity_id = v.entity_id AND e.team IS NOT DISTINCT FROM v.team
-        AND e.department = v.department AND e.metric = v.metric
+        ON e.level = v.level AND e.entity_id = v.entity_id
+        AND e.series_team IS NOT DISTINCT FROM v.series_team
+        AND e.series_department IS NOT DISTINCT FROM v.series_department
+        AND e.metric = v.metric
     WHERE {{ p.in_window("v.period_start", p.shift(grain, window_start, -n), window_end) }}
 ),
 periods AS (
@@ -47,6 +58,8 @@ panel AS (
         e.entity_number,
         periods.period_start,
         h.period_start IS NOT NULL AS observed,
+        h.team,
+        h.department,
         CASE WHEN h.period_start IS NOT NULL THEN h.actual ELSE mc.empty_actual END AS y,
         {{ p.index(grain, "periods.period_start") }}::DOUBLE AS x
     FROM entities AS e
@@ -76,7 +89,7 @@ windowed AS (
 ),
 current AS (
     SELECT
-        e.level, e.entity_id, e.team, e.department, e.metric, e.entity_name,
+        e.level, e.entity_id, e.metric, e.entity_name,
         w.*,
         CASE WHEN w.periods_used >= 2 AND w.sxx > 0 THEN w.fitted_slope END AS slope,
         -- Residual sum of squares of the fit; rounding can leave a tiny negative.

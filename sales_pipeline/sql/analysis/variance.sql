@@ -11,14 +11,28 @@
     ({{ p.in_window(column, p.shift(grain, window_start, -1), window_end) }}
      OR {{ p.in_window(column, p.shift(grain, window_start, -per_year), p.shift(grain, window_end, -per_year)) }})
 {%- endmacro -%}
+{#- The same entity in two rows: a rep is one person whatever team their row is shown under;
+    a team or department is its keys. -#}
+{%- macro same_entity(a, b) -%}
+{{ a }}.level = {{ b }}.level AND {{ a }}.entity_id = {{ b }}.entity_id
+        AND ({{ a }}.level = 'rep' OR ({{ a }}.team IS NOT DISTINCT FROM {{ b }}.team AND {{ a }}.department = {{ b }}.department))
+{%- endmacro -%}
 DELETE FROM {{ table }} WHERE {{ p.in_window("period_start", window_start, window_end) }};
 
 INSERT INTO {{ table }}
-WITH facts_wide AS (
+WITH rep_totals AS (
+    -- A rep is judged as a person: all of their activity in the period, whichever team it was
+    -- in, shown under the team of the period's end (`rep_homes`).
+    SELECT * FROM {{ facts.rep_total }}
+    WHERE {{ facts_read("period_start") }}
+),
+homes AS (
+    {{ p.rep_homes(grain, "rep_totals") }}
+),
+facts_wide AS (
     SELECT period_start, 'rep' AS level, rep_id AS entity_id, rep_name AS entity_name,
            team, department, {{ metric_columns() }}
-    FROM {{ facts.rep }}
-    WHERE {{ facts_read("period_start") }}
+    FROM rep_totals JOIN homes USING (period_start, rep_id)
     UNION ALL
     SELECT period_start, 'team', team, team, team, department, {{ metric_columns() }}
     FROM {{ facts.team }}
@@ -31,7 +45,7 @@ WITH facts_wide AS (
 -- A comparison period counts as covered from the first period the fact table holds: before it
 -- there is no data, so no comparison (NULL) rather than "no activity" (0).
 data_start AS (
-    SELECT 'rep' AS level, min(period_start) AS first_period FROM {{ facts.rep }}
+    SELECT 'rep' AS level, min(period_start) AS first_period FROM {{ facts.rep_total }}
     UNION ALL
     SELECT 'team', min(period_start) FROM {{ facts.team }}
     UNION ALL
@@ -66,8 +80,7 @@ idle_entities AS (
     FROM entity_targets AS t
     WHERE NOT EXISTS (
         SELECT 1 FROM facts_wide AS f
-        WHERE f.period_start = t.period_start AND f.level = t.level AND f.entity_id = t.entity_id
-          AND f.team IS NOT DISTINCT FROM t.team AND f.department = t.department
+        WHERE f.period_start = t.period_start AND {{ same_entity("f", "t") }}
     )
 ),
 current AS (
@@ -95,12 +108,10 @@ joined AS (
     FROM current AS c
     LEFT JOIN facts_wide AS prior
         ON prior.period_start = {{ p.shift(grain, "c.period_start", -1) }}
-        AND prior.level = c.level AND prior.entity_id = c.entity_id
-        AND prior.team IS NOT DISTINCT FROM c.team AND prior.department = c.department
+        AND {{ same_entity("prior", "c") }}
     LEFT JOIN facts_wide AS last_year
         ON last_year.period_start = {{ p.shift(grain, "c.period_start", -per_year) }}
-        AND last_year.level = c.level AND last_year.entity_id = c.entity_id
-        AND last_year.team IS NOT DISTINCT FROM c.team AND last_year.department = c.department
+        AND {{ same_entity("last_year", "c") }}
 ),
 long AS (
     SELECT * FROM joined
