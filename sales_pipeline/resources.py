@@ -17,7 +17,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from sales_pipeline import contract
-from sales_pipeline.settings import SalesSettings
+from sales_pipeline.settings import DEFAULTS, SalesSettings
 from sales_pipeline.sql import render
 
 # The concurrency pool every step that opens the warehouse for writing belongs to. Its limit of one
@@ -160,6 +160,8 @@ class AnalysisConfig(dg.ConfigurableResource):
     peer_anomaly_z: float = 2.5
     # Drivers: a factor within this relative band of its comparison value counts as normal.
     driver_normal_band: float = 0.10
+    # Users whose CRM Title matches are not sellers (SALES_NON_SELLER_TITLES sets the default).
+    non_seller_titles: str = DEFAULTS["SALES_NON_SELLER_TITLES"]
 
 
 def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResource]:
@@ -169,5 +171,5 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             connection_config={"memory_limit": settings.duckdb_memory_limit},
         ),
         "sales_config": SalesConfig.from_settings(settings),
-        "analysis_config": AnalysisConfig(),
+        "analysis_config": AnalysisConfig(non_seller_titles=settings.non_seller_titles),
     }

@@ -34,6 +34,14 @@ DEFAULTS: dict[str, str] = {
     # Where each source's files are and how they map onto the contract (docs/sources.md);
     # empty: the shipped sales_pipeline/sources/default.yaml, the contract's own layout.
     "SALES_SOURCES_CONFIG": "",
+    # Which CRM users are not sellers (managers, assistants, admins): a regular expression (RE2,
+    # DuckDB's dialect), matched case-insensitively anywhere in the user's Title. They are not
+    # ranked, not counted as reps and get no action plan; their activity still counts for their
+    # team (docs/analysis.md, "Only sellers are ranked"). "Account Manager" is a seller's title.
+    "SALES_NON_SELLER_TITLES": (
+        r"\b(sales manager|sales director|director|head of|team lead|assistant|administrator"
+        r"|admin|coordinator|operations|chief|vice president|vp)\b"
+    ),
 }
 
 
@@ -75,6 +83,18 @@ def _share(text: str) -> float:
     return share
 
 
+def _title_pattern(text: str) -> str:
+    # The analysis SQL applies it with DuckDB's regexp_matches (RE2): DuckDB decides.
+    import duckdb
+
+    try:
+        with duckdb.connect() as conn:
+            conn.execute("SELECT regexp_matches('', ?, 'i')", [text])
+    except duckdb.Error as error:
+        raise ValueError(f"not a regular expression DuckDB can use ({error})") from None
+    return text
+
+
 def _memory_limit(text: str) -> str:
     # DuckDB is the authority on what it accepts (1536MB, 2 GiB, 80%, ...).
     import duckdb
@@ -98,6 +118,7 @@ class SalesSettings:
     published_warehouse: Path
     duckdb_memory_limit: str = DEFAULTS["SALES_DUCKDB_MEMORY_LIMIT"]
     sources_config: Path | None = None
+    non_seller_titles: str = DEFAULTS["SALES_NON_SELLER_TITLES"]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SalesSettings:
@@ -126,4 +147,5 @@ class SalesSettings:
             ),
             duckdb_memory_limit=parsed("SALES_DUCKDB_MEMORY_LIMIT", _memory_limit),
             sources_config=Path(value("SALES_SOURCES_CONFIG")) if value("SALES_SOURCES_CONFIG") else None,
+            non_seller_titles=parsed("SALES_NON_SELLER_TITLES", _title_pattern),
         )

@@ -98,7 +98,7 @@ def test_backfill_builds_every_grain(built: Built) -> None:
         built.sample.malformed + chf_documents_before_the_first_chf_rate(built.settings.landing_dir)
     )
     facts = [t for t in mart_fingerprints(built.settings.warehouse) if "_activity_" in t]
-    assert len(facts) == 12
+    assert len(facts) == 16  # the contract's twelve and the four rep totals
 
 
 def test_every_check_of_every_run_passes(built: Built) -> None:
@@ -137,6 +137,7 @@ def test_range_backfill_is_one_run_per_grain(built: Built) -> None:
 # The key of each level's mart tables (docs/contract.md, "Fact marts").
 MART_KEYS = {
     "rep": ("period_start", "rep_id", "team", "department"),
+    "rep_total": ("period_start", "rep_id"),
     "team": ("period_start", "team", "department"),
     "department": ("period_start", "department"),
 }

@@ -26,6 +26,7 @@ class Rep:
     name: str
     team: str
     department: str
+    title: str = "Account Executive"
 
 
 @dataclass
@@ -48,7 +49,7 @@ def create_staging(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         """
         CREATE SCHEMA IF NOT EXISTS staging;
-        CREATE TABLE staging.users (user_id VARCHAR, rep_name VARCHAR);
+        CREATE TABLE staging.users (user_id VARCHAR, rep_name VARCHAR, title VARCHAR);
         CREATE TABLE staging.team_memberships (
             membership_id VARCHAR, user_id VARCHAR, team VARCHAR, department VARCHAR,
             start_date DATE, end_date DATE);
@@ -62,7 +63,7 @@ def create_staging(conn: duckdb.DuckDBPyConnection) -> None:
 def add_reps(conn: duckdb.DuckDBPyConnection, reps: Iterable[Rep],
              since: date = date(2020, 1, 1)) -> None:
     for index, rep in enumerate(reps):
-        conn.execute("INSERT INTO staging.users VALUES (?, ?)", [rep.rep_id, rep.name])
+        conn.execute("INSERT INTO staging.users VALUES (?, ?, ?)", [rep.rep_id, rep.name, rep.title])
         conn.execute(
             "INSERT INTO staging.team_memberships VALUES (?, ?, ?, ?, ?, NULL)",
             [f"m{index:03d}", rep.rep_id, rep.team, rep.department, since],

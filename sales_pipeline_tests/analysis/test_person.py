@@ -1,7 +1,10 @@
-"""A rep is judged as a person: one row per period, all of the rep's teams together.
+"""Reps are sellers judged as persons: one row per period, all of the rep's teams together, and
+no row for a manager.
 
 Real Dagster runs of the whole pipeline on the contract's landing area (its people and rows are
-described in `contract/landing.py`), plus one target: 005B Ben Carter is in NY East until Wed
+described in `contract/landing.py`), plus a target and a manager.
+
+A mover: 005B Ben Carter is in NY East until Wed
 2026-03-04, in no team on Thu 03-05 and in NY West from Fri 03-06, and has a March target of 6
 calls made. The contract's rep mart keeps three March rows for him, one per team; the analysis
 judges him once, on all 5 of his calls (1 in NY East, 2 unassigned, 2 in NY West), under NY West,
@@ -12,6 +15,11 @@ Every figure is summed by hand from the contract's per-team rows (UTC):
     NY East     CA13 200 s, EV08 Visit, D08 9.009
     Unassigned  CA14 100 s + CA34 30 s
     NY West     CA15 (failed), CA38 45 s, EV09 Meeting, D07 80 + D24 12.344
+
+A manager: 005M Mia Lopez, "Regional Sales Manager" of NY West, made one call (CA60, 60 s to the
+decision maker 003C4) in March and has a March target of 20 calls (NY West's quota). She is not a
+rep (SALES_NON_SELLER_TITLES): no rep row, ranking, driver or plan; her call counts for NY West,
+her target does not (docs/analysis.md, "Only sellers are ranked").
 """
 
 from __future__ import annotations
@@ -24,9 +32,17 @@ from pathlib import Path
 import duckdb
 
 from sales_pipeline_tests.contract.landing import (
+    CALL_COLUMNS,
+    CALLS_0309,
+    MEMBERSHIP_COLUMNS,
+    MEMBERSHIPS,
+    OUT,
     TARGET_COLUMNS,
     TARGETS,
+    USER_COLUMNS,
+    USERS,
     build_landing,
+    call,
     write_csv,
 )
 
@@ -34,6 +50,8 @@ MARCH, WEEK_A = date(2026, 3, 1), date(2026, 3, 2)
 BEN = "005B"
 BEN_TARGET = {"Id": "t06", "User__c": BEN, "Metric__c": "calls_made", "Period_Type__c": "Month",
               "Period_Start__c": "2026-03-01", "Target__c": "6"}
+MIA = "005M"
+MIA_PHONE = "+1 212 555 0113"
 METRIC_COUNT = 10
 
 
@@ -41,11 +59,27 @@ def _rows(conn: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
     return conn.execute(sql, list(params)).fetchall()
 
 
-def test_a_rep_who_changed_team_mid_month_is_one_row_with_all_of_his_activity(
+def test_a_mover_is_one_row_with_all_of_his_activity_and_a_manager_is_no_rep(
     run_pipeline: Callable[..., duckdb.DuckDBPyConnection], tmp_path: Path
 ) -> None:
     landing = build_landing(tmp_path / "landing")
-    write_csv(landing / "crm/Sales_Target__c.csv", TARGET_COLUMNS, [*TARGETS, BEN_TARGET])
+    write_csv(landing / "crm/Sales_Target__c.csv", TARGET_COLUMNS, [
+        *TARGETS, BEN_TARGET,
+        {"Id": "t07", "User__c": MIA, "Metric__c": "calls_made", "Period_Type__c": "Month",
+         "Period_Start__c": "2026-03-01", "Target__c": "20"}])
+    write_csv(landing / "crm/User.csv", USER_COLUMNS, [
+        *USERS,
+        {"Id": MIA, "Name": "Mia Lopez", "Email": "mia@example.com", "EmployeeNumber": "E13",
+         "Phone": MIA_PHONE, "Title": "Regional Sales Manager", "IsActive": "true",
+         "Department": "Sales"}])
+    write_csv(landing / "crm/Team_Membership__c.csv", MEMBERSHIP_COLUMNS, [
+        *MEMBERSHIPS,
+        {"Id": "a20", "User__c": MIA, "Team__c": "NY West", "Department__c": "Americas",
+         "Start_Date__c": "2025-01-01", "End_Date__c": ""}])
+    write_csv(landing / "telephony/calls_2026-03-09.csv", CALL_COLUMNS, [
+        *CALLS_0309,
+        call("CA60", OUT, MIA_PHONE, "+1 212 555 0204", "completed", "2026-03-12T16:00:00Z", "60",
+             "human")])
     conn = run_pipeline(landing)
 
     # The contract's mart counts him where he worked; rep_total counts him once.
@@ -77,11 +111,21 @@ def test_a_rep_who_changed_team_mid_month_is_one_row_with_all_of_his_activity(
                  "WHERE level = 'rep' AND entity_id = ? AND period_start = ? GROUP BY team",
                  BEN, WEEK_A) == [("NY West", METRIC_COUNT)]
 
-    # Teams keep counting activity where it happened; NY West's target is its reps' targets.
+    # Teams keep counting activity where it happened, the manager's call included; NY West's
+    # target is its sellers' targets (Ben's 6, not Mia's 20).
     teams = dict((team, (actual, target)) for team, actual, target in _rows(
         conn, "SELECT entity_id, actual, target FROM marts.variance_monthly WHERE level = 'team' "
         "AND metric = 'calls_made' AND period_start = ? AND department = 'Americas'", MARCH))
-    assert teams == {"NY East": (1.0, None), "NY West": (2.0, 6.0)}
+    assert teams == {"NY East": (1.0, None), "NY West": (3.0, 6.0)}
+
+    # The manager: her activity is in the facts, and she is nowhere a rep.
+    assert _rows(conn, "SELECT team, calls_made, calls_connected FROM marts.rep_activity_monthly "
+                 "WHERE rep_id = ? AND period_start = ?", MIA, MARCH) == [("NY West", 1, 1)]
+    for grain in ("weekly", "monthly", "quarterly", "yearly"):
+        for table, rep in ((f"variance_{grain}", "entity_id"), (f"trends_{grain}", "entity_id"),
+                           (f"drivers_{grain}", "rep_id"), (f"action_plan_{grain}", "rep_id")):
+            assert _rows(conn, f"SELECT count(*) FROM marts.{table} WHERE {rep} = ?", MIA) == [
+                (0,)], table
 
     # Trends, drivers and the action plan follow the one row.
     assert _rows(conn, "SELECT DISTINCT team, periods_used FROM marts.trends_monthly "

@@ -108,7 +108,7 @@ def test_years_from_four_quarters(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_team_of_a_target_is_the_team_on_the_last_day(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute("INSERT INTO staging.users VALUES ('cat', 'Cat'), ('dan', 'Dan'), "
+    conn.execute("INSERT INTO staging.users (user_id, rep_name) VALUES ('cat', 'Cat'), ('dan', 'Dan'), "
                  "('eve', 'Eve'), ('zed', 'Zed')")
     # cat moves from North to South on 21 January: January's target belongs to South.
     add_membership(conn, "c1", "cat", "North", "Field Sales", date(2023, 1, 1), date(2024, 1, 20))

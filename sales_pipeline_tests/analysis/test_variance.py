@@ -179,3 +179,30 @@ def test_window_rebuilds_are_idempotent_and_checked(conn: duckdb.DuckDBPyConnect
     # Every entity has every metric: 10 metrics x 8 entities in March 2025.
     assert len(rows(conn, "SELECT 1 FROM marts.variance_monthly WHERE period_start = ?",
                     [MAR_2025])) == 80
+
+
+def test_only_sellers_are_reps_and_their_targets_make_the_team_target(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    # North's manager sold 400 in March and has a target of 2000 (North's quota, as managers'
+    # targets usually are): no rep row for her, her sales count for North, her target does not.
+    mia = Rep("mia", "Mia", "North", "Field Sales", title="Regional Sales Manager")
+    add_reps(conn, [mia])
+    conn.execute("INSERT INTO marts.rep_total_activity_monthly BY NAME SELECT * REPLACE "
+                 "('mia' AS rep_id, 'Mia' AS rep_name, 400.0 AS sales_volume) "
+                 "FROM marts.rep_total_activity_monthly WHERE rep_id = 'bob' AND period_start = ?",
+                 [MAR_2025])
+    conn.execute("UPDATE marts.team_activity_monthly SET sales_volume = sales_volume + 400 "
+                 "WHERE team = 'North' AND period_start = ?", [MAR_2025])
+    add_targets(conn, [("mia", "sales_volume", "Month", MAR_2025, 2000)])
+    build(conn, MONTHLY, START, END, analyses=("targets", "variance"))
+    found = variance(conn, "sales_volume")
+    assert ("rep", "mia") not in found
+    assert (found[("team", "North")]["actual"], found[("team", "North")]["target"]) == (2450, 2000)
+    assert found[("team", "North")]["status"] == "ahead"  # 2450 / 2000 = 1.225
+    outcomes = check_outcomes(conn, "variance", MONTHLY, START, END)
+    assert all(passed for passed, _ in outcomes.values()), outcomes
+    # Whoever the rule names: with no pattern that matches her, she is a rep again.
+    build(conn, MONTHLY, START, END, config=AnalysisConfig(non_seller_titles="^nobody$"),
+          analyses=("variance",))
+    assert variance(conn, "sales_volume")[("rep", "mia")]["actual"] == 400

@@ -197,28 +197,29 @@ def _directions(conn: duckdb.DuckDBPyConnection, grain: Grain, period: date, lev
 
 
 def _reps(conn: duckdb.DuckDBPyConnection, group: Group) -> list[dict]:
-    """The group's reps as the leaderboard lists them (docs/reports.md): every rep fact row, and
-    reps with a target but no counted event (variance rows without a fact row), with zeros;
-    ranked by sales volume, then name, then id."""
+    """The group's reps as the leaderboard lists them (docs/reports.md, docs/analysis.md): every
+    rep as a person (all teams together) under the team the variance mart shows them in, and reps
+    with a target but no counted event, with zeros; ranked by sales volume, then name, then id."""
     where, params = group.rep_filter()
     grain = group.grain.name
     return _records(
         conn,
         f"""
-        SELECT rep_id, rep_name, team, department, sales_volume, orders, visits,
-               calls_connected, dm_conversations
-        FROM marts.rep_activity_{grain} WHERE {where}
-        UNION ALL
-        SELECT entity_id, any_value(entity_name), team, department, 0, 0, 0, 0, 0
-        FROM marts.variance_{grain} AS v
-        WHERE level = 'rep' AND {where} AND NOT EXISTS (
-            SELECT 1 FROM marts.rep_activity_{grain} AS f
-            WHERE f.period_start = v.period_start AND f.rep_id = v.entity_id
-              AND f.team = v.team AND f.department = v.department)
-        GROUP BY entity_id, team, department
+        WITH homes AS (
+            SELECT DISTINCT period_start, entity_id AS rep_id, entity_name AS rep_name, team,
+                   department
+            FROM marts.variance_{grain} WHERE level = 'rep'
+        )
+        SELECT rep_id, coalesce(f.rep_name, h.rep_name) AS rep_name, team, department,
+               coalesce(f.sales_volume, 0) AS sales_volume, coalesce(f.orders, 0) AS orders,
+               coalesce(f.visits, 0) AS visits, coalesce(f.calls_connected, 0) AS calls_connected,
+               coalesce(f.dm_conversations, 0) AS dm_conversations
+        FROM homes AS h
+        LEFT JOIN marts.rep_total_activity_{grain} AS f USING (period_start, rep_id)
+        WHERE {where}
         ORDER BY sales_volume DESC, rep_name, rep_id
         """,
-        [*params, *params])
+        params)
 
 
 def _drivers(conn: duckdb.DuckDBPyConnection, group: Group) -> dict[tuple[str, str], dict]:

@@ -80,3 +80,13 @@ QUALIFY row_number() OVER (
         membership.membership_id DESC NULLS LAST
 ) = 1
 {%- endmacro %}
+
+{#- True when the rep at `rep_expr` is a seller: a CRM user whose Title does not match the
+    configured non-seller pattern (SALES_NON_SELLER_TITLES; docs/analysis.md, "Only sellers are
+    ranked"). A rep with no user row or no title is a seller. -#}
+{% macro is_seller(rep_expr, config) -%}
+{{ rep_expr }} NOT IN (
+    SELECT user_id FROM staging.users
+    WHERE regexp_matches(coalesce(title, ''), {{ config.non_seller_titles | literal }}, 'i')
+)
+{%- endmacro %}

@@ -12,10 +12,12 @@ INSERT INTO {{ table }}
 WITH rep_totals AS (
     -- The window and the year before it: comparison periods and the trailing year of rep_type.
     -- A rep is judged as a person: all teams together, shown under the team of the period's end.
+    -- Only sellers are reps.
     SELECT period_start, rep_id, rep_name,
            calls_made, calls_connected, dm_conversations, visits, meetings, orders, sales_volume
     FROM {{ facts.rep_total }}
     WHERE {{ p.in_window("period_start", p.shift(grain, window_start, -per_year), window_end) }}
+      AND {{ p.is_seller("rep_id", config) }}
 ),
 homes AS (
     {{ p.rep_homes(grain, "rep_totals") }}
@@ -37,6 +39,7 @@ rep_targets AS (
         max(target) FILTER (WHERE metric = 'sales_volume') AS sales_volume_target
     FROM {{ targets }}
     WHERE {{ p.in_window("period_start", window_start, window_end) }}
+      AND {{ p.is_seller("rep_id", config) }}
     GROUP BY ALL
 ),
 -- The reps reported on: every rep with activity in the window, and reps with a target but no

@@ -22,9 +22,9 @@ DELETE FROM {{ table }} WHERE {{ p.in_window("period_start", window_start, windo
 INSERT INTO {{ table }}
 WITH rep_totals AS (
     -- A rep is judged as a person: all of their activity in the period, whichever team it was
-    -- in, shown under the team of the period's end (`rep_homes`).
+    -- in, shown under the team of the period's end (`rep_homes`). Only sellers are reps.
     SELECT * FROM {{ facts.rep_total }}
-    WHERE {{ facts_read("period_start") }}
+    WHERE {{ facts_read("period_start") }} AND {{ p.is_seller("rep_id", config) }}
 ),
 homes AS (
     {{ p.rep_homes(grain, "rep_totals") }}
@@ -54,8 +54,12 @@ data_start AS (
 metric_catalogue AS (
     SELECT * FROM {{ p.metric_catalogue(metrics) }}
 ),
+-- Sellers' targets only: a manager's own target is usually the team's quota, and summing it
+-- with the reps' would count the team twice.
 rep_targets AS (
-    SELECT * FROM {{ targets }} WHERE {{ p.in_window("period_start", window_start, window_end) }}
+    SELECT * FROM {{ targets }}
+    WHERE {{ p.in_window("period_start", window_start, window_end) }}
+      AND {{ p.is_seller("rep_id", config) }}
 ),
 -- Team and department targets are the sum of their reps' (additive metrics only).
 entity_targets AS (
