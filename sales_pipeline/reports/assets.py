@@ -52,13 +52,14 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         sales_config: SalesConfig,
         analysis_config: AnalysisConfig,
     ) -> dg.MaterializeResult:
-        del analysis_config  # the thresholds are applied upstream; listed for the run config
         window = context.partition_time_window
         start, end = window.start.date(), window.end.date()
         # Read everything first and close the warehouse: rendering takes longer than reading and
         # must not hold the file open.
         with warehouse.connect() as conn:
-            data = load_report_data(conn, grain, start, end)
+            data = load_report_data(conn, grain, start, end, status_thresholds=(
+                analysis_config.status_ahead, analysis_config.status_on_track,
+                analysis_config.status_at_risk))
         result = render_reports(data, sales_config.reports_path, sales_config.reporting_currency)
 
         per_report_ms = 1000 * result.seconds / result.reports if result.reports else 0.0

@@ -19,7 +19,7 @@ from sales_pipeline.analysis.action_plans import action_plan_table, analysis_tab
 from sales_pipeline.facts.assets import DEPARTMENT, REP_TOTAL, TEAM, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
-from sales_pipeline.reports.formatting import add_periods
+from sales_pipeline.reports.formatting import STATUS_THRESHOLDS, add_periods
 
 Row = dict[str, Any]
 # (level, entity_id, team, department): team is None at department level.
@@ -39,6 +39,9 @@ class ReportData:
     start: date
     end: date
     history_start: date
+    # The status thresholds the variance mart was built with: attainment is printed precisely
+    # enough to agree with its badge (formatting.attainment).
+    status_thresholds: tuple[float, ...] = STATUS_THRESHOLDS
     # (period, team, department) -> fact row; (period, department) -> fact row.
     team_facts: dict[tuple[date, str, str], Row] = field(default_factory=dict)
     department_facts: dict[tuple[date, str], Row] = field(default_factory=dict)
@@ -72,7 +75,8 @@ class ReportData:
         start, end = min(periods), add_periods(self.grain, max(periods), 1)
         history_start = max(self.history_start,
                             add_periods(self.grain, start, 1 - TREND_PERIODS[self.grain.name]))
-        part = ReportData(grain=self.grain, start=start, end=end, history_start=history_start)
+        part = ReportData(grain=self.grain, start=start, end=end, history_start=history_start,
+                          status_thresholds=self.status_thresholds)
 
         def in_history(period: date) -> bool:
             return history_start <= period < end
@@ -115,10 +119,12 @@ def _entity(row: Row) -> Entity:
 
 
 def load_report_data(
-    conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date
+    conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date,
+    status_thresholds: tuple[float, ...] = STATUS_THRESHOLDS,
 ) -> ReportData:
     history_start = add_periods(grain, start, 1 - TREND_PERIODS[grain.name])
-    data = ReportData(grain=grain, start=start, end=end, history_start=history_start)
+    data = ReportData(grain=grain, start=start, end=end, history_start=history_start,
+                      status_thresholds=status_thresholds)
     window = (start, end)
     history = (history_start, end)
 

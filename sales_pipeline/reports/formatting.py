@@ -10,6 +10,12 @@ from datetime import date, timedelta
 
 from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
 from sales_pipeline.partitions import Grain
+from sales_pipeline.resources import AnalysisConfig
+
+# The attainments at which a status changes (ahead, on track, at risk), as the variance mart
+# applied them unless a run configured others.
+_DEFAULTS = AnalysisConfig()
+STATUS_THRESHOLDS = (_DEFAULTS.status_ahead, _DEFAULTS.status_on_track, _DEFAULTS.status_at_risk)
 
 MONEY_METRICS = frozenset({"sales_volume", "avg_order_value"})
 # Typographic signs, spelled as escapes so the source stays unambiguous: an empty cell, and a
@@ -36,6 +42,19 @@ def money(value: float | None, currency: str) -> str:
 
 def percent(ratio: float | None) -> str:
     return MISSING if is_missing(ratio) else f"{100 * ratio:.0f}%"
+
+
+def attainment(ratio: float | None, thresholds: tuple[float, ...] = STATUS_THRESHOLDS) -> str:
+    """Attainment as a percentage with the fewest decimals (none to three) that keep the shown
+    figure on the same side of every status threshold as the exact one: 109.95 % (on track, under
+    the 110 % of ahead) reads "109.9%", never "110%"; 87.4 % reads "87%"."""
+    if is_missing(ratio):
+        return MISSING
+    for decimals in range(4):
+        shown = f"{100 * ratio:.{decimals}f}"
+        if all((float(shown) >= round(100 * t, 6)) == (ratio >= t) for t in thresholds):
+            break
+    return f"{shown}%"
 
 
 def signed_percent(ratio: float | None) -> str:

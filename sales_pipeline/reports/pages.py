@@ -86,6 +86,7 @@ class PeriodRenderer:
         self.period = period
         self.charts = charts
         self.currency = currency
+        self.thresholds = data.status_thresholds
         self.teams = data.teams(period)
         self.departments = data.departments(period)
         self.team_slugs = _unique_slugs(self.teams)
@@ -109,6 +110,9 @@ class PeriodRenderer:
 
     def value(self, metric: str, value: float | None) -> str:
         return fmt.metric_value(metric, value, self.currency)
+
+    def attainment(self, ratio: float | None) -> str:
+        return fmt.attainment(ratio, self.thresholds)
 
     def reps_of(self, team: str | None, department: str) -> list[Row]:
         return [rep for rep in self.reps if rep["department"] == department
@@ -166,7 +170,7 @@ class PeriodRenderer:
                 "label": fmt.metric_label(metric),
                 "actual": self.value(metric, actual),
                 "target": self.value(metric, row.get("target")),
-                "attainment": fmt.percent(row.get("attainment")),
+                "attainment": self.attainment(row.get("attainment")),
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "vs_prior": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
@@ -187,7 +191,7 @@ class PeriodRenderer:
                 "description": metric.description,
                 "actual": self.value(metric.name, actual),
                 "target": self.value(metric.name, row.get("target")),
-                "attainment": fmt.percent(row.get("attainment")),
+                "attainment": self.attainment(row.get("attainment")),
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "prior": self.value(metric.name, row.get("prior_actual")),
@@ -214,7 +218,7 @@ class PeriodRenderer:
                 "anchor": f"rep-{fmt.slug(rep['rep_id'])}-{fmt.slug(rep['team'])}",
                 "sales_volume": self.value("sales_volume", rep["sales_volume"]),
                 "target": self.value("sales_volume", sales.get("target")),
-                "attainment": fmt.percent(sales.get("attainment")),
+                "attainment": self.attainment(sales.get("attainment")),
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "orders": fmt.number(rep["orders"]),
@@ -369,7 +373,7 @@ class PeriodRenderer:
                 "sales_volume": self.value("sales_volume", facts["sales_volume"]),
                 "target": self.value("sales_volume", sales.get("target")),
                 "attainment_ratio": sales.get("attainment"),
-                "attainment": fmt.percent(sales.get("attainment")),
+                "attainment": self.attainment(sales.get("attainment")),
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "reps": len(self.reps_of(team, dep)),
@@ -464,7 +468,7 @@ class PeriodRenderer:
                 "file": self.department_file(department),
                 "sales_volume": self.value("sales_volume", facts["sales_volume"]),
                 "target": self.value("sales_volume", sales.get("target")),
-                "attainment": fmt.percent(sales.get("attainment")),
+                "attainment": self.attainment(sales.get("attainment")),
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "teams": self.team_overview(department),

@@ -145,6 +145,7 @@ def test_an_unknown_time_zone_is_one_line_and_exit_2(
         ("SALES_MAX_REJECTED_SHARE", "5%", "is not a number"),
         ("SALES_MAX_REJECTED_SHARE", "2", "is not a share between 0 and 1"),
         ("SALES_DUCKDB_MEMORY_LIMIT", "lots", "is not a memory size DuckDB accepts"),
+        ("SALES_NON_SELLER_TITLES", "(manager", "is not a regular expression DuckDB can use"),
     ],
 )
 def test_every_setting_is_validated_at_start(

@@ -34,3 +34,16 @@ def test_period_arithmetic_and_labels() -> None:
     assert fmt.period_label(WEEKLY, date(2026, 3, 2)) == "Week 10 of 2026 (from 2 Mar 2026)"
     assert fmt.period_label(QUARTERLY, date(2026, 4, 1)) == "Q2 2026"
     assert fmt.short_period_label(MONTHLY, date(2026, 3, 1)) == "Mar 26"
+
+
+def test_attainment_is_shown_precisely_enough_to_agree_with_its_status() -> None:
+    # Defaults: ahead from 110 %, on track from 95 %, at risk from 80 %.
+    assert fmt.attainment(1.0995) == "109.9%"   # on track: "110%" would read as ahead
+    assert fmt.attainment(0.9496) == "94.96%"   # at risk: "95%" and "95.0%" would read on track
+    assert fmt.attainment(0.79996) == "79.996%"  # behind
+    assert fmt.attainment(1.10) == "110%"       # ahead, exactly
+    assert fmt.attainment(0.874) == "87%"       # nowhere near a threshold: no decimals
+    assert fmt.attainment(None) == fmt.MISSING
+    # The thresholds a run was configured with decide, not the defaults.
+    assert fmt.attainment(0.8996, (0.90,)) == "89.96%"
+    assert fmt.attainment(0.8996) == "90%"
