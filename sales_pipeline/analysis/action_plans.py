@@ -32,17 +32,18 @@ from sales_pipeline.sql import render
 class MetricLabel:
     metric: str
     label: str  # starts a sentence: "Visits 42 vs target 36"
-    noun: str   # inside one: "convert 12% of visits into orders"
+    noun: str   # inside one: "at least 40 visits"
+    one: str = ""  # one unit, for ratios: "1.09 orders per visit"
 
 
 METRIC_LABELS: tuple[MetricLabel, ...] = (
     MetricLabel("calls_made", "Calls made", "calls made"),
-    MetricLabel("calls_connected", "Connected calls", "connected calls"),
+    MetricLabel("calls_connected", "Connected calls", "connected calls", "connected call"),
     MetricLabel("talk_seconds", "Talk time", "talk time"),
     MetricLabel("avg_call_seconds", "Average call length", "average call length"),
     MetricLabel("dm_conversations", "Decision-maker conversations", "decision-maker conversations"),
     MetricLabel("distinct_dms_reached", "Decision makers reached", "decision makers reached"),
-    MetricLabel("visits", "Visits", "visits"),
+    MetricLabel("visits", "Visits", "visits", "visit"),
     MetricLabel("meetings", "Meetings", "meetings"),
     MetricLabel("orders", "Orders", "orders"),
     MetricLabel("sales_volume", "Sales volume", "sales volume"),

@@ -80,7 +80,7 @@ def metric_value(metric: str, value: float | None, currency: str) -> str:
     if metric == "avg_call_seconds":
         return f"{value:.0f} s"
     if metric == "conversion":
-        return f"{100 * value:.1f} per 100"
+        return f"{value:.2f} orders per unit of activity"
     return number(value)
 
 

@@ -39,7 +39,7 @@ DIRECTION_LABELS = {
 }
 CAUSE_LABELS = {
     "effort": "Effort", "skill": "Skill", "value": "Order value", "mixed": "Mixed",
-    "on_track": "On track", "no_base": "No comparison",
+    "no_shortfall": "No shortfall", "no_base": "No comparison",
 }
 # The order a report looks for a comparison the drivers were measured against.
 COMPARISONS = ("target", "prior_period", "last_year")

@@ -78,7 +78,7 @@ def test_lmdi_on_positive_factors(conn: duckdb.DuckDBPyConnection) -> None:
     assert (row["activity"], row["base_activity"]) == (80, 100)
     assert row["conversion"] == pytest.approx(0.25) and row["base_conversion"] == pytest.approx(0.2)
     assert row["avg_order_value"] == pytest.approx(600) and row["base_avg_order_value"] == 500
-    assert row["cause"] == "on_track"
+    assert row["cause"] == "no_shortfall"
     assert (row["rep_type"], row["activity_metric"]) == ("field", "visits")
 
 
@@ -165,7 +165,7 @@ def test_orders_without_activity_stay_exactly_additive(conn: duckdb.DuckDBPyConn
         (80, 12, 6_000, "mixed"),     # visits and conversion both low
         (95, 18, 8_550, "mixed"),     # every factor about -5 %: none low, together -14.5 %
         (120, 24, 9_600, "value"),    # more visits is no cause: order value 400 (-20 %)
-        (100, 20, 10_000, "on_track"),
+        (100, 20, 10_000, "no_shortfall"),
     ],
 )
 def test_cause_of_a_shortfall(conn: duckdb.DuckDBPyConnection, visits: int, orders: int,
@@ -210,7 +210,7 @@ def test_bases_inside_and_outside_the_data(conn: duckdb.DuckDBPyConnection) -> N
     # cid had no January row although January is covered: a base of zeros.
     cid_prior = drivers(conn, "prior_period")["cid"]
     assert (cid_prior["base_activity"], cid_prior["base_sales_volume"]) == (0, Decimal("0.00"))
-    assert cid_prior["total_change"] == Decimal("6000.00") and cid_prior["cause"] == "on_track"
+    assert cid_prior["total_change"] == Decimal("6000.00") and cid_prior["cause"] == "no_shortfall"
     # ann has no February activity and only a sales target: no target row, a prior row of zeros.
     assert "ann" not in drivers(conn, "target")
     assert drivers(conn, "prior_period")["ann"]["total_change"] == Decimal("-1000.00")

@@ -136,7 +136,7 @@ def test_a_mover_is_one_row_with_all_of_his_activity_and_a_manager_is_no_rep(
                     "ORDER BY comparison", BEN, MARCH)
     assert drivers == [
         ("last_year", "NY West", Decimal("101.35"), None, "no_base"),
-        ("prior_period", "NY West", Decimal("101.35"), Decimal("0.00"), "on_track"),
+        ("prior_period", "NY West", Decimal("101.35"), Decimal("0.00"), "no_shortfall"),
     ]
     # No rep anywhere has two rows in one period: one variance row per metric, one drivers row
     # per comparison, one action plan.

@@ -13,6 +13,7 @@ from sales_pipeline_tests.analysis.handmade import (
     Activity,
     Rep,
     add_facts,
+    add_membership,
     add_reps,
     add_targets,
     build,
@@ -156,10 +157,22 @@ def test_a_rep_in_two_teams_in_one_period_is_one_row_with_all_of_her_activity(
                  "WHERE rep_id = 'eve' AND period_start = ?", [MAR_2025])
     conn.execute("UPDATE marts.team_activity_monthly SET sales_volume = sales_volume + 5 "
                  "WHERE team = 'North' AND period_start = ?", [MAR_2025])
-    build(conn, MONTHLY, MAR_2025, END, analyses=("variance",))
-    eve = rows(conn, "SELECT team, actual, target, status FROM marts.variance_monthly "
-               "WHERE entity_id = 'eve' AND metric = 'sales_volume' ORDER BY team")
-    assert eve == [{"team": "South", "actual": 804.99, "target": 1000, "status": "at_risk"}]
+    # In February she was in North (from 1 February to 5 March) and sold 300 there: her prior
+    # period is her own 300, though her row is now shown under South.
+    add_membership(conn, "e-north", "eve", "North", "Field Sales", date(2025, 2, 1),
+                   date(2025, 3, 5))
+    conn.execute("INSERT INTO marts.rep_total_activity_monthly BY NAME SELECT * REPLACE "
+                 "(DATE '2025-02-01' AS period_start, 300.0 AS sales_volume) "
+                 "FROM marts.rep_total_activity_monthly WHERE rep_id = 'eve'")
+    build(conn, MONTHLY, START, END, analyses=("targets", "variance"))
+    eve = rows(conn, "SELECT team, actual, target, status, prior_actual FROM marts.variance_monthly "
+               "WHERE entity_id = 'eve' AND metric = 'sales_volume' AND period_start = ? "
+               "ORDER BY team", [MAR_2025])
+    assert eve == [{"team": "South", "actual": 804.99, "target": 1000, "status": "at_risk",
+                    "prior_actual": 300}]
+    (february,) = rows(conn, "SELECT team FROM marts.variance_monthly WHERE entity_id = 'eve' "
+                       "AND metric = 'sales_volume' AND period_start = DATE '2025-02-01'")
+    assert february == {"team": "North"}
     # Teams keep counting activity where it happened.
     north = variance(conn, "sales_volume")[("team", "North")]
     assert (north["actual"], north["target"]) == (2055, 2000)

@@ -172,7 +172,7 @@ def test_weekly_drivers_split_against_the_week_52_weeks_back(
     # activity changed, L = 500 / ln 2 = 721.35, activity = L ln 2 = 500.00, the others 0.
     assert split(driver(weekly, "weekly", W53_2026, "ann", "last_year")) == (
         "lmdi", 10, cents("500.00"), cents("500.00"), cents("500.00"), cents("0.00"),
-        cents("0.00"), cents("0.00"), "on_track")
+        cents("0.00"), cents("0.00"), "no_shortfall")
 
     # 2026-W53 against the previous week 2026-W52 (8 visits, no order): c0 = 0, p0 undefined,
     # so it takes p1 = 250 (no cause). Shapley, a 8 -> 20, c 0 -> 0.2, p 250 -> 250:
@@ -182,7 +182,7 @@ def test_weekly_drivers_split_against_the_week_52_weeks_back(
     #   value      = 0; total 1000 - 0 = 1000 = 300 + 700.
     assert split(driver(weekly, "weekly", W53_2026, "ann", "prior_period")) == (
         "shapley", 8, cents("0.00"), cents("1000.00"), cents("300.00"), cents("700.00"),
-        cents("0.00"), cents("0.00"), "on_track")
+        cents("0.00"), cents("0.00"), "no_shortfall")
 
     # 2027-W01 (15, 5, 850: c 1/3, p 170) against the previous week 2026-W53 (20, 4, 1000:
     # c 0.2, p 250), across the year boundary. L = -150 / ln 0.85 = 922.9694:
@@ -204,7 +204,7 @@ def test_weekly_drivers_split_against_the_week_52_weeks_back(
     # The cents add up to 150.01; the residue -0.01 goes to the largest effect, value: -557.91.
     assert split(driver(weekly, "weekly", W01_2027, "ann", "last_year")) == (
         "lmdi", 8, cents("700.00"), cents("150.00"), cents("485.65"), cents("222.26"),
-        cents("-557.91"), cents("0.00"), "on_track")
+        cents("-557.91"), cents("0.00"), "no_shortfall")
 
     # 2027-W01 against its week targets (20 visits, 5 orders, 1000: c 0.25, p 200).
     # L = -150 / ln 0.85 = 922.9694 as above:
@@ -224,7 +224,7 @@ def test_weekly_drivers_split_against_the_week_52_weeks_back(
     # The cents add up to 100.01; the residue -0.01 goes to the largest effect, activity: 304.89.
     assert split(driver(weekly, "weekly", W01_2027, "dee", "prior_period")) == (
         "lmdi", 10, cents("600.00"), cents("100.00"), cents("304.89"), cents("-118.27"),
-        cents("-86.62"), cents("0.00"), "on_track")
+        cents("-86.62"), cents("0.00"), "no_shortfall")
 
     # Every stored split adds up to its total change to the cent.
     (off,) = weekly.execute(
@@ -303,14 +303,14 @@ def test_yearly_drivers(yearly: duckdb.DuckDBPyConnection) -> None:
     #   value      = L ln(300/337.5)       = -1642.50327 -> -1642.50;  sum 900.00, no residue.
     assert split(driver(yearly, "yearly", Y2026, "ann", "target")) == (
         "lmdi", 100, cents("13500.00"), cents("900.00"), cents("2542.50"), cents("0.00"),
-        cents("-1642.50"), cents("0.00"), "on_track")
+        cents("-1642.50"), cents("0.00"), "no_shortfall")
     # Against 2025 (100, 50, 12,500: c 0.5, p 250), the same base for both comparisons.
     # L = 1900 / ln 1.152 = 13,427.60:
     #   activity   = L ln 1.2              =  2448.14155 ->  2448.14
     #   conversion = L ln(0.4/0.5)         = -2996.28310 -> -2996.28
     #   value      = L ln(300/250)         =  2448.14155 ->  2448.14;  sum 1900.00.
     expected = ("lmdi", 100, cents("12500.00"), cents("1900.00"), cents("2448.14"),
-                cents("-2996.28"), cents("2448.14"), cents("0.00"), "on_track")
+                cents("-2996.28"), cents("2448.14"), cents("0.00"), "no_shortfall")
     assert split(driver(yearly, "yearly", Y2026, "ann", "prior_period")) == expected
     assert split(driver(yearly, "yearly", Y2026, "ann", "last_year")) == expected
 
@@ -328,4 +328,4 @@ def test_yearly_drivers(yearly: duckdb.DuckDBPyConnection) -> None:
     # (2000 - 0) = -2000, added to the value effect: -1500. Total 1000 = 2500 + 0 - 1500.
     assert split(cid) == (
         "shapley", 0, cents("2000.00"), cents("1000.00"), cents("2500.00"), cents("0.00"),
-        cents("-1500.00"), cents("-2000.00"), "on_track")
+        cents("-1500.00"), cents("-2000.00"), "no_shortfall")

@@ -188,7 +188,7 @@ def populate(conn: duckdb.DuckDBPyConnection, grain: Grain, periods: list[date])
                     activity=now[metric], base_activity=base.get(metric),
                     orders=now["orders"], base_orders=base.get("orders"),
                     sales_volume=now["sales_volume"], base_sales_volume=base.get("sales_volume"),
-                    cause="on_track", activity_metric=metric)
+                    cause="no_shortfall", activity_metric=metric)
                 if row["cause"] != "no_base" and row["total_change"] < 0:
                     effects = {"effort": row["activity_effect"], "skill": row["conversion_effect"],
                                "value": row["value_effect"]}

@@ -149,7 +149,7 @@ def test_development_is_the_largest_negative_driver_of_the_target_comparison(
     assert visits["source"] == [f"{DRIVERS}/2026-03-01/A/Field North/Field/target"]
     assert conversion["cost_in_sales_volume"] == pytest.approx(-2000)
     assert conversion["statement"].startswith(
-        "Conversion 16.7 orders per 100 visits vs 20.0 at target (-17%), costing 2,000 EUR")
+        "Conversion 0.17 orders per visit vs 0.20 at target (-17%), costing 2,000 EUR")
 
 
 def test_factors_within_the_normal_band_are_not_developments(
@@ -245,7 +245,7 @@ def test_commitment_without_next_target_restores_the_base(
     assert conversion["factor"] == "conversion"
     assert conversion["commitment_target"] == pytest.approx(0.2)
     assert conversion["statement"] == (
-        "Next month: at least 20.0 orders per 100 visits (15.0 this month), the level at "
+        "Next month: at least 0.20 orders per visit (0.15 this month), the level at "
         "target, i.e. 8 orders from 40 visits.")
 
 

@@ -6,10 +6,10 @@ DELETE FROM {{ table }}
 WHERE period_start >= {{ start | literal }} AND period_start < {{ end | literal }};
 
 INSERT INTO {{ table }} BY NAME
-WITH labels(metric, label, noun) AS (
+WITH labels(metric, label, noun, one) AS (
     VALUES
 {%- for label in labels %}
-        ({{ label.metric | literal }}, {{ label.label | literal }}, {{ label.noun | literal }}){{ "," if not loop.last }}
+        ({{ label.metric | literal }}, {{ label.label | literal }}, {{ label.noun | literal }}, {{ label.one | literal }}){{ "," if not loop.last }}
 {%- endfor %}
 ),
 
@@ -60,17 +60,18 @@ developments AS (
             WHEN 'conversion' THEN 'Conversion'
             ELSE 'Average order value'
         END AS factor_label,
-        -- Orders per 100 units of activity, not a percentage: a field rep can take more than
-        -- one order per visit, and "106% of visits" reads as an error.
-        CASE WHEN n.factor = 'conversion' THEN ' orders per 100 ' || activity_label.noun ELSE ''
+        -- Orders per unit of activity, not a percentage: a field rep can take more than one
+        -- order per visit, and "106% of visits" reads as an error; "1.06 orders per visit" reads.
+        CASE WHEN n.factor = 'conversion' THEN ' orders per ' || activity_label.one ELSE ''
         END AS factor_unit,
         activity_label.noun AS activity_noun,
+        activity_label.one AS activity_one,
         CASE n.cause
             WHEN 'effort' THEN 'effort (not enough activity)'
             WHEN 'skill' THEN 'skill (activity turns into fewer orders)'
             WHEN 'value' THEN 'value (smaller orders)'
             WHEN 'mixed' THEN 'mixed (several factors together)'
-            WHEN 'on_track' THEN 'none overall, sales volume is on track'
+            WHEN 'no_shortfall' THEN 'none overall (sales volume did not fall short)'
             ELSE n.cause
         END AS cause_text,
         {{ drivers | literal }} || '/' || n.period_start || '/' || ap_key(n.rep_id) || '/'
@@ -266,7 +267,7 @@ commitment_items AS (
                 || ap_number(factor_value) || ' this ' || {{ unit | literal }}
                 || '), enough for the sales volume target of ' || ap_money(next_sales_target)
                 || ' at the conversion (' || ap_metric_value('conversion', base_conversion)
-                || ' orders per 100 ' || activity_noun || ') and order value ('
+                || ' orders per ' || activity_one || ') and order value ('
                 || ap_money(base_avg_order_value) || ') '
                 || ap_against(comparison) || '.'
             WHEN factor = 'activity' THEN
@@ -275,8 +276,8 @@ commitment_items AS (
                 || '), the level ' || ap_against(comparison) || ' that recovers the '
                 || ap_money(-effect) || ' the shortfall cost.'
             WHEN factor = 'conversion' THEN
-                'at least ' || ap_metric_value('conversion', target_value) || ' orders per 100 '
-                || activity_noun || ' (' || ap_metric_value('conversion', factor_value)
+                'at least ' || ap_metric_value('conversion', target_value) || ' orders per '
+                || activity_one || ' (' || ap_metric_value('conversion', factor_value)
                 || ' this ' || {{ unit | literal }} || '), the level ' || ap_against(comparison)
                 || CASE WHEN activity > 0
                     THEN ', i.e. ' || ap_number(ceil(target_value * activity)) || ' orders from '

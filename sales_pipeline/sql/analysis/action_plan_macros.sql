@@ -32,7 +32,7 @@ CREATE OR REPLACE TEMP MACRO ap_metric_value(metric, value) AS CASE
     WHEN metric IN ('sales_volume', 'avg_order_value') THEN ap_money(value)
     WHEN metric = 'talk_seconds' THEN format('{:,.1f} h', value::DOUBLE / 3600)
     WHEN metric = 'avg_call_seconds' THEN format('{:.0f} s', value::DOUBLE)
-    WHEN metric = 'conversion' THEN format('{:.1f}', 100 * value::DOUBLE)  -- per 100 activities
+    WHEN metric = 'conversion' THEN format('{:.2f}', value::DOUBLE)  -- orders per unit of activity
     ELSE ap_number(value)
 END;
 

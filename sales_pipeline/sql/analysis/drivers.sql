@@ -234,7 +234,7 @@ SELECT
     activity_effect, conversion_effect, value_effect, method,
     CASE
         WHEN NOT has_base THEN 'no_base'
-        WHEN total_change >= 0 THEN 'on_track'
+        WHEN total_change >= 0 THEN 'no_shortfall'
         WHEN low_activity AND NOT low_conversion AND NOT low_value THEN 'effort'
         WHEN low_conversion AND NOT low_activity AND NOT low_value THEN 'skill'
         WHEN low_value AND NOT low_activity AND NOT low_conversion THEN 'value'

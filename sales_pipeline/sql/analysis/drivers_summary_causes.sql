@@ -5,7 +5,7 @@ WITH latest AS (
 )
 SELECT
     period_start, comparison,
-    count(*) FILTER (WHERE cause = 'on_track') AS on_track,
+    count(*) FILTER (WHERE cause = 'no_shortfall') AS no_shortfall,
     count(*) FILTER (WHERE cause = 'effort') AS effort,
     count(*) FILTER (WHERE cause = 'skill') AS skill,
     count(*) FILTER (WHERE cause = 'value') AS value,
