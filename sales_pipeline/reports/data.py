@@ -29,6 +29,9 @@ Entity = tuple[str, str, str | None, str]
 TREND_PERIODS: dict[str, int] = {"weekly": 13, "monthly": 12, "quarterly": 8, "yearly": 5}
 # The two activity metrics a rep's sales are driven by (field: visits; inside: connected calls).
 ACTIVITY_METRICS = ("visits", "calls_connected")
+# The contract's team and department of activity on days no team membership covers. It is a
+# data-quality finding, not a team: no page of its own, a data-quality section instead.
+UNASSIGNED = "Unassigned"
 # Rep-level variance the leaderboards need; team and department levels are read in full.
 REP_VARIANCE_METRICS = ("sales_volume", "orders", *ACTIVITY_METRICS, "dm_conversations")
 
@@ -63,11 +66,14 @@ class ReportData:
     plans: dict[tuple[date, str, str, str], list[Row]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # period -> reps with activity on days no team membership covered: days, count and why.
+    unassigned: dict[date, list[Row]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def periods(self) -> list[date]:
         """Periods of the range with activity: the ones that get reports."""
-        return sorted({p for p, _, _ in self.team_facts if self.start <= p < self.end})
+        return sorted({p for p, _, _ in self.team_facts if self.start <= p < self.end}
+                      | {p for p in self.unassigned if self.start <= p < self.end})
 
     def subset(self, periods: Sequence[date]) -> ReportData:
         """The data the reports of `periods` (consecutive) need: theirs and their trend history,
@@ -89,6 +95,7 @@ class ReportData:
                                  if in_history(k[0])}
         part.variance.update((k, v) for k, v in self.variance.items() if in_history(k[0]))
         part.rep_facts.update((k, v) for k, v in self.rep_facts.items() if in_window(k))
+        part.unassigned.update((k, v) for k, v in self.unassigned.items() if in_window(k))
         for mine, theirs in ((part.trends, self.trends), (part.drivers, self.drivers),
                              (part.plans, self.plans)):
             mine.update((k, v) for k, v in theirs.items() if in_window(k[0]))
@@ -112,6 +119,33 @@ def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -
     ]
 
 
+# Per period and rep: the days of activity no team membership covered, and why none did.
+_UNASSIGNED_SQL = """
+    WITH days AS (
+        SELECT date_trunc('{unit}', activity_date)::DATE AS period_start, rep_id,
+               any_value(rep_name) AS rep_name, activity_date, count(*) AS activities
+        FROM staging.activities
+        WHERE activity_date >= ? AND activity_date < ? AND department = ?
+        GROUP BY ALL
+    )
+    SELECT
+        d.period_start, d.rep_id, d.rep_name,
+        list(d.activity_date ORDER BY d.activity_date) AS days,
+        sum(d.activities)::BIGINT AS activities,
+        CASE
+            WHEN NOT EXISTS (SELECT 1 FROM staging.team_memberships AS m WHERE m.user_id = d.rep_id)
+                THEN 'no team membership in the CRM'
+            WHEN max(d.activity_date) < (SELECT min(start_date) FROM staging.team_memberships AS m
+                                         WHERE m.user_id = d.rep_id)
+                THEN 'before the first team membership'
+            ELSE 'between or after team memberships'
+        END AS reason
+    FROM days AS d
+    GROUP BY d.period_start, d.rep_id, d.rep_name
+    ORDER BY d.period_start, d.rep_name, d.rep_id
+"""
+
+
 def _entity(row: Row) -> Entity:
     if row["level"] == "department":
         return ("department", row["entity_id"], None, row["department"])
@@ -129,11 +163,15 @@ def load_report_data(
     history = (history_start, end)
 
     for row in _rows(conn, f"SELECT * FROM marts.{fact_table(TEAM, grain)} "
-                     "WHERE period_start >= ? AND period_start < ?", history):
+                     "WHERE period_start >= ? AND period_start < ? AND department <> ?",
+                     (*history, UNASSIGNED)):
         data.team_facts[(row["period_start"], row["team"], row["department"])] = row
     for row in _rows(conn, f"SELECT * FROM marts.{fact_table(DEPARTMENT, grain)} "
-                     "WHERE period_start >= ? AND period_start < ?", history):
+                     "WHERE period_start >= ? AND period_start < ? AND department <> ?",
+                     (*history, UNASSIGNED)):
         data.department_facts[(row["period_start"], row["department"])] = row
+    for row in _rows(conn, _UNASSIGNED_SQL.format(unit=grain.unit), (*window, UNASSIGNED)):
+        data.unassigned[row["period_start"]].append(row)
     # A rep is one row per period, all teams together, under the team the variance mart shows
     # them in (docs/analysis.md, "A rep is judged as a person").
     for row in _rows(
@@ -234,6 +272,8 @@ def _add_groups_without_activity(data: ReportData) -> None:
             continue
         for rep in reps:
             team, department = rep["team"], rep["department"]
+            if department == UNASSIGNED:
+                continue
             if (period, team, department) not in data.team_facts:
                 data.team_facts[(period, team, department)] = _zero_facts(
                     period, team=team, department=department)

@@ -477,7 +477,19 @@ class PeriodRenderer:
         listed = {row["department"] for row in departments}
         orphans = [row for row in self.team_overview(None) if row["department"] not in listed]
         return environment().get_template("period_index.html").render(
-            **self.common(), departments=departments, orphans=orphans)
+            **self.common(), departments=departments, orphans=orphans,
+            unassigned=self.unassigned_activity())
+
+    def unassigned_activity(self) -> list[dict[str, Any]]:
+        """Reps with activity on days no team membership covered (the contract's 'Unassigned'):
+        a data-quality finding for whoever keeps the CRM's team history, not a team."""
+        return [{
+            "rep": row["rep_name"] or row["rep_id"],
+            "rep_id": row["rep_id"],
+            "days": ", ".join(f"{day:%a %-d %b %Y}" for day in row["days"]),
+            "activities": fmt.number(row["activities"]),
+            "reason": row["reason"],
+        } for row in self.data.unassigned.get(self.period, [])]
 
 
 def _change(actual: float | None, base: float | None) -> float | None:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from sales_pipeline.partitions import MONTHLY
+from sales_pipeline.reports.data import load_report_data
 from sales_pipeline_tests.contract.landing import (
     CALL_COLUMNS,
     CALLS_0309,
@@ -138,6 +140,21 @@ def test_a_mover_is_one_row_with_all_of_his_activity_and_a_manager_is_no_rep(
         ("last_year", "NY West", Decimal("101.35"), None, "no_base"),
         ("prior_period", "NY West", Decimal("101.35"), Decimal("0.00"), "no_shortfall"),
     ]
+    # 'Unassigned' is no team: no team or department rows; its activity is a data-quality
+    # finding that the reports list by rep, day and reason. Ben's Thursday 03-05 (CA14, CA34)
+    # fell between his memberships; Dan's only membership was rejected (EV10 and the return D19
+    # on 03-03, CA31 on 03-04).
+    for grain in ("weekly", "monthly", "quarterly", "yearly"):
+        assert _rows(conn, f"SELECT count(*) FROM marts.variance_{grain} WHERE level <> 'rep' "
+                     "AND department = 'Unassigned'") == [(0,)]
+    data = load_report_data(conn, MONTHLY, MARCH, date(2026, 4, 1))
+    assert [(row["rep_id"], [str(day) for day in row["days"]], row["activities"], row["reason"])
+            for row in data.unassigned[MARCH]] == [
+        (BEN, ["2026-03-05"], 2, "between or after team memberships"),
+        ("005D", ["2026-03-03", "2026-03-04"], 3, "no team membership in the CRM"),
+    ]
+    assert all(department != "Unassigned" for _, department in data.teams(MARCH))
+
     # No rep anywhere has two rows in one period: one variance row per metric, one drivers row
     # per comparison, one action plan.
     for grain in ("weekly", "monthly", "quarterly", "yearly"):

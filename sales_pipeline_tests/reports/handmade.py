@@ -27,7 +27,8 @@ SALES_TARGET_COLUMNS = (
 
 
 def create_upstream(conn: duckdb.DuckDBPyConnection, grain: Grain) -> None:
-    """Empty facts, analysis marts and staging.sales_targets, as the pipeline shapes them."""
+    """Empty facts, analysis marts and the staging tables the reports read, as the pipeline
+    shapes them (no activity on days without a team: no data-quality rows)."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
     conn.execute("CREATE SCHEMA IF NOT EXISTS staging")
     for level in LEVELS:
@@ -35,6 +36,10 @@ def create_upstream(conn: duckdb.DuckDBPyConnection, grain: Grain) -> None:
                             keys=level.keys, metrics=METRICS))
     create_tables(conn, grain)
     conn.execute(f"CREATE TABLE IF NOT EXISTS staging.sales_targets ({SALES_TARGET_COLUMNS})")
+    conn.execute("CREATE TABLE IF NOT EXISTS staging.activities (activity_date DATE, "
+                 "rep_id VARCHAR, rep_name VARCHAR, team VARCHAR, department VARCHAR)")
+    conn.execute("CREATE TABLE IF NOT EXISTS staging.team_memberships (user_id VARCHAR, "
+                 "start_date DATE)")
 
 
 def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, object]]) -> None:
@@ -156,7 +161,8 @@ def populate(conn: duckdb.DuckDBPyConnection, grain: Grain, periods: list[date])
                 "period_start": period, "rep_id": rep_id, "rep_name": name, "team": team,
                 "department": department, **row}])
     sums = ", ".join(f"sum({m.name}) AS {m.name}" for m in METRICS if m.additive)
-    for keys, level in (("team, department", "team"), ("department", "department")):
+    for keys, level in (("rep_id, rep_name", "rep_total"), ("team, department", "team"),
+                        ("department", "department")):
         conn.execute(f"INSERT INTO marts.{level}_activity_{g} BY NAME SELECT period_start, {keys}, "
                      f"{sums}, 180.0 AS avg_call_seconds, "
                      "sum(distinct_dms_reached) AS distinct_dms_reached "

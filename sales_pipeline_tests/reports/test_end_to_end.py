@@ -49,7 +49,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 def periods_and_teams(conn: duckdb.DuckDBPyConnection, grain: Grain
                       ) -> dict[date, tuple[set[str], set[str]]]:
     rows = conn.execute(
-        f"SELECT period_start, team, department FROM marts.team_activity_{grain.name}"
+        f"SELECT period_start, team, department FROM marts.team_activity_{grain.name} "
+        "WHERE department <> 'Unassigned'"  # a data-quality finding, not a team
     ).fetchall()
     result: dict[date, tuple[set[str], set[str]]] = {}
     for period, team, department in rows:
@@ -155,12 +156,12 @@ def _groups(conn: duckdb.DuckDBPyConnection, grain: Grain) -> list[Group]:
     groups = []
     for period, team, department in conn.execute(
         f"SELECT period_start, team, department FROM marts.team_activity_{grain.name} "
-        "ORDER BY ALL"
+        "WHERE department <> 'Unassigned' ORDER BY ALL"  # a data-quality finding, not a team
     ).fetchall():
         groups.append(Group(grain, period, "team", team, department, f"team-{slug(team)}.html"))
     for period, department in conn.execute(
         f"SELECT period_start, department FROM marts.department_activity_{grain.name} "
-        "ORDER BY ALL"
+        "WHERE department <> 'Unassigned' ORDER BY ALL"
     ).fetchall():
         groups.append(Group(grain, period, "department", department, department,
                             f"department-{slug(department)}.html"))
@@ -529,3 +530,28 @@ def _shown_drivers(page: ReportPage) -> list[tuple[str, ...]]:
     if "No comparison is available" in page.heading_text("What drove sales volume"):
         return []
     return [tuple(cell.text for cell in cells) for cells in page.table("What drove sales volume")]
+
+
+def test_activity_with_no_team_is_a_data_quality_finding_on_the_period_index(
+    built: Built,
+) -> None:
+    """docs/reports.md: 'Unassigned' gets no team or department page; the period index lists
+    each rep with activity on days no team membership covered, with the days and the reason."""
+    assert not list(built.settings.reports_dir.rglob("*unassigned*.html"))
+    found = 0
+    with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
+        for grain in GRAINS:
+            for period, rep_id, days in conn.execute(
+                f"SELECT date_trunc('{grain.unit}', activity_date)::DATE, rep_id, "
+                "count(DISTINCT activity_date) FROM staging.activities "
+                "WHERE department = 'Unassigned' GROUP BY ALL"
+            ).fetchall():
+                index = built.settings.reports_dir / grain.name / period.isoformat() / "index.html"
+                if not index.exists():
+                    continue  # a period outside the rendered range
+                text = index.read_text(encoding="utf-8")
+                assert "Data quality: activity with no team" in text, index
+                assert f'<td class="text">{rep_id}</td>' in text, (index, rep_id)
+                assert days >= 1
+                found += 1
+    assert found, "the sample plants days without a team membership"

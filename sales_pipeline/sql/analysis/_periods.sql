@@ -90,3 +90,10 @@ QUALIFY row_number() OVER (
     WHERE regexp_matches(coalesce(title, ''), {{ config.non_seller_titles | literal }}, 'i')
 )
 {%- endmacro %}
+
+{#- False for the contract's 'Unassigned' (activity on days no team membership covers): it is a
+    data-quality finding, not a team, so it gets no team or department rows in the analysis; the
+    reports list it in a data-quality section instead (docs/analysis.md). -#}
+{% macro is_real_group(department_expr) -%}
+{{ department_expr }} <> 'Unassigned'
+{%- endmacro %}

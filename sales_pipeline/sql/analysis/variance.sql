@@ -36,11 +36,11 @@ facts_wide AS (
     UNION ALL
     SELECT period_start, 'team', team, team, team, department, {{ metric_columns() }}
     FROM {{ facts.team }}
-    WHERE {{ facts_read("period_start") }}
+    WHERE {{ facts_read("period_start") }} AND {{ p.is_real_group("department") }}
     UNION ALL
     SELECT period_start, 'department', department, department, NULL, department, {{ metric_columns() }}
     FROM {{ facts.department }}
-    WHERE {{ facts_read("period_start") }}
+    WHERE {{ facts_read("period_start") }} AND {{ p.is_real_group("department") }}
 ),
 -- A comparison period counts as covered from the first period the fact table holds: before it
 -- there is no data, so no comparison (NULL) rather than "no activity" (0).
@@ -61,7 +61,8 @@ rep_targets AS (
     WHERE {{ p.in_window("period_start", window_start, window_end) }}
       AND {{ p.is_seller("rep_id", config) }}
 ),
--- Team and department targets are the sum of their reps' (additive metrics only).
+-- Team and department targets are the sum of their reps' (additive metrics only). 'Unassigned'
+-- is no team: it has no group rows at all.
 entity_targets AS (
     SELECT period_start, 'rep' AS level, rep_id AS entity_id, rep_name AS entity_name,
            team, department, metric, target
@@ -69,12 +70,12 @@ entity_targets AS (
     UNION ALL
     SELECT period_start, 'team', team, team, team, department, metric, sum(target)
     FROM rep_targets JOIN metric_catalogue USING (metric)
-    WHERE additive
+    WHERE additive AND {{ p.is_real_group("department") }}
     GROUP BY ALL
     UNION ALL
     SELECT period_start, 'department', department, department, NULL, department, metric, sum(target)
     FROM rep_targets JOIN metric_catalogue USING (metric)
-    WHERE additive
+    WHERE additive AND {{ p.is_real_group("department") }}
     GROUP BY ALL
 ),
 -- An entity with a target and no fact row in the period still appears, with the values of no
