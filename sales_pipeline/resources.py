@@ -163,6 +163,11 @@ class AnalysisConfig(dg.ConfigurableResource):
     # Users whose CRM Title matches are not sellers (SALES_NON_SELLER_TITLES sets the default).
     non_seller_titles: str = DEFAULTS["SALES_NON_SELLER_TITLES"]
 
+    @property
+    def status_thresholds(self) -> tuple[float, float, float]:
+        """The attainments at which the status changes: ahead, on track, at risk."""
+        return (self.status_ahead, self.status_on_track, self.status_at_risk)
+
 
 def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResource]:
     return {

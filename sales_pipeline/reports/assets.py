@@ -57,9 +57,8 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         # Read everything first and close the warehouse: rendering takes longer than reading and
         # must not hold the file open.
         with warehouse.connect() as conn:
-            data = load_report_data(conn, grain, start, end, status_thresholds=(
-                analysis_config.status_ahead, analysis_config.status_on_track,
-                analysis_config.status_at_risk))
+            data = load_report_data(conn, grain, start, end,
+                                    status_thresholds=analysis_config.status_thresholds)
         result = render_reports(data, sales_config.reports_path, sales_config.reporting_currency)
 
         per_report_ms = 1000 * result.seconds / result.reports if result.reports else 0.0

@@ -12,10 +12,9 @@ from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
 from sales_pipeline.partitions import Grain
 from sales_pipeline.resources import AnalysisConfig
 
-# The attainments at which a status changes (ahead, on track, at risk), as the variance mart
-# applied them unless a run configured others.
-_DEFAULTS = AnalysisConfig()
-STATUS_THRESHOLDS = (_DEFAULTS.status_ahead, _DEFAULTS.status_on_track, _DEFAULTS.status_at_risk)
+# The attainments at which a status changes, as the variance mart applied them unless a run
+# configured others.
+STATUS_THRESHOLDS = AnalysisConfig().status_thresholds
 
 MONEY_METRICS = frozenset({"sales_volume", "avg_order_value"})
 # Typographic signs, spelled as escapes so the source stays unambiguous: an empty cell, and a
@@ -38,10 +37,6 @@ def number(value: float | None) -> str:
 
 def money(value: float | None, currency: str) -> str:
     return MISSING if is_missing(value) else f"{number(round(value))} {currency}"
-
-
-def percent(ratio: float | None) -> str:
-    return MISSING if is_missing(ratio) else f"{100 * ratio:.0f}%"
 
 
 def attainment(ratio: float | None, thresholds: tuple[float, ...] = STATUS_THRESHOLDS) -> str:
