@@ -174,9 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", type=date.fromisoformat, help="first day to build facts for")
     backfill.add_argument("--end", type=date.fromisoformat, help="last day to build facts for")
     backfill.add_argument(
-        "--reports", choices=("latest", "all", "none"), default="latest",
-        help="which periods of each grain get HTML reports: the latest built (default), every "
-        "one, or none; any period can be rendered later with the grain's report job",
+        "--reports", choices=("latest", "running", "all", "none"), default="latest",
+        help="which periods of each grain get HTML reports: the latest complete one (default), "
+        "that and the running one, every one built, or none; any period can be rendered later "
+        "with the grain's report job",
     )
     backfill.add_argument(
         "--allow-held-back", action="store_true",

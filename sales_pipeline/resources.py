@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -162,6 +163,16 @@ class AnalysisConfig(dg.ConfigurableResource):
     driver_normal_band: float = 0.10
     # Users whose CRM Title matches are not sellers (SALES_NON_SELLER_TITLES sets the default).
     non_seller_titles: str = DEFAULTS["SALES_NON_SELLER_TITLES"]
+    # The last day the data is complete through (ISO date; empty: the last day with a counted
+    # event, SALES_AS_OF sets the default). Periods ending after it are "to date".
+    as_of: str = ""
+    # A weekday on which fewer than this share of the week's active reps worked is a holiday:
+    # it is not a working day when targets are pro-rated, and the weekly report names it.
+    holiday_share: float = 0.2
+
+    @property
+    def as_of_date(self) -> date | None:
+        return date.fromisoformat(self.as_of) if self.as_of else None
 
     @property
     def status_thresholds(self) -> tuple[float, float, float]:
@@ -176,5 +187,8 @@ def build_resources(settings: SalesSettings) -> dict[str, dg.ConfigurableResourc
             connection_config={"memory_limit": settings.duckdb_memory_limit},
         ),
         "sales_config": SalesConfig.from_settings(settings),
-        "analysis_config": AnalysisConfig(non_seller_titles=settings.non_seller_titles),
+        "analysis_config": AnalysisConfig(
+            non_seller_titles=settings.non_seller_titles,
+            as_of=settings.as_of.isoformat() if settings.as_of else "",
+        ),
     }

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from sales_pipeline.analysis.action_plans import analysis_table
+from sales_pipeline.analysis.variance import stored_periods
 from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -26,14 +28,14 @@ from sales_pipeline.dagster_internals import (
 from sales_pipeline.ingestion.assets import EVERY_FILE_RECOGNISED, FILES_READABLE
 from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
-from sales_pipeline.resources import WAREHOUSE_POOL
+from sales_pipeline.resources import WAREHOUSE_POOL, open_warehouse
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.assets import REJECTED_SHARE
 
 Progress = Callable[[str], None]
-# Which periods of each grain get their HTML reports rendered: the latest one built (the last
-# the data reaches into, which may still be running), every one, or none.
-ReportScope = Literal["latest", "all", "none"]
+# Which periods of each grain get their HTML reports rendered: the latest complete one, that and
+# the running one after it (docs/analysis.md, "Complete periods"), every one built, or none.
+ReportScope = Literal["latest", "running", "all", "none"]
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,13 @@ def run_backfill(
     summary.first_day, summary.last_day = first, last
 
     for grain in GRAINS:
-        first_key, last_key, count = period_keys(grain, first, last)
+        grain_first = first
+        _, earliest_running = _stored_periods(settings, grain)
+        if start is None and earliest_running is not None and earliest_running < first:
+            # A period an earlier build left running is rebuilt until it is complete, even
+            # when no new event falls in it (data through Friday completes the week).
+            grain_first = earliest_running
+        first_key, last_key, count = period_keys(grain, grain_first, last)
         built = _run_periods(
             defs, instance, period_job_name(grain), first_key, last_key, summary, progress,
             f"Building {grain.name} facts for {count} period(s)",
@@ -258,8 +266,15 @@ def run_backfill(
         job_name = report_job_name(grain)
         if reports == "none" or not defs.get_repository_def().has_job(job_name):
             continue
-        if reports == "latest":
-            first_key, count = last_key, 1
+        if reports in ("latest", "running"):
+            latest_complete, _ = _stored_periods(settings, grain)
+            if latest_complete is None and reports == "latest":
+                progress(f"No complete {grain.name} period yet: no {grain.name} reports "
+                         "(--reports running renders the running one).")
+                continue
+            first_day = latest_complete or grain_first
+            last_day = latest_complete if reports == "latest" else last
+            first_key, last_key, count = period_keys(grain, first_day, last_day)
         if _run_periods(defs, instance, job_name, first_key, last_key, summary, progress,
                         f"Rendering {grain.name} reports for {count} period(s)"):
             summary.reported_periods[grain.name] = count
@@ -274,6 +289,14 @@ def run_backfill(
             summary.failed.append(f"{PUBLISH_JOB} (run {result.run_id})")
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def _stored_periods(settings: SalesSettings, grain: Grain) -> tuple[date | None, date | None]:
+    """The latest complete and the earliest running period the warehouse holds for `grain`."""
+    if not settings.warehouse.exists():
+        return None, None
+    with open_warehouse(str(settings.warehouse)) as conn:
+        return stored_periods(conn, analysis_table("variance", grain))
 
 
 def _run_periods(

@@ -42,6 +42,10 @@ DEFAULTS: dict[str, str] = {
         r"\b(sales manager|sales director|director|head of|team lead|assistant|administrator"
         r"|admin|coordinator|operations|chief|vice president|vp)\b"
     ),
+    # The last day the landing data is complete through (ISO date). Empty: the last day with a
+    # counted event. A period that ends after it is "to date": compared like for like, its
+    # target pro-rated, no status drawn (docs/analysis.md, "Complete periods").
+    "SALES_AS_OF": "",
 }
 
 
@@ -95,6 +99,15 @@ def _title_pattern(text: str) -> str:
     return text
 
 
+def _optional_date(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO date (YYYY-MM-DD)") from None
+
+
 def _memory_limit(text: str) -> str:
     # DuckDB is the authority on what it accepts (1536MB, 2 GiB, 80%, ...).
     import duckdb
@@ -119,6 +132,7 @@ class SalesSettings:
     duckdb_memory_limit: str = DEFAULTS["SALES_DUCKDB_MEMORY_LIMIT"]
     sources_config: Path | None = None
     non_seller_titles: str = DEFAULTS["SALES_NON_SELLER_TITLES"]
+    as_of: date | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SalesSettings:
@@ -148,4 +162,5 @@ class SalesSettings:
             duckdb_memory_limit=parsed("SALES_DUCKDB_MEMORY_LIMIT", _memory_limit),
             sources_config=Path(value("SALES_SOURCES_CONFIG")) if value("SALES_SOURCES_CONFIG") else None,
             non_seller_titles=parsed("SALES_NON_SELLER_TITLES", _title_pattern),
+            as_of=parsed("SALES_AS_OF", _optional_date),
         )

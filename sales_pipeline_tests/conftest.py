@@ -81,12 +81,13 @@ def run_pipeline(
     connections: list[duckdb.DuckDBPyConnection] = []
 
     def run(
-        landing_dir: Path, *, timezone: str = "UTC", currency: str = "EUR"
+        landing_dir: Path, *, timezone: str = "UTC", currency: str = "EUR", **environ: str
     ) -> duckdb.DuckDBPyConnection:
         workdir = tmp_path / f"run{len(connections)}"
         workdir.mkdir()
         settings = settings_for(landing_dir, workdir, timezone=timezone, currency=currency,
-                                SALES_HISTORY_START="2000-01-01", SALES_MAX_REJECTED_SHARE="1")
+                                SALES_HISTORY_START="2000-01-01", SALES_MAX_REJECTED_SHARE="1",
+                                **environ)
         summary = run_backfill(
             build_definitions(settings), settings, instance, progress=lambda _: None,
             reports="none",

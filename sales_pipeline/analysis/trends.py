@@ -19,7 +19,8 @@ CHECKS: dict[str, str] = {
     "one_row_per_variance_row": "Every variance row of the window has exactly one trend row and "
     "no trend row lacks one.",
     "windows_within_bounds": "No trend uses more than trend_window periods, and a direction is "
-    "insufficient_history exactly when fewer than trend_min_periods were used.",
+    "insufficient_history exactly when fewer than trend_min_periods were used "
+    "(a running period's is in_progress).",
 }
 CHECKS_SQL = "analysis/trends_checks.sql"
 KEY_TABLES = {

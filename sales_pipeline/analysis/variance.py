@@ -8,7 +8,12 @@ with the thresholds of AnalysisConfig. Built by `sql/analysis/variance.sql` from
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+import duckdb
+
+from sales_pipeline.sql import render
 
 NAME = "variance"
 DESCRIPTION = (
@@ -40,3 +45,16 @@ def evaluate_checks(counts: dict[str, Any]) -> dict[str, tuple[bool, dict[str, A
         "keys_unique_and_present": (not any(keys.values()), keys),
         "group_targets_add_up": (not any(groups.values()), groups),
     }
+
+
+def stored_periods(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[date | None, date | None]:
+    """The latest complete period and the earliest running one `table` holds (None: none, or
+    no such table yet). A running period is rebuilt by every later build until it is complete:
+    its like-for-like comparisons and pro-rated targets change with each day of data."""
+    try:
+        latest_complete, earliest_running = conn.execute(
+            render("analysis/variance_stored_periods.sql", table=table)
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None, None
+    return latest_complete, earliest_running

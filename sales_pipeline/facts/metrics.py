@@ -30,6 +30,9 @@ class Metric:
     description: str
     # Whether the metric of a group is the sum of its members' (so targets can be summed too).
     additive: bool = True
+    # Whether it grows with the days of a period (counts and amounts; an average does not), so a
+    # running period's target is pro-rated to the working days elapsed.
+    accumulates: bool = True
 
 
 METRICS: tuple[Metric, ...] = (
@@ -58,6 +61,7 @@ METRICS: tuple[Metric, ...] = (
         "DOUBLE",
         "talk_seconds / calls_connected; null when no call connected.",
         additive=False,
+        accumulates=False,
     ),
     Metric(
         "dm_conversations",

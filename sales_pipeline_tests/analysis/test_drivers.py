@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from sales_pipeline.partitions import MONTHLY
-from sales_pipeline.resources import AnalysisConfig
 from sales_pipeline_tests.analysis.handmade import (
     Activity,
     Rep,
     add_facts,
     add_reps,
     add_targets,
+    analysis_config,
     build,
     create_staging,
     rows,
@@ -174,7 +174,7 @@ def test_cause_of_a_shortfall(conn: duckdb.DuckDBPyConnection, visits: int, orde
     add_reps(conn, [ann])
     add_targets(conn, month_targets("ann", FEB, 100, 20, 10_000))
     add_facts(conn, MONTHLY, [Activity(FEB, ann, funnel(visits, orders, sales))])
-    build(conn, MONTHLY, FEB, MAR, config=AnalysisConfig(driver_normal_band=0.10))
+    build(conn, MONTHLY, FEB, MAR, config=analysis_config(driver_normal_band=0.10))
     assert drivers(conn, "target")["ann"]["cause"] == cause
 
 

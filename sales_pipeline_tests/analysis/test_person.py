@@ -82,7 +82,9 @@ def test_a_mover_is_one_row_with_all_of_his_activity_and_a_manager_is_no_rep(
         *CALLS_0309,
         call("CA60", OUT, MIA_PHONE, "+1 212 555 0204", "completed", "2026-03-12T16:00:00Z", "60",
              "human")])
-    conn = run_pipeline(landing)
+    # The landing's events end mid-March; the operator declares March complete, so it is judged
+    # as a whole month (without it, March is "to date": test_periods.py).
+    conn = run_pipeline(landing, SALES_AS_OF="2026-03-31")
 
     # The contract's mart counts him where he worked; rep_total counts him once.
     assert _rows(conn, "SELECT team, calls_made FROM marts.rep_activity_monthly "

@@ -9,12 +9,12 @@ import duckdb
 import pytest
 
 from sales_pipeline.partitions import MONTHLY
-from sales_pipeline.resources import AnalysisConfig
 from sales_pipeline_tests.analysis.handmade import (
     Activity,
     Rep,
     add_facts,
     add_reps,
+    analysis_config,
     build,
     check_outcomes,
     create_staging,
@@ -104,7 +104,7 @@ def test_directions(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_an_exact_line_is_infinitely_significant(conn: duckdb.DuckDBPyConnection) -> None:
-    build(conn, MONTHLY, JUNE, JULY, config=AnalysisConfig(trend_window=3, trend_min_periods=3),
+    build(conn, MONTHLY, JUNE, JULY, config=analysis_config(trend_window=3, trend_min_periods=3),
           analyses=("trends",))
     gus = trends(conn, "sales_volume", JUNE)["gus"]
     # 7 8 9: slope 1, no residual.

@@ -8,7 +8,6 @@ import duckdb
 import pytest
 
 from sales_pipeline.partitions import MONTHLY
-from sales_pipeline.resources import AnalysisConfig
 from sales_pipeline_tests.analysis.handmade import (
     Activity,
     Rep,
@@ -16,6 +15,7 @@ from sales_pipeline_tests.analysis.handmade import (
     add_membership,
     add_reps,
     add_targets,
+    analysis_config,
     build,
     check_outcomes,
     create_staging,
@@ -137,7 +137,7 @@ def test_first_period_has_no_prior_and_no_last_year(conn: duckdb.DuckDBPyConnect
 
 
 def test_status_thresholds_are_configurable(conn: duckdb.DuckDBPyConnection) -> None:
-    strict = AnalysisConfig(status_ahead=1.2, status_on_track=1.0, status_at_risk=0.9)
+    strict = analysis_config(status_ahead=1.2, status_on_track=1.0, status_at_risk=0.9)
     build(conn, MONTHLY, MAR_2025, END, config=strict, analyses=("variance",))
     statuses = {key: row["status"] for key, row in variance(conn, "sales_volume").items()}
     assert statuses[("rep", "ann")] == "on_track"
@@ -216,6 +216,6 @@ def test_only_sellers_are_reps_and_their_targets_make_the_team_target(
     outcomes = check_outcomes(conn, "variance", MONTHLY, START, END)
     assert all(passed for passed, _ in outcomes.values()), outcomes
     # Whoever the rule names: with no pattern that matches her, she is a rep again.
-    build(conn, MONTHLY, START, END, config=AnalysisConfig(non_seller_titles="^nobody$"),
+    build(conn, MONTHLY, START, END, config=analysis_config(non_seller_titles="^nobody$"),
           analyses=("variance",))
     assert variance(conn, "sales_volume")[("rep", "mia")]["actual"] == 400

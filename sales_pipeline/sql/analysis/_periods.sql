@@ -43,13 +43,73 @@ CAST({{ shift(grain, expr, 1) }} - 1 AS DATE)
 {%- endmacro %}
 
 {#- Every metric with what its value is for an entity with no counted event (0 for counts and
-    amounts, NULL for averages) and whether group targets may be summed from rep targets. -#}
+    amounts, NULL for averages), whether group targets may be summed from rep targets, and
+    whether a running period's target is pro-rated (it accumulates over the days). -#}
 {% macro metric_catalogue(metrics, alias="metric_catalogue") -%}
 (VALUES
 {%- for m in metrics %}
-    ({{ m.name | literal }}, {{ m.additive | literal }}, {{ "NULL" if m.sql_type == "DOUBLE" else "0" }}::DOUBLE){{ "," if not loop.last }}
+    ({{ m.name | literal }}, {{ m.additive | literal }}, {{ "NULL" if m.sql_type == "DOUBLE" else "0" }}::DOUBLE, {{ m.accumulates | literal }}){{ "," if not loop.last }}
 {%- endfor %}
-) AS {{ alias }}(metric, additive, empty_actual)
+) AS {{ alias }}(metric, additive, empty_actual, accumulates)
+{%- endmacro %}
+
+{#- The last day the data is complete through: AnalysisConfig.as_of (SALES_AS_OF) when set, else
+    the last day with a counted event. -#}
+{% macro data_through(config) -%}
+{%- if config.as_of_date -%}
+{{ config.as_of_date | literal }}
+{%- else -%}
+(SELECT max(activity_date) FROM staging.activities)
+{%- endif -%}
+{%- endmacro %}
+
+{#- One row per period starting in [lower, upper) (SQL expressions on period starts): its last
+    day, its days and how many have elapsed by `data_through`, its working days and the holidays
+    among them, and whether it is complete (docs/analysis.md, "Complete periods").
+
+    A period is complete once the data reaches its last weekday: data through Friday completes a
+    week whose weekend nobody works. A holiday is an elapsed weekday on which fewer than
+    `config.holiday_share` of the reps active in that ISO week had a counted event (the whole
+    organisation off, not one rep on leave). Working days are the weekdays that are not
+    holidays; the days not yet elapsed count as working days when they are weekdays. -#}
+{% macro period_calendar(grain, lower, upper, config) -%}
+SELECT
+    period_start,
+    max(day) AS period_end,
+    count(*)::INTEGER AS days_in_period,
+    count(*) FILTER (WHERE elapsed)::INTEGER AS days_elapsed,
+    count(*) FILTER (WHERE weekday AND NOT holiday)::INTEGER AS working_days,
+    count(*) FILTER (WHERE weekday AND NOT holiday AND elapsed)::INTEGER AS working_days_elapsed,
+    coalesce(list(day ORDER BY day) FILTER (WHERE holiday), []::DATE[]) AS holidays,
+    coalesce(max(day) FILTER (WHERE weekday), max(day)) <= any_value(through) AS is_complete
+FROM (
+    SELECT
+        days.day,
+        date_trunc({{ grain.unit | literal }}, days.day)::DATE AS period_start,
+        isodow(days.day) <= 5 AS weekday,
+        days.day <= through AS elapsed,
+        isodow(days.day) <= 5 AND days.day <= through
+            AND coalesce(daily.reps, 0) < {{ config.holiday_share | literal }} * coalesce(weekly.reps, 0) AS holiday,
+        through
+    FROM (
+        SELECT CAST(range AS DATE) AS day
+        FROM range(CAST({{ lower }} AS TIMESTAMP), CAST({{ upper }} AS TIMESTAMP), INTERVAL 1 DAY)
+    ) AS days
+    CROSS JOIN (SELECT {{ data_through(config) }} AS through) AS bounds
+    LEFT JOIN (
+        SELECT activity_date AS day, count(DISTINCT rep_id) AS reps
+        FROM staging.activities
+        WHERE {{ in_window("activity_date", lower, upper) }}
+        GROUP BY ALL
+    ) AS daily USING (day)
+    LEFT JOIN (
+        SELECT date_trunc('week', activity_date)::DATE AS week, count(DISTINCT rep_id) AS reps
+        FROM staging.activities
+        WHERE {{ in_window("activity_date", "CAST(" ~ lower ~ " AS DATE) - 6", "CAST(" ~ upper ~ " AS DATE) + 6") }}
+        GROUP BY ALL
+    ) AS weekly ON weekly.week = date_trunc('week', days.day)::DATE
+)
+GROUP BY period_start
 {%- endmacro %}
 
 {#- `column` in [lower, upper), both SQL expressions. -#}

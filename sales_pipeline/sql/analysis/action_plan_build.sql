@@ -90,7 +90,8 @@ rep_metrics AS (
         quantile_cont(v.actual, 0.75) OVER peers AS peer_top_quartile,
         median(v.actual) OVER peers AS peer_median
     FROM {{ variance }} AS v
-    WHERE v.level = 'rep'
+    -- No plan is drawn from a running period (docs/analysis.md, "Complete periods").
+    WHERE v.level = 'rep' AND v.is_complete
       AND v.period_start >= {{ start | literal }} AND v.period_start < {{ end | literal }}
       AND v.metric IN {{ praisable | in_list }}
     WINDOW peers AS (PARTITION BY v.period_start, v.team, v.department, v.metric)

@@ -31,10 +31,19 @@ CREATE TABLE IF NOT EXISTS marts.variance_{{ grain.name }} (
     last_year_actual DOUBLE,
     yoy_change DOUBLE,
     yoy_change_pct DOUBLE,
-    status VARCHAR NOT NULL,           -- ahead, on_track, at_risk, behind, no_target
+    status VARCHAR NOT NULL,           -- ahead, on_track, at_risk, behind, no_target, in_progress
     prior_period_start DATE NOT NULL,
     last_year_period_start DATE NOT NULL
 );
+-- Added with complete periods (docs/analysis.md); ADD COLUMN upgrades an older warehouse.
+{% for column, type in [
+    ("period_end", "DATE"), ("days_in_period", "INTEGER"), ("days_elapsed", "INTEGER"),
+    ("working_days", "INTEGER"), ("working_days_elapsed", "INTEGER"), ("holidays", "DATE[]"),
+    ("is_complete", "BOOLEAN"), ("target_to_date", "DOUBLE"), ("attainment_to_date", "DOUBLE"),
+    ("pace_needed", "DOUBLE"),
+] %}
+ALTER TABLE marts.variance_{{ grain.name }} ADD COLUMN IF NOT EXISTS {{ column }} {{ type }};
+{% endfor %}
 
 CREATE TABLE IF NOT EXISTS marts.trends_{{ grain.name }} (
     period_start DATE NOT NULL,
@@ -49,7 +58,7 @@ CREATE TABLE IF NOT EXISTS marts.trends_{{ grain.name }} (
     rolling_mean DOUBLE,
     slope DOUBLE,
     slope_t DOUBLE,
-    direction VARCHAR NOT NULL,        -- up, flat, down, insufficient_history
+    direction VARCHAR NOT NULL,        -- up, flat, down, insufficient_history, in_progress
     own_z DOUBLE,
     own_anomaly BOOLEAN NOT NULL,
     peer_median DOUBLE,

@@ -42,18 +42,26 @@ rep_targets AS (
       AND {{ p.is_seller("rep_id", config) }}
     GROUP BY ALL
 ),
+-- Causes are drawn from complete periods only: a running period's shortfall is not a cause yet.
+complete_periods AS (
+    SELECT period_start FROM ({{ p.period_calendar(grain, window_start, window_end, config) }})
+    WHERE is_complete
+),
 -- The reps reported on: every rep with activity in the window, and reps with a target but no
 -- activity (all counts 0), as in the variance table.
 reps AS (
-    SELECT * EXCLUDE (meetings) FROM rep_facts
-    WHERE {{ p.in_window("period_start", window_start, window_end) }}
-    UNION ALL
-    SELECT t.period_start, t.rep_id, t.rep_name, t.team, t.department, 0, 0, 0, 0, 0, 0.00
-    FROM rep_targets AS t
-    WHERE NOT EXISTS (
-        SELECT 1 FROM rep_facts AS f
-        WHERE f.period_start = t.period_start AND f.rep_id = t.rep_id
+    SELECT * FROM (
+        SELECT * EXCLUDE (meetings) FROM rep_facts
+        WHERE {{ p.in_window("period_start", window_start, window_end) }}
+        UNION ALL
+        SELECT t.period_start, t.rep_id, t.rep_name, t.team, t.department, 0, 0, 0, 0, 0, 0.00
+        FROM rep_targets AS t
+        WHERE NOT EXISTS (
+            SELECT 1 FROM rep_facts AS f
+            WHERE f.period_start = t.period_start AND f.rep_id = t.rep_id
+        )
     )
+    WHERE period_start IN (SELECT period_start FROM complete_periods)
 ),
 -- Field or inside rep, decided over the trailing year so that it does not flip with one quiet
 -- week: field when visits and meetings are at least a tenth of connected calls. A rep with no

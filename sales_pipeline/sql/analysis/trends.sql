@@ -35,7 +35,7 @@ entities AS (
     HAVING max(period_start) >= {{ window_start }}
 ),
 history AS (
-    SELECT e.entity_number, v.period_start, v.actual, v.team, v.department
+    SELECT e.entity_number, v.period_start, v.actual, v.team, v.department, v.is_complete
     FROM series AS v
     JOIN entities AS e
         ON e.level = v.level AND e.entity_id = v.entity_id
@@ -60,6 +60,7 @@ panel AS (
         h.period_start IS NOT NULL AS observed,
         h.team,
         h.department,
+        coalesce(h.is_complete, TRUE) AS is_complete,
         CASE WHEN h.period_start IS NOT NULL THEN h.actual ELSE mc.empty_actual END AS y,
         {{ p.index(grain, "periods.period_start") }}::DOUBLE AS x
     FROM entities AS e
@@ -131,9 +132,12 @@ SELECT
     t.y AS actual,
     t.periods_used,
     t.rolling_mean,
-    t.slope,
-    t.slope_t,
+    CASE WHEN t.is_complete THEN t.slope END AS slope,
+    CASE WHEN t.is_complete THEN t.slope_t END AS slope_t,
     CASE
+        -- A running period is not over: no trend and no verdict against its own history (its
+        -- peers ran the same days, so the peer comparison stands).
+        WHEN NOT t.is_complete THEN 'in_progress'
         WHEN t.periods_used < {{ config.trend_min_periods }} THEN 'insufficient_history'
         WHEN t.slope > 0 AND t.slope_t >= {{ config.trend_min_t | literal }}::DOUBLE
              AND t.slope >= {{ config.trend_min_relative_slope | literal }}::DOUBLE * abs(t.rolling_mean) THEN 'up'
@@ -141,8 +145,8 @@ SELECT
              AND -t.slope >= {{ config.trend_min_relative_slope | literal }}::DOUBLE * abs(t.rolling_mean) THEN 'down'
         ELSE 'flat'
     END AS direction,
-    t.own_z,
-    coalesce(abs(t.own_z) >= {{ config.anomaly_z | literal }}::DOUBLE, FALSE) AS own_anomaly,
+    CASE WHEN t.is_complete THEN t.own_z END AS own_z,
+    coalesce(t.is_complete AND abs(t.own_z) >= {{ config.anomaly_z | literal }}::DOUBLE, FALSE) AS own_anomaly,
     g.peer_median,
     CASE WHEN g.peer_count >= {{ peer_min_count }} AND g.peer_mad > 0
          THEN (t.y - g.peer_median) / (1.4826 * g.peer_mad) END AS peer_z,

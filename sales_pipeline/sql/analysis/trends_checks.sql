@@ -18,5 +18,6 @@ SELECT
         AND b.team IS NOT DISTINCT FROM s.team AND b.department = s.department AND b.metric = s.metric
     ) AS trend_rows_without_variance,
     (SELECT count(*) FROM built WHERE periods_used > {{ config.trend_window }}
-        OR (direction = 'insufficient_history') <> (periods_used < {{ config.trend_min_periods }})
+        OR (direction <> 'in_progress'
+            AND (direction = 'insufficient_history') <> (periods_used < {{ config.trend_min_periods }}))
     ) AS windows_out_of_bounds

@@ -54,6 +54,38 @@ data_start AS (
 metric_catalogue AS (
     SELECT * FROM {{ p.metric_catalogue(metrics) }}
 ),
+calendar AS (
+    {{ p.period_calendar(grain, window_start, window_end, config) }}
+),
+-- A running period is compared like for like: with the first days_elapsed days of the prior
+-- period and of the same period last year, aggregated from the events with the metrics' own
+-- definitions (the fact marts only hold whole periods).
+like_for_like_windows AS (
+    SELECT period_start, 'prior' AS comparison,
+           {{ p.shift(grain, "period_start", -1) }} AS from_day, days_elapsed
+    FROM calendar WHERE NOT is_complete
+    UNION ALL
+    SELECT period_start, 'last_year', {{ p.shift(grain, "period_start", -per_year) }}, days_elapsed
+    FROM calendar WHERE NOT is_complete
+),
+like_for_like AS (
+    SELECT
+        w.period_start, w.comparison,
+        CASE WHEN GROUPING(a.rep_id) = 0 THEN 'rep' WHEN GROUPING(a.team) = 0 THEN 'team' ELSE 'department' END AS level,
+        coalesce(a.rep_id, a.team, a.department) AS entity_id,
+        a.team, a.department,
+        {%- for m in metrics %}
+        ({{ m.sql }})::DOUBLE AS {{ m.name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    FROM like_for_like_windows AS w
+    JOIN staging.activities AS a
+        ON {{ p.in_window("a.activity_date", "w.from_day", "w.from_day + w.days_elapsed") }}
+    GROUP BY GROUPING SETS (
+        (w.period_start, w.comparison, a.rep_id),
+        (w.period_start, w.comparison, a.team, a.department),
+        (w.period_start, w.comparison, a.department)
+    )
+),
 -- Sellers' targets only: a manager's own target is usually the team's quota, and summing it
 -- with the reps' would count the team twice.
 rep_targets AS (
@@ -99,23 +131,38 @@ current AS (
         {%- endfor %}
     FROM idle_entities
 ),
+-- What each period in the window is compared with: whole periods for a complete one, the
+-- like-for-like days for a running one.
+comparables AS (
+    SELECT * FROM (
+        SELECT {{ p.shift(grain, "period_start", 1) }} AS for_period, 'prior' AS comparison, *
+        FROM facts_wide
+        UNION ALL
+        SELECT {{ p.shift(grain, "period_start", per_year) }}, 'last_year', * FROM facts_wide
+    )
+    WHERE for_period NOT IN (SELECT period_start FROM calendar WHERE NOT is_complete)
+    UNION ALL BY NAME
+    SELECT period_start AS for_period, comparison, level, entity_id, team, department,
+           {%- for m in metrics %} {{ m.name }}{{ "," if not loop.last }}{% endfor %}
+    FROM like_for_like
+),
 -- Prior and last-year rows are looked up once per entity (all metrics at once), then the
 -- metrics are turned into rows.
 joined AS (
     SELECT
         c.*,
-        prior.period_start IS NOT NULL AS prior_found,
-        last_year.period_start IS NOT NULL AS last_year_found,
+        prior.for_period IS NOT NULL AS prior_found,
+        last_year.for_period IS NOT NULL AS last_year_found,
         {%- for m in metrics %}
         prior.{{ m.name }} AS {{ m.name }}__prior,
         last_year.{{ m.name }} AS {{ m.name }}__last_year{{ "," if not loop.last }}
         {%- endfor %}
-    FROM current AS c
-    LEFT JOIN facts_wide AS prior
-        ON prior.period_start = {{ p.shift(grain, "c.period_start", -1) }}
+    FROM (SELECT * FROM current JOIN calendar USING (period_start)) AS c
+    LEFT JOIN comparables AS prior
+        ON prior.for_period = c.period_start AND prior.comparison = 'prior'
         AND {{ same_entity("prior", "c") }}
-    LEFT JOIN facts_wide AS last_year
-        ON last_year.period_start = {{ p.shift(grain, "c.period_start", -per_year) }}
+    LEFT JOIN comparables AS last_year
+        ON last_year.for_period = c.period_start AND last_year.comparison = 'last_year'
         AND {{ same_entity("last_year", "c") }}
 ),
 long AS (
@@ -131,6 +178,14 @@ compared AS (
         l.period_start, l.level, l.entity_id, l.entity_name, l.team, l.department, l.metric,
         l.actual,
         t.target,
+        l.period_end, l.days_in_period, l.days_elapsed, l.working_days, l.working_days_elapsed,
+        l.holidays, l.is_complete,
+        -- A running period's target, pro-rated to the working days elapsed (averages are not).
+        CASE
+            WHEN l.is_complete OR NOT mc.accumulates THEN t.target
+            ELSE t.target * l.working_days_elapsed / nullif(l.working_days, 0)
+        END AS target_to_date,
+        mc.accumulates,
         {{ p.shift(grain, "l.period_start", -1) }} AS prior_period_start,
         {{ p.shift(grain, "l.period_start", -per_year) }} AS last_year_period_start,
         CASE
@@ -154,6 +209,11 @@ measured AS (
         *,
         actual - target AS gap,
         actual / nullif(target, 0) AS attainment,
+        actual / nullif(target_to_date, 0) AS attainment_to_date,
+        -- What each remaining working day must bring to reach the full-period target.
+        CASE WHEN NOT is_complete AND accumulates AND target IS NOT NULL THEN
+            greatest(target - coalesce(actual, 0), 0) / nullif(working_days - working_days_elapsed, 0)
+        END AS pace_needed,
         actual - prior_actual AS pop_change,
         (actual - prior_actual) / nullif(prior_actual, 0) AS pop_change_pct,
         actual - last_year_actual AS yoy_change,
@@ -169,13 +229,17 @@ SELECT
     -- actual (an average over nothing) against a target counts as attainment 0.
     CASE
         WHEN target IS NULL OR target = 0 THEN 'no_target'
+        -- No verdict on a period that has not ended: the reports show it "to date".
+        WHEN NOT is_complete THEN 'in_progress'
         WHEN coalesce(attainment, 0) >= {{ config.status_ahead | literal }}::DOUBLE THEN 'ahead'
         WHEN coalesce(attainment, 0) >= {{ config.status_on_track | literal }}::DOUBLE THEN 'on_track'
         WHEN coalesce(attainment, 0) >= {{ config.status_at_risk | literal }}::DOUBLE THEN 'at_risk'
         ELSE 'behind'
     END AS status,
     prior_period_start,
-    last_year_period_start
+    last_year_period_start,
+    period_end, days_in_period, days_elapsed, working_days, working_days_elapsed, holidays,
+    is_complete, target_to_date, attainment_to_date, pace_needed
 FROM measured
 -- Stored by period so that the DELETE and reads of a window touch only its row groups.
 ORDER BY period_start;
