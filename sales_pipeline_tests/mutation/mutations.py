@@ -59,6 +59,8 @@ APPEND = "sales_pipeline/sql/ingestion/append_batch.sql"
 ANALYSIS_ASSETS = "sales_pipeline/analysis/assets.py"
 DRIVERS = "sales_pipeline/sql/analysis/drivers.sql"
 VARIANCE = "sales_pipeline/sql/analysis/variance.sql"
+PERIODS_SQL = "sales_pipeline/sql/analysis/_periods.sql"
+PERIODS_TEST = "sales_pipeline_tests/analysis/test_periods.py"
 TARGETS_ANALYSIS = "sales_pipeline/sql/analysis/targets.sql"
 
 
@@ -503,6 +505,25 @@ MUTATIONS: tuple[Mutation, ...] = (
        '      AND {{ p.is_seller("rep_id", config) }}\n),\n-- Team and department targets',
        '\n),\n-- Team and department targets',
        ("sales_pipeline_tests/analysis/test_variance.py",), "sellers"),
+    # complete periods (issue 12; hand-derived in analysis/test_periods.py)
+    _m("running-period-judged", "a running period gets no status",
+       VARIANCE, "        WHEN NOT is_complete THEN 'in_progress'\n", "",
+       (PERIODS_TEST,), "running_month"),
+    _m("running-period-compared-whole", "a running period is compared like for like",
+       VARIANCE, "    WHERE for_period NOT IN (SELECT period_start FROM calendar WHERE NOT is_complete)",
+       "    WHERE TRUE", (PERIODS_TEST,), "running_month"),
+    _m("running-target-not-pro-rated", "a running period's target is pro-rated to working days",
+       VARIANCE, "            ELSE t.target * l.working_days_elapsed / nullif(l.working_days, 0)",
+       "            ELSE t.target", (PERIODS_TEST,), "running_month"),
+    _m("holiday-is-a-working-day", "a weekday nobody worked is a holiday",
+       PERIODS_SQL, "            AND (weekly.reps IS NULL", "            AND FALSE AND (weekly.reps IS NULL",
+       (PERIODS_TEST,), "running_month"),
+    _m("weekend-keeps-week-running", "data through Friday completes the week",
+       PERIODS_SQL, "coalesce(max(day) FILTER (WHERE weekday), max(day)) <= any_value(through)",
+       "max(day) <= any_value(through)", (PERIODS_TEST,), "declares"),
+    _m("running-period-drives-causes", "no cause is drawn from a running period",
+       DRIVERS, "    WHERE period_start IN (SELECT period_start FROM complete_periods)",
+       "    WHERE TRUE", (PERIODS_TEST,), "running_month"),
     _m("pool-slot-claimed-twice", "a pool slot goes to one step at a time, on PostgreSQL too",
        "sales_pipeline/dagster_internals.py",
        "    SqlEventLogStorage._claim_concurrency_slot = _claim_slot_in_one_transaction",

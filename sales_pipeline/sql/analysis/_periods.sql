@@ -70,7 +70,7 @@ CAST({{ shift(grain, expr, 1) }} - 1 AS DATE)
     A period is complete once the data reaches its last weekday: data through Friday completes a
     week whose weekend nobody works. A holiday is an elapsed weekday on which fewer than
     `config.holiday_share` of the reps active in that ISO week had a counted event (the whole
-    organisation off, not one rep on leave). Working days are the weekdays that are not
+    organisation off, not one rep on leave), or of a week in which nobody had one. Working days are the weekdays that are not
     holidays; the days not yet elapsed count as working days when they are weekdays. -#}
 {% macro period_calendar(grain, lower, upper, config) -%}
 SELECT
@@ -89,7 +89,8 @@ FROM (
         isodow(days.day) <= 5 AS weekday,
         days.day <= through AS elapsed,
         isodow(days.day) <= 5 AND days.day <= through
-            AND coalesce(daily.reps, 0) < {{ config.holiday_share | literal }} * coalesce(weekly.reps, 0) AS holiday,
+            AND (weekly.reps IS NULL
+                 OR coalesce(daily.reps, 0) < {{ config.holiday_share | literal }} * weekly.reps) AS holiday,
         through
     FROM (
         SELECT CAST(range AS DATE) AS day
