@@ -107,7 +107,8 @@ def test_first_partition_of_the_data(tmp_path: Path) -> None:
                                "ORDER BY comparison").fetchall()
         trends = conn.execute("SELECT DISTINCT direction FROM marts.trends_monthly").fetchall()
     assert variance == [(None, None, None, None, "at_risk")]  # 900 of 1000
-    assert drivers == [("last_year", "no_base", None), ("prior_period", "no_base", None),
+    assert drivers == [("last_year", "no_base", None), ("peers", "no_base", None),
+                       ("prior_period", "no_base", None),
                        ("target", "effort", -100)]
     assert trends == [("insufficient_history",)]
 

@@ -199,6 +199,8 @@ def test_bases_inside_and_outside_the_data(conn: duckdb.DuckDBPyConnection) -> N
     assert january == [
         {"rep_id": "ann", "comparison": "last_year", "cause": "no_base", "total_change": None,
          "method": None},
+        {"rep_id": "ann", "comparison": "peers", "cause": "no_base", "total_change": None,
+         "method": None},
         {"rep_id": "ann", "comparison": "prior_period", "cause": "no_base", "total_change": None,
          "method": None},
     ]

@@ -140,6 +140,8 @@ def test_a_mover_is_one_row_with_all_of_his_activity_and_a_manager_is_no_rep(
                     "ORDER BY comparison", BEN, MARCH)
     assert drivers == [
         ("last_year", "NY West", Decimal("101.35"), None, "no_base"),
+        # Ben is NY West's only seller (Mia manages it): fewer than three peers, no peer base.
+        ("peers", "NY West", Decimal("101.35"), None, "no_base"),
         ("prior_period", "NY West", Decimal("101.35"), Decimal("0.00"), "no_shortfall"),
     ]
     # 'Unassigned' is no team: no team or department rows; its activity is a data-quality

@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS marts.drivers_{{ grain.name }} (
     team VARCHAR NOT NULL,
     department VARCHAR NOT NULL,
     rep_type VARCHAR NOT NULL,         -- field, inside
-    comparison VARCHAR NOT NULL,       -- target, prior_period, last_year
+    comparison VARCHAR NOT NULL,       -- target, prior_period, last_year, peers
     activity_metric VARCHAR NOT NULL,  -- visits, calls_connected
     activity DOUBLE NOT NULL,
     base_activity DOUBLE,

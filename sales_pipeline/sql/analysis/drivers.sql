@@ -110,9 +110,21 @@ typed AS (
         CASE rep_types.rep_type WHEN 'field' THEN reps.visits ELSE reps.calls_connected END AS activity
     FROM reps JOIN rep_types USING (period_start, rep_id)
 ),
+-- The typical rep of each rep's peers: the median activity, orders and sales volume of the
+-- sellers of the same team and type in the period (the rep included). Fewer than
+-- {{ peer_min_count }} are no comparison: the median of two is one of them.
+peer_medians AS (
+    SELECT
+        period_start, team, department, rep_type, count(*) AS peer_count,
+        median(activity)::DOUBLE AS activity, median(orders)::DOUBLE AS orders,
+        round(median(sales_volume), 2)::DECIMAL(18, 2) AS sales_volume
+    FROM typed
+    GROUP BY ALL
+),
 -- The base of each comparison. Target rows exist only where activity, orders and sales_volume
 -- targets all do; a comparison period before the data starts has no base (has_base false), one
--- inside the data where the rep had no row is a base of zeros.
+-- inside the data where the rep had no row is a base of zeros. The peers' base is their median
+-- rep (docs/analysis.md, "Drivers"): what a rep without a target is developed against.
 bases AS (
     SELECT
         {{ rep_key | join(", ") }}, 'target' AS comparison, TRUE AS has_base,
@@ -142,6 +154,13 @@ bases AS (
         ON base.period_start = {{ p.shift(grain, "typed.period_start", -periods_back) }}
         AND base.rep_id = typed.rep_id
 {%- endfor %}
+    UNION ALL
+    SELECT
+        {% for key in rep_key %}typed.{{ key }}, {% endfor %}'peers', peers.peer_count >= {{ peer_min_count }},
+        CASE WHEN peers.peer_count >= {{ peer_min_count }} THEN peers.activity END,
+        CASE WHEN peers.peer_count >= {{ peer_min_count }} THEN peers.orders END,
+        CASE WHEN peers.peer_count >= {{ peer_min_count }} THEN peers.sales_volume END
+    FROM typed JOIN peer_medians AS peers USING (period_start, team, department, rep_type)
 ),
 factors AS (
     SELECT
