@@ -243,3 +243,33 @@ def test_random_rows_add_up_to_the_cent(conn: duckdb.DuckDBPyConnection) -> None
     ).fetchone()
     assert checked == 300 and off == 0
     assert methods == ["lmdi", "shapley"]
+
+
+def test_peers_are_the_median_seller_of_the_team(conn: duckdb.DuckDBPyConnection) -> None:
+    """Three field reps of North with no target in February: the peer base is their median rep
+    (visits 20, orders 4, sales 2000; the medians of each, not one rep's row). Ann visited 10
+    times and sold nothing: 2000 short of the median, a mixed cause (every factor fell: no visit
+    turned into an order). Cid, the median on every count, has no shortfall. South has two reps:
+    too few peers for a median."""
+    ann, bob, cid = field_rep("ann"), field_rep("bob"), field_rep("cid")
+    dan, eve = field_rep("dan", "South"), field_rep("eve", "South")
+    add_reps(conn, [ann, bob, cid, dan, eve])
+    add_facts(conn, MONTHLY, [
+        Activity(FEB, ann, funnel(10, 0, 0)),
+        Activity(FEB, bob, funnel(30, 6, 4000)),
+        Activity(FEB, cid, funnel(20, 4, 2000)),
+        Activity(FEB, dan, funnel(20, 4, 2000)),
+        Activity(FEB, eve, funnel(10, 1, 500)),
+    ])
+    build(conn, MONTHLY, FEB, MAR)
+
+    peers = drivers(conn, "peers")
+    ann_row = peers["ann"]
+    assert (ann_row["base_activity"], ann_row["base_conversion"], ann_row["base_avg_order_value"],
+            ann_row["base_sales_volume"]) == (20, 0.2, 500, Decimal("2000.00"))
+    assert ann_row["total_change"] == Decimal("-2000.00")
+    assert sum(effects(ann_row)) == Decimal("-2000.00")
+    assert ann_row["cause"] == "mixed"
+    assert (peers["cid"]["total_change"], peers["cid"]["cause"]) == (Decimal("0.00"), "no_shortfall")
+    assert (peers["bob"]["cause"], peers["dan"]["cause"], peers["eve"]["cause"]) == (
+        "no_shortfall", "no_base", "no_base")
