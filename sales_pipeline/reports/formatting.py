@@ -12,18 +12,17 @@ import math
 import re
 import unicodedata
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import (
+    NumberPattern,
     format_compact_decimal,
-    format_currency,
-    format_decimal,
     get_minus_sign_symbol,
     get_plus_sign_symbol,
     parse_pattern,
-)
-from babel.numbers import (
-    format_percent as babel_percent,
 )
 
 from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
@@ -50,11 +49,30 @@ def is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+# Thousands of reports print hundreds of figures each: locales and parsed patterns are cached.
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+@cache
+def _percent_pattern(code: str, decimals: int) -> NumberPattern:
+    """The locale's percent pattern (where the sign goes, any space) with `decimals` decimals."""
+    pattern = parse_pattern(_locale(code).percent_formats[None].pattern)
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
+
+
 def decimal(value: float, decimals: int, locale: str = SOURCE_LOCALE,
             grouping: bool = True) -> str:
     """`value` with exactly `decimals` decimals, in the locale's digits and separators."""
     pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, pattern, locale=locale)
+    return _pattern(pattern).apply(value, _locale(locale))
 
 
 def number(value: float | None, locale: str = SOURCE_LOCALE) -> str:
@@ -68,18 +86,20 @@ def number(value: float | None, locale: str = SOURCE_LOCALE) -> str:
 def money(value: float | None, currency: str, locale: str = SOURCE_LOCALE) -> str:
     if is_missing(value):
         return MISSING
-    pattern = language(locale).gettext(MONEY_PATTERN)
-    # Rounded here, half to even like the reports always did, then printed whole.
-    return format_currency(round(value), currency, pattern, locale=locale, currency_digits=False)
+    pattern = _pattern(language(locale).gettext(MONEY_PATTERN))
+    return pattern.apply(whole(value), _locale(locale), currency=currency, currency_digits=False)
+
+
+def whole(value: float) -> Decimal:
+    """Money in whole units, halves away from zero as the action-plan SQL's round() does, so a
+    sentence and the table beside it show the same amount (10,062.50 reads 10,063)."""
+    # + 0: a negative amount under half a unit is 0, not "-0".
+    return Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP) + 0
 
 
 def percent(ratio: float, decimals: int = 0, locale: str = SOURCE_LOCALE) -> str:
     """A ratio as a percentage in the locale's pattern (where the sign goes, any space)."""
-    from babel import Locale
-
-    pattern = parse_pattern(Locale.parse(locale).percent_formats[None].pattern)
-    pattern.frac_prec = (decimals, decimals)
-    return babel_percent(ratio, pattern, locale=locale)
+    return _percent_pattern(locale, decimals).apply(ratio, _locale(locale))
 
 
 def attainment(ratio: float | None, thresholds: tuple[float, ...] = STATUS_THRESHOLDS,

@@ -91,6 +91,7 @@ ORDERS_PER = {
     "visits": N_("orders per visit"),
     "calls_connected": N_("orders per connected call"),
 }
+ORDERS_PER_ACTIVITY = N_("orders per unit of activity")
 
 
 def phrases(grain: str, lang: Language) -> dict[str, str]:
@@ -145,8 +146,7 @@ class Sentences:
         return fmt.percent(ratio, 0, self.lang.code)
 
     def orders_per(self, activity_metric: str | None) -> str:
-        return self.lang.gettext(ORDERS_PER.get(activity_metric or "",
-                                                N_("orders per unit of activity")))
+        return self.lang.gettext(ORDERS_PER.get(activity_metric or "", ORDERS_PER_ACTIVITY))
 
     def against(self, comparison: str) -> str:
         """What a comparison is, after "vs <value>"."""
