@@ -53,7 +53,8 @@ def extract() -> Catalog:
 def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as stream:
-        write_po(stream, catalog, width=100, sort_output=True)
+        # No line numbers: a catalog changes when its strings do, not whenever code moves.
+        write_po(stream, catalog, width=100, sort_output=True, include_lineno=False)
 
 
 def update() -> None:

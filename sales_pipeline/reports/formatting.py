@@ -155,7 +155,7 @@ def metric_value(metric: str, value: float | None, currency: str,
     if metric == "talk_seconds":
         return _("{hours} h").format(hours=decimal(value / 3600, 1, locale))
     if metric == "avg_call_seconds":
-        return _("{seconds} s").format(seconds=decimal(value, 0, locale))
+        return _("{seconds} s").format(seconds=decimal(value, 0, locale, grouping=False))
     if metric == "conversion":
         return _("{ratio} orders per unit of activity").format(ratio=conversion(value, locale))
     return number(value, locale)

@@ -379,7 +379,7 @@ class PeriodRenderer:
     def common(self) -> dict[str, Any]:
         grain = self.grain
         return {
-            "grain": self.phrases["grain"],
+            "grain": self.phrases["grain_name"],
             "phrases": self.phrases,
             "currency": self.currency,
             "period_start": self.period.strftime(KEY_FORMAT),

@@ -33,7 +33,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous week"),
         "previous": N_("Previous week"),
         "per": N_("{label} per week"),
-        "grain": N_("Weekly"),
+        "grain": N_("Weekly"),  # a heading, and "Weekly reports"
+        "grain_name": N_("weekly"),  # inside a sentence: "(facts (weekly), ...)"
     },
     "monthly": {
         "next": N_("Next month"),
@@ -47,7 +48,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous month"),
         "previous": N_("Previous month"),
         "per": N_("{label} per month"),
-        "grain": N_("Monthly"),
+        "grain": N_("Monthly"),  # a heading, and "Monthly reports"
+        "grain_name": N_("monthly"),  # inside a sentence: "(facts (monthly), ...)"
     },
     "quarterly": {
         "next": N_("Next quarter"),
@@ -61,7 +63,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous quarter"),
         "previous": N_("Previous quarter"),
         "per": N_("{label} per quarter"),
-        "grain": N_("Quarterly"),
+        "grain": N_("Quarterly"),  # a heading, and "Quarterly reports"
+        "grain_name": N_("quarterly"),  # inside a sentence: "(facts (quarterly), ...)"
     },
     "yearly": {
         "next": N_("Next year"),
@@ -75,7 +78,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous year"),
         "previous": N_("Previous year"),
         "per": N_("{label} per year"),
-        "grain": N_("Yearly"),
+        "grain": N_("Yearly"),  # a heading, and "Yearly reports"
+        "grain_name": N_("yearly"),  # inside a sentence: "(facts (yearly), ...)"
     },
 }
 
