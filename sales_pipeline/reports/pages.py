@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from sales_pipeline.facts.metrics import METRICS
-from sales_pipeline.partitions import KEY_FORMAT, Grain
+from sales_pipeline.partitions import Grain
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.charts import COLORS, DRIVER_SERIES, ChartBook
 from sales_pipeline.reports.data import (
@@ -382,7 +382,8 @@ class PeriodRenderer:
             "grain": self.phrases["grain_name"],
             "phrases": self.phrases,
             "currency": self.currency,
-            "period_start": self.period.strftime(KEY_FORMAT),
+            # The first day as the locale writes it (the folder name keeps the ISO key).
+            "period_start": fmt.day(self.period, self.locale),
             "period_label": fmt.period_label(grain, self.period, self.locale),
             "next_period_label": fmt.period_label(grain, fmt.add_periods(grain, self.period, 1),
                                                   self.locale),
