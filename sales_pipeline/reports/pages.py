@@ -210,6 +210,7 @@ class PeriodRenderer:
         return max(COMPARISONS, key=lambda c: (covered[c], -COMPARISONS.index(c)))
 
     def comparison_label(self, comparison: str) -> str:
+        # Translators: what a change is measured against, after "vs" or "against".
         return {"target": self._("target"), "prior_period": self.phrases["the_previous"],
                 "last_year": self.phrases["the_same_last_year"]}[comparison]
 

@@ -13,6 +13,7 @@ one string.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -254,7 +255,7 @@ class Sentences:
             activity = item["activity"]
             if not fmt.is_missing(activity) and activity > 0:
                 body += _(", i.e. {orders} from {activities}").format(
-                    orders=count_of("orders", _ceil(target * activity), self.lang),
+                    orders=count_of("orders", math.ceil(target * activity), self.lang),
                     activities=count_of(activity_metric, activity, self.lang))
             body += "."
         else:
@@ -265,8 +266,3 @@ class Sentences:
         return _("{next_period}: {commitment}").format(next_period=self.grain["next"],
                                                       commitment=body)
 
-
-def _ceil(value: float) -> float:
-    import math
-
-    return float(math.ceil(value))
