@@ -117,6 +117,8 @@ class SalesConfig(dg.ConfigurableResource):
     published_warehouse: str
     # The source configuration (SALES_SOURCES_CONFIG); empty: the contract's own layout.
     sources_config: str = ""
+    # The reports' language (SALES_REPORT_LOCALE), one of reports.i18n.LOCALES.
+    report_locale: str = "en"
 
     @classmethod
     def from_settings(cls, settings: SalesSettings) -> SalesConfig:
@@ -129,6 +131,7 @@ class SalesConfig(dg.ConfigurableResource):
             history_start=settings.history_start.isoformat(),
             published_warehouse=str(settings.published_warehouse),
             sources_config=str(settings.sources_config or ""),
+            report_locale=settings.report_locale,
         )
 
     @property

@@ -22,6 +22,9 @@ DEFAULTS: dict[str, str] = {
     "SALES_TIMEZONE": "UTC",
     "SALES_REPORTING_CURRENCY": "EUR",
     "SALES_REPORTS_DIR": "data/reports",
+    # The language of the HTML reports: their words (gettext catalogs) and how numbers, money and
+    # dates read (Babel). One of the shipped languages (docs/reports.md, "Languages").
+    "SALES_REPORT_LOCALE": "en",
     # Project extensions (not in the contract): first period the partitions know about, the
     # share of rejected rows per source above which the facts are not built, the read-only
     # copy of the marts analysts query (empty: `published/` beside the warehouse), and the
@@ -68,6 +71,15 @@ def _currency(text: str) -> str:
     if not re.fullmatch(r"[A-Z]{3}", text.upper()):
         raise ValueError("not an ISO 4217 currency code (three letters, for example EUR)")
     return text.upper()
+
+
+def _report_locale(text: str) -> str:
+    from sales_pipeline.reports.i18n import LOCALES
+
+    code = text.strip().lower()
+    if code not in LOCALES:
+        raise ValueError(f"not a shipped report language (one of: {', '.join(LOCALES)})")
+    return code
 
 
 def _history_start(text: str) -> date:
@@ -133,6 +145,7 @@ class SalesSettings:
     sources_config: Path | None = None
     non_seller_titles: str = DEFAULTS["SALES_NON_SELLER_TITLES"]
     as_of: date | None = None
+    report_locale: str = DEFAULTS["SALES_REPORT_LOCALE"]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SalesSettings:
@@ -163,4 +176,5 @@ class SalesSettings:
             sources_config=Path(value("SALES_SOURCES_CONFIG")) if value("SALES_SOURCES_CONFIG") else None,
             non_seller_titles=parsed("SALES_NON_SELLER_TITLES", _title_pattern),
             as_of=parsed("SALES_AS_OF", _optional_date),
+            report_locale=parsed("SALES_REPORT_LOCALE", _report_locale),
         )

@@ -23,6 +23,7 @@ import duckdb
 
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
+from sales_pipeline.reports.i18n import N_
 from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
@@ -31,24 +32,24 @@ from sales_pipeline.sql import render
 @dataclass(frozen=True)
 class MetricLabel:
     metric: str
-    label: str  # starts a sentence: "Visits 42 vs target 36"
+    label: str  # starts a sentence: "Visits 42 vs target 36"; translated in the reports
     noun: str   # inside one: "at least 40 visits"
     one: str = ""  # one unit, for ratios: "1.09 orders per visit"
 
 
 METRIC_LABELS: tuple[MetricLabel, ...] = (
-    MetricLabel("calls_made", "Calls made", "calls made"),
-    MetricLabel("calls_connected", "Connected calls", "connected calls", "connected call"),
-    MetricLabel("talk_seconds", "Talk time", "talk time"),
-    MetricLabel("avg_call_seconds", "Average call length", "average call length"),
-    MetricLabel("dm_conversations", "Decision-maker conversations", "decision-maker conversations"),
-    MetricLabel("distinct_dms_reached", "Decision makers reached", "decision makers reached"),
-    MetricLabel("visits", "Visits", "visits", "visit"),
-    MetricLabel("meetings", "Meetings", "meetings"),
-    MetricLabel("orders", "Orders", "orders"),
-    MetricLabel("sales_volume", "Sales volume", "sales volume"),
-    MetricLabel("conversion", "Conversion", "conversion"),
-    MetricLabel("avg_order_value", "Average order value", "average order value"),
+    MetricLabel("calls_made", N_("Calls made"), "calls made"),
+    MetricLabel("calls_connected", N_("Connected calls"), "connected calls", "connected call"),
+    MetricLabel("talk_seconds", N_("Talk time"), "talk time"),
+    MetricLabel("avg_call_seconds", N_("Average call length"), "average call length"),
+    MetricLabel("dm_conversations", N_("Decision-maker conversations"), "decision-maker conversations"),
+    MetricLabel("distinct_dms_reached", N_("Decision makers reached"), "decision makers reached"),
+    MetricLabel("visits", N_("Visits"), "visits", "visit"),
+    MetricLabel("meetings", N_("Meetings"), "meetings"),
+    MetricLabel("orders", N_("Orders"), "orders"),
+    MetricLabel("sales_volume", N_("Sales volume"), "sales volume"),
+    MetricLabel("conversion", N_("Conversion"), "conversion"),
+    MetricLabel("avg_order_value", N_("Average order value"), "average order value"),
 )
 LABELS_BY_METRIC: dict[str, MetricLabel] = {label.metric: label for label in METRIC_LABELS}
 

@@ -59,7 +59,8 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         with warehouse.connect() as conn:
             data = load_report_data(conn, grain, start, end,
                                     status_thresholds=analysis_config.status_thresholds)
-        result = render_reports(data, sales_config.reports_path, sales_config.reporting_currency)
+        result = render_reports(data, sales_config.reports_path, sales_config.reporting_currency,
+                                locale=sales_config.report_locale)
 
         per_report_ms = 1000 * result.seconds / result.reports if result.reports else 0.0
         context.log.info(

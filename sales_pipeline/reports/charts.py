@@ -14,6 +14,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sales_pipeline.reports.i18n import N_
+
 WIDTH_INCHES = 7.0
 DPI = 96
 FONT_SIZE = 7.5
@@ -41,14 +43,15 @@ def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def _compact(value: float, _position: object = None) -> str:
-    """Axis numbers: 1.2M, 35k, 120."""
-    magnitude = abs(value)
-    if magnitude >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
-    if magnitude >= 1_000:
-        return f"{value / 1_000:.1f}k".replace(".0k", "k")
-    return f"{value:.0f}"
+def _axis_formatter(locale: str, percent: bool = False) -> Any:
+    """Axis numbers in the report's language: 1.2M, 35K, 120 or 80% (Babel's compact forms)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from sales_pipeline.reports import formatting as fmt
+
+    if percent:
+        return FuncFormatter(lambda value, _: fmt.percent(value, 0, locale))
+    return FuncFormatter(lambda value, _: fmt.compact(value, locale))
 
 
 # SVG with text left as text: no glyphs to rasterise or PNG to compress (the two costliest steps
@@ -90,8 +93,8 @@ def _limits(values: Iterable[float]) -> tuple[float, float]:
     return (low - 0.06 * span if low < 0 else 0.0, high + 0.06 * span if high > 0 else 0.0)
 
 
-def _style(axes: Any) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+def _style(axes: Any, locale: str) -> None:
+    from matplotlib.ticker import MaxNLocator
 
     axes.spines[["top", "right"]].set_visible(False)
     # Tick marks are a line artist each; the grid already marks the values, so only the period
@@ -99,7 +102,7 @@ def _style(axes: Any) -> None:
     axes.tick_params(labelsize=FONT_SIZE, length=2)
     axes.tick_params(axis="y", left=False)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
-    axes.yaxis.set_major_formatter(FuncFormatter(_compact))
+    axes.yaxis.set_major_formatter(_axis_formatter(locale))
     axes.grid(axis="y", color=COLORS["grid"], linewidth=0.6)
     axes.set_axisbelow(True)
 
@@ -115,7 +118,7 @@ class TrendChart:
     """Sales volume per period (bars, the reported period dark, target as a tick) next to the
     entity's activity metric (line), over a fixed number of periods ending with the reported one."""
 
-    def __init__(self, slots: int) -> None:
+    def __init__(self, slots: int, locale: str) -> None:
         from matplotlib.figure import Figure
 
         self.slots = slots
@@ -136,7 +139,7 @@ class TrendChart:
         step = 1 if slots <= 8 else 2
         self.tick_positions = [i for i in positions if (slots - 1 - i) % step == 0]
         for axes in (self.sales_axes, self.activity_axes):
-            _style(axes)
+            _style(axes, locale)
             axes.set_xlim(-0.6, slots - 0.4)
             axes.set_xticks(self.tick_positions, [""] * len(self.tick_positions))
         self.figure.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.86, wspace=0.22)
@@ -176,9 +179,9 @@ class HorizontalBarChart:
     row), or the attainment per team (one bar a row). Built once per row count."""
 
     def __init__(self, rows: int, series: Sequence[tuple[str, str]], *, reference: float = 0.0,
-                 percent: bool = False) -> None:
+                 percent: bool = False, locale: str = "en") -> None:
         from matplotlib.figure import Figure
-        from matplotlib.ticker import FuncFormatter, MaxNLocator
+        from matplotlib.ticker import MaxNLocator
 
         self.rows = rows
         height = 0.75 + rows * (0.3 if len(series) > 1 else 0.22)
@@ -199,9 +202,7 @@ class HorizontalBarChart:
         self.axes.spines[["top", "right"]].set_visible(False)
         self.axes.tick_params(labelsize=FONT_SIZE, left=False, bottom=False)
         self.axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        self.axes.xaxis.set_major_formatter(
-            FuncFormatter(lambda value, _: f"{100 * value:.0f}%") if percent
-            else FuncFormatter(_compact))
+        self.axes.xaxis.set_major_formatter(_axis_formatter(locale, percent))
         self.axes.grid(axis="x", color=COLORS["grid"], linewidth=0.6)
         self.axes.set_axisbelow(True)
         self.title = _title(self.axes)
@@ -233,18 +234,20 @@ class HorizontalBarChart:
         return _image(self.figure)
 
 
+# The three driver effects; the report translates the names in its colour key.
 DRIVER_SERIES = (
-    ("activity", COLORS["activity"]),
-    ("conversion", COLORS["conversion"]),
-    ("order value", COLORS["value"]),
+    (N_("activity"), COLORS["activity"]),
+    (N_("conversion"), COLORS["conversion"]),
+    (N_("order value"), COLORS["value"]),
 )
 
 
 class ChartBook:
     """The painters of one rendering job, built on first use and reused for every report."""
 
-    def __init__(self, trend_slots: int) -> None:
+    def __init__(self, trend_slots: int, locale: str = "en") -> None:
         self.trend_slots = trend_slots
+        self.locale = locale
         self._trend: TrendChart | None = None
         self._drivers: dict[int, HorizontalBarChart] = {}
         self._attainment: dict[int, HorizontalBarChart] = {}
@@ -252,7 +255,7 @@ class ChartBook:
 
     def trend(self, *args: Any, **kwargs: Any) -> str:
         if self._trend is None:
-            self._trend = TrendChart(self.trend_slots)
+            self._trend = TrendChart(self.trend_slots, self.locale)
         self.charts_drawn += 1
         return self._trend.render(*args, **kwargs)
 
@@ -261,7 +264,7 @@ class ChartBook:
         painter = self._drivers.get(len(row_labels))
         if painter is None:
             painter = self._drivers[len(row_labels)] = HorizontalBarChart(
-                len(row_labels), DRIVER_SERIES)
+                len(row_labels), DRIVER_SERIES, locale=self.locale)
         self.charts_drawn += 1
         return painter.render(row_labels, effects, title=title)
 
@@ -270,7 +273,8 @@ class ChartBook:
         painter = self._attainment.get(len(row_labels))
         if painter is None:
             painter = self._attainment[len(row_labels)] = HorizontalBarChart(
-                len(row_labels), (("attainment", COLORS["bar"]),), reference=1.0, percent=True)
+                len(row_labels), (("attainment", COLORS["bar"]),), reference=1.0, percent=True,
+                locale=self.locale)
         self.charts_drawn += 1
         return painter.render(
             row_labels, [attainment], title=title,

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from sales_pipeline.facts.metrics import METRICS
-from sales_pipeline.partitions import KEY_FORMAT, Grain
+from sales_pipeline.partitions import Grain
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.charts import COLORS, DRIVER_SERIES, ChartBook
 from sales_pipeline.reports.data import (
@@ -27,36 +27,69 @@ from sales_pipeline.reports.data import (
     ReportData,
     Row,
 )
+from sales_pipeline.reports.i18n import N_, SOURCE_LOCALE, language, translations
+from sales_pipeline.reports.statements import Sentences, phrases
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
+# The labels are English msgids: a page shows them through its language's gettext.
 STATUS_LABELS = {
-    "ahead": "Ahead", "on_track": "On track", "at_risk": "At risk", "behind": "Behind",
-    "no_target": "No target",
+    "ahead": N_("Ahead"), "on_track": N_("On track"), "at_risk": N_("At risk"),
+    "behind": N_("Behind"), "no_target": N_("No target"),
 }
 DIRECTION_LABELS = {
-    "up": "▲ up", "down": "▼ down", "flat": "► flat", "insufficient_history": "short history",
+    "up": N_("▲ up"), "down": N_("▼ down"), "flat": N_("► flat"),
+    "insufficient_history": N_("short history"),
 }
 CAUSE_LABELS = {
-    "effort": "Effort", "skill": "Skill", "value": "Order value", "mixed": "Mixed",
-    "no_shortfall": "No shortfall", "no_base": "No comparison",
+    "effort": N_("Effort"), "skill": N_("Skill"), "value": N_("Order value"),
+    "mixed": N_("Mixed"), "no_shortfall": N_("No shortfall"), "no_base": N_("No comparison"),
 }
+# Each metric's definition, shown when hovering its row: facts/metrics.py's descriptions,
+# marked for translation here (a test keeps the two the same).
+METRIC_DESCRIPTIONS = {
+    "calls_made": N_("Outbound calls placed by the rep (child legs of forwarded calls are not "
+                     "calls)."),
+    "calls_connected": N_("Outbound calls completed with talk time, answered by a person (not a "
+                          "machine or fax)."),
+    "talk_seconds": N_("Seconds from answer to hang-up over connected calls."),
+    "avg_call_seconds": N_("talk_seconds / calls_connected; null when no call connected."),
+    "dm_conversations": N_("Connected calls with a decision maker, plus visits and meetings with "
+                           "one."),
+    "distinct_dms_reached": N_("Distinct decision makers in those conversations (a month is not "
+                               "the sum of its weeks)."),
+    "visits": N_("Face-to-face visits (CRM events of type Visit) that were not deleted."),
+    "meetings": N_("CRM events of type Meeting that were not deleted."),
+    "orders": N_("ORDER documents that are not cancelled."),
+    "sales_volume": N_("Net amount in the reporting currency of documents not cancelled, "
+                       "returns negative."),
+}
+# Why a rep's activity had no team (data.py's reasons), for the period index.
+UNASSIGNED_REASONS = (
+    N_("no team membership in the CRM"),
+    N_("before the first team membership"),
+    N_("between or after team memberships"),
+)
 # The order a report looks for a comparison the drivers were measured against.
 COMPARISONS = ("target", "prior_period", "last_year")
 KPI_METRICS = ("sales_volume", "orders", "dm_conversations")
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(locale: str = SOURCE_LOCALE) -> jinja2.Environment:
+    """The templates in one language: `{% trans %}` and `_()` read its catalog."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["colors"] = COLORS
     env.globals["driver_series"] = DRIVER_SERIES
+    env.globals["locale"] = locale
     return env
 
 
@@ -80,7 +113,13 @@ def _unique_slugs(names: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], str
 class PeriodRenderer:
     """The reports of one period: contexts from `ReportData`, charts from a shared `ChartBook`."""
 
-    def __init__(self, data: ReportData, period: date, charts: ChartBook, currency: str) -> None:
+    def __init__(self, data: ReportData, period: date, charts: ChartBook, currency: str,
+                 locale: str = SOURCE_LOCALE) -> None:
+        self.locale = locale
+        self.lang = language(locale)
+        self._ = self.lang.gettext
+        self.phrases = phrases(data.grain.name, self.lang)
+        self.sentences = Sentences(data.grain.name, currency, self.lang)
         self.data = data
         self.grain: Grain = data.grain
         self.period = period
@@ -106,13 +145,31 @@ class PeriodRenderer:
 
     def direction(self, entity: Entity, metric: str) -> str:
         trend = self.data.trends.get((self.period, entity), {}).get(metric)
-        return DIRECTION_LABELS.get(trend["direction"], trend["direction"]) if trend else fmt.MISSING
+        return self.label(DIRECTION_LABELS, trend["direction"]) if trend else fmt.MISSING
+
+    def label(self, labels: dict[str, str], code: str | None) -> str:
+        """A status, direction or cause in the page's language; an unknown code as it is."""
+        if code is None:
+            return fmt.MISSING
+        return self._(labels[code]) if code in labels else code
 
     def value(self, metric: str, value: float | None) -> str:
-        return fmt.metric_value(metric, value, self.currency)
+        return fmt.metric_value(metric, value, self.currency, self.locale)
+
+    def number(self, value: float | None) -> str:
+        return fmt.number(value, self.locale)
+
+    def money(self, value: float | None) -> str:
+        return fmt.money(value, self.currency, self.locale)
+
+    def signed_percent(self, ratio: float | None) -> str:
+        return fmt.signed_percent(ratio, self.locale)
+
+    def metric_label(self, metric: str) -> str:
+        return fmt.metric_label(metric, self.locale)
 
     def attainment(self, ratio: float | None) -> str:
-        return fmt.attainment(ratio, self.thresholds)
+        return fmt.attainment(ratio, self.thresholds, self.locale)
 
     def reps_of(self, team: str | None, department: str) -> list[Row]:
         return [rep for rep in self.reps if rep["department"] == department
@@ -153,9 +210,9 @@ class PeriodRenderer:
         return max(COMPARISONS, key=lambda c: (covered[c], -COMPARISONS.index(c)))
 
     def comparison_label(self, comparison: str) -> str:
-        unit = self.grain.unit
-        return {"target": "target", "prior_period": f"the previous {unit}",
-                "last_year": f"the same {unit} last year"}[comparison]
+        # Translators: what a change is measured against, after "vs" or "against".
+        return {"target": self._("target"), "prior_period": self.phrases["the_previous"],
+                "last_year": self.phrases["the_same_last_year"]}[comparison]
 
     # -- sections --------------------------------------------------------------------------
 
@@ -167,14 +224,14 @@ class PeriodRenderer:
             status = row.get("status") or "no_target"
             actual = row.get("actual", facts.get(metric))
             cards.append({
-                "label": fmt.metric_label(metric),
+                "label": self.metric_label(metric),
                 "actual": self.value(metric, actual),
                 "target": self.value(metric, row.get("target")),
                 "attainment": self.attainment(row.get("attainment")),
                 "status": status,
-                "status_label": STATUS_LABELS.get(status, status),
-                "vs_prior": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
-                "vs_last_year": fmt.signed_percent(_change(actual, row.get("last_year_actual"))),
+                "status_label": self.label(STATUS_LABELS, status),
+                "vs_prior": self.signed_percent(_change(actual, row.get("prior_actual"))),
+                "vs_last_year": self.signed_percent(_change(actual, row.get("last_year_actual"))),
                 "trend": self.direction(entity, metric),
             })
         return cards
@@ -187,17 +244,18 @@ class PeriodRenderer:
             actual = row.get("actual", facts.get(metric.name))
             status = row.get("status") or "no_target"
             rows.append({
-                "label": fmt.metric_label(metric.name),
-                "description": metric.description,
+                "label": self.metric_label(metric.name),
+                "description": self._(METRIC_DESCRIPTIONS[metric.name])
+                if metric.name in METRIC_DESCRIPTIONS else metric.description,
                 "actual": self.value(metric.name, actual),
                 "target": self.value(metric.name, row.get("target")),
                 "attainment": self.attainment(row.get("attainment")),
                 "status": status,
-                "status_label": STATUS_LABELS.get(status, status),
+                "status_label": self.label(STATUS_LABELS, status),
                 "prior": self.value(metric.name, row.get("prior_actual")),
-                "vs_prior": fmt.signed_percent(_change(actual, row.get("prior_actual"))),
+                "vs_prior": self.signed_percent(_change(actual, row.get("prior_actual"))),
                 "last_year": self.value(metric.name, row.get("last_year_actual")),
-                "vs_last_year": fmt.signed_percent(_change(actual, row.get("last_year_actual"))),
+                "vs_last_year": self.signed_percent(_change(actual, row.get("last_year_actual"))),
                 "trend": self.direction(entity, metric.name),
             })
         return rows
@@ -220,12 +278,12 @@ class PeriodRenderer:
                 "target": self.value("sales_volume", sales.get("target")),
                 "attainment": self.attainment(sales.get("attainment")),
                 "status": status,
-                "status_label": STATUS_LABELS.get(status, status),
-                "orders": fmt.number(rep["orders"]),
-                "activity": fmt.number(rep.get(activity_metric)),
-                "dm_conversations": fmt.number(rep["dm_conversations"]),
+                "status_label": self.label(STATUS_LABELS, status),
+                "orders": self.number(rep["orders"]),
+                "activity": self.number(rep.get(activity_metric)),
+                "dm_conversations": self.number(rep["dm_conversations"]),
                 "trend": self.direction(entity, "sales_volume"),
-                "cause": CAUSE_LABELS.get(driver["cause"], driver["cause"]) if driver else fmt.MISSING,
+                "cause": self.label(CAUSE_LABELS, driver["cause"]) if driver else fmt.MISSING,
             })
         return rows
 
@@ -243,14 +301,18 @@ class PeriodRenderer:
                     for p in shown]
 
         shown_targets = [targets.get(p) for p in shown]
-        ticked = ", target ticked" if any(t is not None for t in shown_targets) else ""
+        _ = self._
+        if any(t is not None for t in shown_targets):
+            sales_title = _("{name}: sales volume ({currency}), target ticked")
+        else:
+            sales_title = _("{name}: sales volume ({currency})")
         return self.charts.trend(
-            [fmt.short_period_label(self.grain, p) for p in shown],
+            [fmt.short_period_label(self.grain, p, self.locale) for p in shown],
             series("sales_volume"),
             shown_targets,
             series(activity_metric),
-            sales_title=f"{name}: sales volume ({self.currency}){ticked}",
-            activity_title=f"{fmt.metric_label(activity_metric)} per {self.grain.unit}",
+            sales_title=sales_title.format(name=name, currency=self.currency),
+            activity_title=self.phrases["per"].format(label=self.metric_label(activity_metric)),
         )
 
     def driver_rows(self, reps: Sequence[Row], comparison: str | None) -> list[dict[str, Any]]:
@@ -274,17 +336,19 @@ class PeriodRenderer:
         return rows
 
     def format_driver_rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        money = self.currency
+        money, locale = self.currency, self.locale
         return [{
             "name": row["name"],
             "team": row["team"],
-            "sales_volume": fmt.money(row["sales_volume"], money),
-            "base_sales_volume": fmt.money(row["base_sales_volume"], money),
-            "total_change": fmt.signed_money(row["total_change"], money),
-            "activity": fmt.signed_money(row["effects"][0], money),
-            "conversion": fmt.signed_money(row["effects"][1], money),
-            "value": fmt.signed_money(row["effects"][2], money),
-            "cause": CAUSE_LABELS.get(row["cause"], row["cause"] or fmt.MISSING),
+            "sales_volume": fmt.money(row["sales_volume"], money, locale),
+            "base_sales_volume": fmt.money(row["base_sales_volume"], money, locale),
+            "total_change": fmt.signed_money(row["total_change"], money, locale),
+            "activity": fmt.signed_money(row["effects"][0], money, locale),
+            "conversion": fmt.signed_money(row["effects"][1], money, locale),
+            "value": fmt.signed_money(row["effects"][2], money, locale),
+            # A department's row has its teams' causes counted already (department_page).
+            "cause": row["cause"] if row.get("causes_counted")
+            else self.label(CAUSE_LABELS, row["cause"] or None),
         } for row in rows]
 
     def driver_chart(self, labels: Sequence[str], rows: Sequence[dict[str, Any]],
@@ -292,13 +356,15 @@ class PeriodRenderer:
         effects = [[row["effects"][i] for row in rows] for i in range(3)]
         return self.charts.drivers(
             labels, effects,
-            title=f"Change in sales volume vs {self.comparison_label(comparison)}, by factor "
-                  f"({self.currency})")
+            title=self._("Change in sales volume vs {comparison}, by factor ({currency})").format(
+                comparison=self.comparison_label(comparison), currency=self.currency))
 
     def plans(self, reps: Sequence[Row]) -> list[dict[str, Any]]:
         plans = []
         for rep in reps:
-            items = self.data.plans.get(self.rep_key(rep), [])
+            # Each statement composed in the page's language from the row's parts.
+            items = [{**item, "statement": self.sentences.statement(item)}
+                     for item in self.data.plans.get(self.rep_key(rep), [])]
             plans.append({
                 "rep": rep["rep_name"],
                 "team": rep["team"],
@@ -314,13 +380,14 @@ class PeriodRenderer:
     def common(self) -> dict[str, Any]:
         grain = self.grain
         return {
-            "grain": grain.name,
-            "unit": grain.unit,
+            "grain": self.phrases["grain_name"],
+            "phrases": self.phrases,
             "currency": self.currency,
-            "period_start": self.period.strftime(KEY_FORMAT),
-            "period_label": fmt.period_label(grain, self.period),
-            "next_period_label": fmt.period_label(grain, fmt.add_periods(grain, self.period, 1)),
-            "cause_labels": CAUSE_LABELS,
+            # The first day as the locale writes it (the folder name keeps the ISO key).
+            "period_start": fmt.day(self.period, self.locale),
+            "period_label": fmt.period_label(grain, self.period, self.locale),
+            "next_period_label": fmt.period_label(grain, fmt.add_periods(grain, self.period, 1),
+                                                  self.locale),
         }
 
     def team_page(self, team: str, department: str) -> str:
@@ -334,7 +401,7 @@ class PeriodRenderer:
         targets = {p: (self.variance(entity, p).get("sales_volume") or {}).get("target")
                    for p in history}
         drivers = self.driver_rows(reps, comparison)
-        return environment().get_template("report.html").render(
+        return environment(self.locale).get_template("report.html").render(
             **self.common(),
             kind="team",
             name=team,
@@ -342,7 +409,7 @@ class PeriodRenderer:
             department=department,
             department_file=self.department_file(department)
             if department in self.departments else None,
-            activity_label=fmt.metric_label(activity_metric),
+            activity_label=self.metric_label(activity_metric),
             kpis=self.kpis(entity, facts, activity_metric),
             leaderboard=self.leaderboard(reps, activity_metric, comparison),
             metric_table=self.metric_table(entity, facts),
@@ -375,15 +442,17 @@ class PeriodRenderer:
                 "attainment_ratio": sales.get("attainment"),
                 "attainment": self.attainment(sales.get("attainment")),
                 "status": status,
-                "status_label": STATUS_LABELS.get(status, status),
+                "status_label": self.label(STATUS_LABELS, status),
                 "reps": len(self.reps_of(team, dep)),
-                "orders": fmt.number(facts["orders"]),
+                "orders": self.number(facts["orders"]),
             })
         return rows
 
-    def team_attainment_chart(self, teams: Sequence[dict[str, Any]], title: str) -> str | None:
+    def team_attainment_chart(self, teams: Sequence[dict[str, Any]]) -> str | None:
         if not any(row["attainment_ratio"] is not None for row in teams):
             return None
+        title = self._("Sales volume attainment by team, {period}").format(
+            period=fmt.period_label(self.grain, self.period, self.locale))
         return self.charts.attainment(
             [row["team"] for row in teams], [row["attainment_ratio"] for row in teams],
             [row["status"] for row in teams], title=title)
@@ -412,14 +481,15 @@ class PeriodRenderer:
                 total["effects"][index] += effect or 0.0
             total["causes"][row["cause"]] += 1
         team_drivers = [
-            {**row, "cause": ", ".join(f"{CAUSE_LABELS.get(c, c)} {n}"
-                                       for c, n in sorted(row.pop("causes").items()))}
+            {**row, "causes_counted": True,
+             "cause": ", ".join(f"{self.label(CAUSE_LABELS, c)} {n}"
+                                for c, n in sorted(row.pop("causes").items()))}
             for _, row in sorted(by_team.items())
         ]
         plans = self.plans(reps)
         commitments = [
             {"rep": plan["rep"], "team": plan["team"], "statement": item["statement"],
-             "cause": CAUSE_LABELS.get(item["cause"], item["cause"] or fmt.MISSING),
+             "cause": self.label(CAUSE_LABELS, item["cause"]),
              "file": self.team_file(plan["team"], department), "anchor": plan["anchor"]}
             for plan in plans for item in plan["commitments"]
         ]
@@ -429,17 +499,17 @@ class PeriodRenderer:
             for item in plan["developments"]:
                 developments[item["cause"]] += 1
                 costs[item["cause"]] += -(item["cost_in_sales_volume"] or 0.0)
-        causes = [{"cause": CAUSE_LABELS.get(c, c), "developments": n,
-                   "cost": fmt.money(costs[c], self.currency)}
+        causes = [{"cause": self.label(CAUSE_LABELS, c), "developments": n,
+                   "cost": self.money(costs[c])}
                   for c, n in sorted(developments.items(), key=lambda kv: -costs[kv[0]])]
-        return environment().get_template("report.html").render(
+        return environment(self.locale).get_template("report.html").render(
             **self.common(),
             kind="department",
             name=department,
             team=None,
             department=department,
             department_file=None,
-            activity_label=fmt.metric_label(activity_metric),
+            activity_label=self.metric_label(activity_metric),
             kpis=self.kpis(entity, facts, activity_metric),
             leaderboard=self.leaderboard(reps, activity_metric, comparison),
             metric_table=self.metric_table(entity, facts),
@@ -450,8 +520,7 @@ class PeriodRenderer:
                                            comparison) if team_drivers else None,
             plans=[],
             teams=teams,
-            team_chart=self.team_attainment_chart(
-                teams, f"Sales volume attainment by team, {fmt.period_label(self.grain, self.period)}"),
+            team_chart=self.team_attainment_chart(teams),
             commitments=commitments,
             causes=causes,
         )
@@ -470,13 +539,13 @@ class PeriodRenderer:
                 "target": self.value("sales_volume", sales.get("target")),
                 "attainment": self.attainment(sales.get("attainment")),
                 "status": status,
-                "status_label": STATUS_LABELS.get(status, status),
+                "status_label": self.label(STATUS_LABELS, status),
                 "teams": self.team_overview(department),
             })
         # Teams whose department has no row of its own still get listed.
         listed = {row["department"] for row in departments}
         orphans = [row for row in self.team_overview(None) if row["department"] not in listed]
-        return environment().get_template("period_index.html").render(
+        return environment(self.locale).get_template("period_index.html").render(
             **self.common(), departments=departments, orphans=orphans,
             unassigned=self.unassigned_activity())
 
@@ -486,9 +555,9 @@ class PeriodRenderer:
         return [{
             "rep": row["rep_name"] or row["rep_id"],
             "rep_id": row["rep_id"],
-            "days": ", ".join(f"{day:%a %-d %b %Y}" for day in row["days"]),
-            "activities": fmt.number(row["activities"]),
-            "reason": row["reason"],
+            "days": ", ".join(fmt.day(day, self.locale, weekday=True) for day in row["days"]),
+            "activities": self.number(row["activities"]),
+            "reason": self._(row["reason"]),
         } for row in self.data.unassigned.get(self.period, [])]
 
 

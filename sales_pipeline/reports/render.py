@@ -34,7 +34,9 @@ from sales_pipeline.reports.data import (
     TREND_PERIODS,
     ReportData,
 )
+from sales_pipeline.reports.i18n import SOURCE_LOCALE, language
 from sales_pipeline.reports.pages import PeriodRenderer, environment
+from sales_pipeline.reports.statements import GRAIN_PHRASES
 
 PERIOD_FILE = re.compile(r"(team|department)-.+\.html")
 
@@ -88,13 +90,13 @@ class _Part:
 
 
 def _render_periods(
-    data: ReportData, periods: Sequence[date], reports_dir: Path, currency: str
+    data: ReportData, periods: Sequence[date], reports_dir: Path, currency: str, locale: str
 ) -> _Part:
     part = _Part()
-    charts = ChartBook(TREND_PERIODS[data.grain.name])
+    charts = ChartBook(TREND_PERIODS[data.grain.name], locale)
     try:
         for period in periods:
-            renderer = PeriodRenderer(data, period, charts, currency)
+            renderer = PeriodRenderer(data, period, charts, currency, locale)
             folder = reports_dir / data.grain.name / period.strftime(KEY_FORMAT)
             written: set[str] = set()
             for team, department in renderer.teams:
@@ -144,9 +146,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def render_reports(
-    data: ReportData, reports_dir: Path, currency: str, *, workers: int | None = None
+    data: ReportData, reports_dir: Path, currency: str, *, workers: int | None = None,
+    locale: str = SOURCE_LOCALE,
 ) -> RenderResult:
-    """Write every report of every period in `data`, the period indexes and the root index.
+    """Write every report of every period in `data`, the period indexes and the root index,
+    in the language `locale` (SALES_REPORT_LOCALE).
 
     A large range is split over `workers` processes (default: the CPUs, at most MAX_WORKERS,
     and one below PARALLEL_MIN_REPORTS reports)."""
@@ -163,14 +167,15 @@ def render_reports(
             with ProcessPoolExecutor(len(chunks), mp_context=_pool_context()) as pool:
                 parts = list(pool.map(
                     _render_periods, [data.subset(chunk) for chunk in chunks], chunks,
-                    [reports_dir] * len(chunks), [currency] * len(chunks)))
+                    [reports_dir] * len(chunks), [currency] * len(chunks),
+                    [locale] * len(chunks)))
         except (BrokenProcessPool, RuntimeError):
             # A worker could not start (a caller's script without a __main__ guard raises
             # RuntimeError in the parent; a killed worker breaks the pool): rendering is
             # idempotent, so the whole range is rendered here instead.
             chunks = [periods]
     if not parts:
-        parts = [_render_periods(data, periods, reports_dir, currency)]
+        parts = [_render_periods(data, periods, reports_dir, currency, locale)]
 
     result = RenderResult(workers=len(chunks))
     result.removed += _remove_periods_without_activity(data, reports_dir)
@@ -181,13 +186,14 @@ def render_reports(
         result.charts += part.charts
         result.removed += part.removed
     if periods:
-        charts = ChartBook(TREND_PERIODS[data.grain.name])
+        charts = ChartBook(TREND_PERIODS[data.grain.name], locale)
         try:
             folder = reports_dir / data.grain.name / periods[-1].strftime(KEY_FORMAT)
-            _summarise_latest(result, PeriodRenderer(data, periods[-1], charts, currency), folder)
+            _summarise_latest(result, PeriodRenderer(data, periods[-1], charts, currency, locale),
+                              folder)
         finally:
             charts.close()
-    write_root_index(reports_dir)
+    write_root_index(reports_dir, locale)
     result.files.append(reports_dir / "index.html")
     result.seconds = time.perf_counter() - began
     return result
@@ -241,17 +247,16 @@ def _summarise_latest(result: RenderResult, renderer: PeriodRenderer, folder: Pa
         for row in renderer.leaderboard(renderer.reps, ACTIVITY_METRICS[0],
                                         renderer.comparison(renderer.reps))
     ]
-    result.latest_chart = renderer.team_attainment_chart(
-        teams, f"Sales volume attainment by team, "
-               f"{fmt.period_label(renderer.grain, renderer.period)}")
+    result.latest_chart = renderer.team_attainment_chart(teams)
     if renderer.teams:
         team, department = renderer.teams[0]
         result.example_report = folder / renderer.team_file(team, department)
 
 
-def write_root_index(reports_dir: Path) -> None:
+def write_root_index(reports_dir: Path, locale: str = SOURCE_LOCALE) -> None:
     """The list of every rendered period, rebuilt from the folders so that each grain's run
     keeps the other grains' entries."""
+    lang = language(locale)
     grains = []
     for grain in GRAINS:
         periods = []
@@ -261,8 +266,9 @@ def write_root_index(reports_dir: Path) -> None:
             except ValueError:
                 continue
             periods.append({"href": f"{grain.name}/{folder.parent.name}/index.html",
-                            "label": fmt.period_label(grain, start)})
+                            "label": fmt.period_label(grain, start, locale)})
         if periods:
-            grains.append({"name": grain.name, "periods": periods})
+            grains.append({"name": lang.gettext(GRAIN_PHRASES[grain.name]["grain"]),
+                           "periods": periods})
     write_atomically(reports_dir / "index.html",
-                     environment().get_template("index.html").render(grains=grains))
+                     environment(locale).get_template("index.html").render(grains=grains))

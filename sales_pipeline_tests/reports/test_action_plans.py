@@ -15,6 +15,8 @@ from sales_pipeline.analysis.action_plans import (
     unresolved_sources,
 )
 from sales_pipeline.partitions import MONTHLY
+from sales_pipeline.reports.i18n import language
+from sales_pipeline.reports.statements import Sentences
 from sales_pipeline_tests.reports.handmade import (
     create_upstream,
     driver_row,
@@ -45,7 +47,13 @@ def plans(conn: duckdb.DuckDBPyConnection, start: date = MARCH, end: date = APRI
         list(where.values()),
     )
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    # Every statement the SQL wrote reads the same when a report composes it from the row's
+    # parts (reports/statements.py): what an English report shows is what analysts query.
+    english = Sentences("monthly", "EUR", language("en"))
+    for row in rows:
+        assert english.statement(row) == row["statement"]
+    return rows
 
 
 def field_rep(rep: str, metric: str, actual: float, target: float | None = None,

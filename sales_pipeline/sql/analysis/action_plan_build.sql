@@ -158,6 +158,11 @@ strength_items AS (
         NULL::DATE AS next_period_start,
         NULL::DOUBLE AS commitment_target,
         NULL::VARCHAR AS commitment_basis,
+        s.target::DOUBLE AS target,
+        s.attainment::DOUBLE AS attainment,
+        s.top_quartile,
+        s.peer_median::DOUBLE AS peer_median,
+        s.peer_count::INTEGER AS peer_count,
         [{{ variance | literal }} || '/' || s.period_start || '/rep/' || ap_key(s.rep_id) || '/'
             || ap_key(s.team) || '/' || ap_key(s.department) || '/' || ap_key(s.metric)]
         || CASE WHEN s.top_quartile
@@ -194,6 +199,9 @@ development_items AS (
         NULL::DATE AS next_period_start,
         NULL::DOUBLE AS commitment_target,
         NULL::VARCHAR AS commitment_basis,
+        activity_metric,
+        sales_volume::DOUBLE AS sales_volume,
+        base_sales_volume::DOUBLE AS base_sales_volume,
         [driver_key] AS source
     FROM developments
 ),
@@ -298,6 +306,12 @@ commitment_items AS (
         next_start AS next_period_start,
         target_value AS commitment_target,
         basis AS commitment_basis,
+        activity_metric,
+        activity::DOUBLE AS activity,
+        base_conversion::DOUBLE AS base_conversion,
+        base_avg_order_value::DOUBLE AS base_avg_order_value,
+        next_sales_target::DOUBLE AS next_sales_target,
+        (-effect)::DOUBLE AS development_cost,
         [driver_key]
         || CASE basis
             WHEN 'set_target' THEN ['staging.sales_targets/' || ap_key(next_activity_target_id)]

@@ -20,3 +20,18 @@ CREATE TABLE IF NOT EXISTS {{ table }} (
     commitment_basis VARCHAR,         -- set_target, sales_target, reference: where that came from
     source VARCHAR[] NOT NULL         -- trace keys of the rows the statement was made from
 );
+-- The parts each statement is made of, beside the columns above, so that a report can compose
+-- it in another language (reports/statements.py). Added to a table built before they existed.
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS target DOUBLE;          -- strengths: the metric's target
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS attainment DOUBLE;      -- strengths: actual / target
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS top_quartile BOOLEAN;   -- strengths: in the team's top quartile
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS peer_median DOUBLE;     -- strengths: the team's median
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS peer_count INTEGER;     -- strengths: reps it was taken over
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS activity_metric VARCHAR;  -- developments, commitments
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS activity DOUBLE;        -- commitments: this period's activity
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS sales_volume DOUBLE;    -- developments: the period's
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS base_sales_volume DOUBLE;  -- developments: the comparison's
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS base_conversion DOUBLE;    -- commitments: the comparison's
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS base_avg_order_value DOUBLE;  -- commitments: the comparison's
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS next_sales_target DOUBLE;  -- commitments: next period's set target
+ALTER TABLE {{ table }} ADD COLUMN IF NOT EXISTS development_cost DOUBLE;   -- commitments: what the factor cost (>= 0)
