@@ -58,7 +58,8 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         # must not hold the file open.
         with warehouse.connect() as conn:
             data = load_report_data(conn, grain, start, end,
-                                    status_thresholds=analysis_config.status_thresholds)
+                                    status_thresholds=analysis_config.status_thresholds,
+                                    trend_window=analysis_config.trend_window)
         result = render_reports(data, sales_config.reports_path, sales_config.reporting_currency,
                                 locale=sales_config.report_locale)
 

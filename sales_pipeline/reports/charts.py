@@ -35,6 +35,7 @@ COLORS = {
     "at_risk": "#e0a21e",
     "behind": "#c8453c",
     "no_target": "#9a9a9a",
+    "in_progress": "#7f9bb8",
     "grid": "#e4e4e4",
 }
 

@@ -20,11 +20,13 @@ from sales_pipeline.facts.assets import DEPARTMENT, REP_TOTAL, TEAM, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
 from sales_pipeline.reports.formatting import STATUS_THRESHOLDS, add_periods
+from sales_pipeline.resources import AnalysisConfig
 
 Row = dict[str, Any]
 # (level, entity_id, team, department): team is None at department level.
 Entity = tuple[str, str, str | None, str]
 
+TREND_WINDOW = AnalysisConfig().trend_window
 # How many periods a trend chart shows, ending with the reported one.
 TREND_PERIODS: dict[str, int] = {"weekly": 13, "monthly": 12, "quarterly": 8, "yearly": 5}
 # The two activity metrics a rep's sales are driven by (field: visits; inside: connected calls).
@@ -45,6 +47,11 @@ class ReportData:
     # The status thresholds the variance mart was built with: attainment is printed precisely
     # enough to agree with its badge (formatting.attainment).
     status_thresholds: tuple[float, ...] = STATUS_THRESHOLDS
+    # How many periods the trend direction was fitted over (AnalysisConfig.trend_window).
+    trend_window: int = TREND_WINDOW
+    # period -> its calendar: days elapsed, working days, holidays, whether it is complete
+    # (docs/analysis.md, "Complete periods").
+    calendar: dict[date, Row] = field(default_factory=dict)
     # (period, team, department) -> fact row; (period, department) -> fact row.
     team_facts: dict[tuple[date, str, str], Row] = field(default_factory=dict)
     department_facts: dict[tuple[date, str], Row] = field(default_factory=dict)
@@ -82,7 +89,8 @@ class ReportData:
         history_start = max(self.history_start,
                             add_periods(self.grain, start, 1 - TREND_PERIODS[self.grain.name]))
         part = ReportData(grain=self.grain, start=start, end=end, history_start=history_start,
-                          status_thresholds=self.status_thresholds)
+                          status_thresholds=self.status_thresholds,
+                          trend_window=self.trend_window)
 
         def in_history(period: date) -> bool:
             return history_start <= period < end
@@ -96,6 +104,7 @@ class ReportData:
         part.variance.update((k, v) for k, v in self.variance.items() if in_history(k[0]))
         part.rep_facts.update((k, v) for k, v in self.rep_facts.items() if in_window(k))
         part.unassigned.update((k, v) for k, v in self.unassigned.items() if in_window(k))
+        part.calendar.update((k, v) for k, v in self.calendar.items() if in_window(k))
         for mine, theirs in ((part.trends, self.trends), (part.drivers, self.drivers),
                              (part.plans, self.plans)):
             mine.update((k, v) for k, v in theirs.items() if in_window(k[0]))
@@ -146,6 +155,16 @@ _UNASSIGNED_SQL = """
 """
 
 
+# Per period: its days, working days, holidays and whether it is complete (the same on every
+# variance row of the period).
+_CALENDAR_SQL = """
+    SELECT DISTINCT period_start, period_end, days_in_period, days_elapsed, working_days,
+           working_days_elapsed, holidays, is_complete
+    FROM {variance}
+    WHERE period_start >= ? AND period_start < ?
+"""
+
+
 def _entity(row: Row) -> Entity:
     if row["level"] == "department":
         return ("department", row["entity_id"], None, row["department"])
@@ -155,10 +174,11 @@ def _entity(row: Row) -> Entity:
 def load_report_data(
     conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date,
     status_thresholds: tuple[float, ...] = STATUS_THRESHOLDS,
+    trend_window: int = TREND_WINDOW,
 ) -> ReportData:
     history_start = add_periods(grain, start, 1 - TREND_PERIODS[grain.name])
     data = ReportData(grain=grain, start=start, end=end, history_start=history_start,
-                      status_thresholds=status_thresholds)
+                      status_thresholds=status_thresholds, trend_window=trend_window)
     window = (start, end)
     history = (history_start, end)
 
@@ -170,6 +190,9 @@ def load_report_data(
                      "WHERE period_start >= ? AND period_start < ? AND department <> ?",
                      (*history, UNASSIGNED)):
         data.department_facts[(row["period_start"], row["department"])] = row
+    for row in _rows(conn, _CALENDAR_SQL.format(variance=analysis_table("variance", grain)),
+                     window):
+        data.calendar[row["period_start"]] = row
     for row in _rows(conn, _UNASSIGNED_SQL.format(unit=grain.unit), (*window, UNASSIGNED)):
         data.unassigned[row["period_start"]].append(row)
     # A rep is one row per period, all teams together, under the team the variance mart shows

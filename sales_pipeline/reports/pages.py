@@ -28,6 +28,7 @@ from sales_pipeline.reports.data import (
     Row,
 )
 from sales_pipeline.reports.i18n import N_, SOURCE_LOCALE, language, translations
+from sales_pipeline.reports.periods import holiday_note, is_running, running_note, to_date_label
 from sales_pipeline.reports.statements import Sentences, phrases
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -35,11 +36,11 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # The labels are English msgids: a page shows them through its language's gettext.
 STATUS_LABELS = {
     "ahead": N_("Ahead"), "on_track": N_("On track"), "at_risk": N_("At risk"),
-    "behind": N_("Behind"), "no_target": N_("No target"),
+    "behind": N_("Behind"), "no_target": N_("No target"), "in_progress": N_("In progress"),
 }
 DIRECTION_LABELS = {
     "up": N_("▲ up"), "down": N_("▼ down"), "flat": N_("► flat"),
-    "insufficient_history": N_("short history"),
+    "insufficient_history": N_("short history"), "in_progress": N_("period running"),
 }
 CAUSE_LABELS = {
     "effort": N_("Effort"), "skill": N_("Skill"), "value": N_("Order value"),
@@ -131,6 +132,8 @@ class PeriodRenderer:
         self.team_slugs = _unique_slugs(self.teams)
         self.department_slugs = _unique_slugs([(d,) for d in self.departments])
         self.reps = data.rep_facts.get(period, [])
+        self.calendar = data.calendar.get(period)
+        self.running = is_running(self.calendar)
 
     # -- small lookups ---------------------------------------------------------------------
 
@@ -170,6 +173,13 @@ class PeriodRenderer:
 
     def attainment(self, ratio: float | None) -> str:
         return fmt.attainment(ratio, self.thresholds, self.locale)
+
+    def judged(self, row: Row) -> tuple[float | None, float | None]:
+        """The target and attainment a table shows: of the whole period, or of the days elapsed
+        while it is running (docs/analysis.md, "Complete periods")."""
+        if self.running:
+            return row.get("target_to_date"), row.get("attainment_to_date")
+        return row.get("target"), row.get("attainment")
 
     def reps_of(self, team: str | None, department: str) -> list[Row]:
         return [rep for rep in self.reps if rep["department"] == department
@@ -223,11 +233,18 @@ class PeriodRenderer:
             row = variance.get(metric) or {}
             status = row.get("status") or "no_target"
             actual = row.get("actual", facts.get(metric))
+            to_date = None
+            if self.running and row.get("target") is not None:
+                to_date = {"target": self.value(metric, row.get("target_to_date")),
+                           "attainment": self.attainment(row.get("attainment_to_date")),
+                           "pace": self.value(metric, row.get("pace_needed"))
+                           if row.get("pace_needed") is not None else None}
             cards.append({
                 "label": self.metric_label(metric),
                 "actual": self.value(metric, actual),
                 "target": self.value(metric, row.get("target")),
                 "attainment": self.attainment(row.get("attainment")),
+                "to_date": to_date,
                 "status": status,
                 "status_label": self.label(STATUS_LABELS, status),
                 "vs_prior": self.signed_percent(_change(actual, row.get("prior_actual"))),
@@ -243,13 +260,14 @@ class PeriodRenderer:
             row = variance.get(metric.name) or {}
             actual = row.get("actual", facts.get(metric.name))
             status = row.get("status") or "no_target"
+            target, attainment = self.judged(row)
             rows.append({
                 "label": self.metric_label(metric.name),
                 "description": self._(METRIC_DESCRIPTIONS[metric.name])
                 if metric.name in METRIC_DESCRIPTIONS else metric.description,
                 "actual": self.value(metric.name, actual),
-                "target": self.value(metric.name, row.get("target")),
-                "attainment": self.attainment(row.get("attainment")),
+                "target": self.value(metric.name, target),
+                "attainment": self.attainment(attainment),
                 "status": status,
                 "status_label": self.label(STATUS_LABELS, status),
                 "prior": self.value(metric.name, row.get("prior_actual")),
@@ -268,6 +286,7 @@ class PeriodRenderer:
             sales = self.variance(entity).get("sales_volume") or {}
             status = sales.get("status") or "no_target"
             driver = self.data.drivers.get(self.rep_key(rep), {}).get(comparison or "")
+            target, attainment = self.judged(sales)
             rows.append({
                 "position": position,
                 "rep": rep["rep_name"],
@@ -275,14 +294,18 @@ class PeriodRenderer:
                 "team": rep["team"],
                 "anchor": f"rep-{fmt.slug(rep['rep_id'])}-{fmt.slug(rep['team'])}",
                 "sales_volume": self.value("sales_volume", rep["sales_volume"]),
-                "target": self.value("sales_volume", sales.get("target")),
-                "attainment": self.attainment(sales.get("attainment")),
+                "target": self.value("sales_volume", target),
+                "attainment": self.attainment(attainment),
                 "status": status,
                 "status_label": self.label(STATUS_LABELS, status),
                 "orders": self.number(rep["orders"]),
                 "activity": self.number(rep.get(activity_metric)),
                 "dm_conversations": self.number(rep["dm_conversations"]),
                 "trend": self.direction(entity, "sales_volume"),
+                # The change on the period before, beside the trend over the window: a month
+                # 31 % down on the last is visible even when the trend is flat.
+                "vs_prior": self.signed_percent(
+                    _change(rep["sales_volume"], sales.get("prior_actual"))),
                 "cause": self.label(CAUSE_LABELS, driver["cause"]) if driver else fmt.MISSING,
             })
         return rows
@@ -388,6 +411,12 @@ class PeriodRenderer:
             "period_label": fmt.period_label(grain, self.period, self.locale),
             "next_period_label": fmt.period_label(grain, fmt.add_periods(grain, self.period, 1),
                                                   self.locale),
+            "running": self.running,
+            "to_date": to_date_label(self.calendar, self.lang) if self.running else None,
+            "running_note": running_note(self.calendar, self.lang) if self.running else None,
+            "holiday_note": holiday_note(self.calendar, self.lang),
+            "trend_heading": self.phrases["trend_over"].format(
+                n=fmt.number(self.data.trend_window, self.locale)),
         }
 
     def team_page(self, team: str, department: str) -> str:
@@ -433,14 +462,15 @@ class PeriodRenderer:
             sales = self.variance(("team", team, team, dep)).get("sales_volume") or {}
             facts = self.data.team_facts[(self.period, team, dep)]
             status = sales.get("status") or "no_target"
+            target, attainment = self.judged(sales)
             rows.append({
                 "team": team,
                 "department": dep,
                 "file": self.team_file(team, dep),
                 "sales_volume": self.value("sales_volume", facts["sales_volume"]),
-                "target": self.value("sales_volume", sales.get("target")),
-                "attainment_ratio": sales.get("attainment"),
-                "attainment": self.attainment(sales.get("attainment")),
+                "target": self.value("sales_volume", target),
+                "attainment_ratio": attainment,
+                "attainment": self.attainment(attainment),
                 "status": status,
                 "status_label": self.label(STATUS_LABELS, status),
                 "reps": len(self.reps_of(team, dep)),
@@ -451,8 +481,12 @@ class PeriodRenderer:
     def team_attainment_chart(self, teams: Sequence[dict[str, Any]]) -> str | None:
         if not any(row["attainment_ratio"] is not None for row in teams):
             return None
-        title = self._("Sales volume attainment by team, {period}").format(
-            period=fmt.period_label(self.grain, self.period, self.locale))
+        if self.running:
+            title = self._("Sales volume attainment to date by team, {period}").format(
+                period=fmt.period_label(self.grain, self.period, self.locale))
+        else:
+            title = self._("Sales volume attainment by team, {period}").format(
+                period=fmt.period_label(self.grain, self.period, self.locale))
         return self.charts.attainment(
             [row["team"] for row in teams], [row["attainment_ratio"] for row in teams],
             [row["status"] for row in teams], title=title)
@@ -532,12 +566,13 @@ class PeriodRenderer:
                 "sales_volume") or {}
             facts = self.data.department_facts[(self.period, department)]
             status = sales.get("status") or "no_target"
+            target, attainment = self.judged(sales)
             departments.append({
                 "department": department,
                 "file": self.department_file(department),
                 "sales_volume": self.value("sales_volume", facts["sales_volume"]),
-                "target": self.value("sales_volume", sales.get("target")),
-                "attainment": self.attainment(sales.get("attainment")),
+                "target": self.value("sales_volume", target),
+                "attainment": self.attainment(attainment),
                 "status": status,
                 "status_label": self.label(STATUS_LABELS, status),
                 "teams": self.team_overview(department),

@@ -36,6 +36,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "per": N_("{label} per week"),
         "grain": N_("Weekly"),  # a heading, and "Weekly reports"
         "grain_name": N_("weekly"),  # inside a sentence: "(facts (weekly), ...)"
+        # The trend direction's window (AnalysisConfig.trend_window, at least 2).
+        "trend_over": N_("Trend over {n} weeks"),
     },
     "monthly": {
         "next": N_("Next month"),
@@ -51,6 +53,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "per": N_("{label} per month"),
         "grain": N_("Monthly"),  # a heading, and "Monthly reports"
         "grain_name": N_("monthly"),  # inside a sentence: "(facts (monthly), ...)"
+        # The trend direction's window (AnalysisConfig.trend_window, at least 2).
+        "trend_over": N_("Trend over {n} months"),
     },
     "quarterly": {
         "next": N_("Next quarter"),
@@ -66,6 +70,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "per": N_("{label} per quarter"),
         "grain": N_("Quarterly"),  # a heading, and "Quarterly reports"
         "grain_name": N_("quarterly"),  # inside a sentence: "(facts (quarterly), ...)"
+        # The trend direction's window (AnalysisConfig.trend_window, at least 2).
+        "trend_over": N_("Trend over {n} quarters"),
     },
     "yearly": {
         "next": N_("Next year"),
@@ -81,6 +87,8 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "per": N_("{label} per year"),
         "grain": N_("Yearly"),  # a heading, and "Yearly reports"
         "grain_name": N_("yearly"),  # inside a sentence: "(facts (yearly), ...)"
+        # The trend direction's window (AnalysisConfig.trend_window, at least 2).
+        "trend_over": N_("Trend over {n} years"),
     },
 }
 
@@ -157,12 +165,16 @@ class Sentences:
         """What a comparison is, after "vs <value>"."""
         if comparison == "target":
             return self.lang.gettext("at target")
+        if comparison == "peers":
+            return self.lang.gettext("of the team's median seller")
         return self.grain["in_the_previous" if comparison == "prior_period"
                           else "in_the_same_last_year"]
 
     def level(self, comparison: str) -> str:
         if comparison == "target":
             return self.lang.gettext("the level at target")
+        if comparison == "peers":
+            return self.lang.gettext("the level of the team's median seller")
         return self.grain["level_previous" if comparison == "prior_period" else "level_last_year"]
 
     # -- one function per item kind ------------------------------------------------------------

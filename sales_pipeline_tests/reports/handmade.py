@@ -63,6 +63,7 @@ def variance_row(grain: Grain, period: date, rep: str, team: str, department: st
             "at_risk" if attainment >= 0.8 else "behind"),
         "prior_period_start": add_periods(grain, period, -1),
         "last_year_period_start": add_periods(grain, period, -periods_per_year(grain)),
+        "is_complete": True,
         **extra,
     }
 
@@ -247,7 +248,8 @@ def _variance_and_trends(conn: duckdb.DuckDBPyConnection, grain: Grain) -> None:
                     WHEN l.actual / t.target >= 0.95 THEN 'on_track'
                     WHEN l.actual / t.target >= 0.8 THEN 'at_risk' ELSE 'behind' END AS status,
                (l.period_start - {next_period_step(grain)})::DATE AS prior_period_start,
-               (l.period_start - INTERVAL 1 YEAR)::DATE AS last_year_period_start
+               (l.period_start - INTERVAL 1 YEAR)::DATE AS last_year_period_start,
+               TRUE AS is_complete
         FROM levels AS l
         LEFT JOIN target_levels AS t USING (period_start, level, entity_id, metric)
         WINDOW w AS (PARTITION BY l.level, l.entity_id, l.team, l.department, l.metric

@@ -164,16 +164,46 @@ def test_factors_within_the_normal_band_are_not_developments(
     conn: duckdb.DuckDBPyConnection,
 ) -> None:
     insert(conn, DRIVERS, [
-        # Against target: 38 visits vs 40 is within 10%; nothing to develop there ...
+        # Against target: 38 visits vs 40 and an order value 5 % low are within 10%: nothing
+        # to develop there, and with a target the prior period is no measure of a shortfall,
+        # though visits fell by a quarter on it.
         shortfall("A", activity=38, orders=8, sales_volume=15_200),
-        # ... so the prior period, where visits fell by a quarter, is used.
         shortfall("A", "prior_period", activity=38, base_activity=50, orders=8, base_orders=10,
                   sales_volume=15_200, base_sales_volume=20_000),
     ])
-    [development] = plans(conn, item="development")
-    assert development["reference_kind"] == "prior_period"
-    assert development["statement"].startswith(
-        "Visits 38 vs 50 in the previous month (-24%), costing 4,800 EUR")
+    assert plans(conn, item="development") == []
+
+
+def test_a_rep_without_a_target_is_developed_against_the_median_seller(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    """No target: the peers comparison (the team's median seller) is the shortfall a development
+    is raised against; a rise on the prior period does not hide it. A rep with no target and no
+    sales is not praised only (docs/reports.md, "Action plans")."""
+    insert(conn, DRIVERS, [
+        shortfall("A", "peers", activity=10, base_activity=20, orders=0, base_orders=4,
+                  sales_volume=0, base_sales_volume=2_000, cause="mixed"),
+        shortfall("A", "prior_period", activity=10, base_activity=5, orders=0, base_orders=0,
+                  sales_volume=0, base_sales_volume=0, cause="no_shortfall"),
+    ])
+    developments = plans(conn, item="development")
+    assert [d["reference_kind"] for d in developments] == ["peers", "peers"]
+    assert developments[0]["statement"].startswith(
+        "Visits 10 vs 20 of the team's median seller (-50%), costing")
+    [commitment] = plans(conn, item="commitment")
+    assert commitment["reference_kind"] == "peers"
+    assert "the level of the team's median seller" in commitment["statement"]
+
+
+def test_a_fall_on_the_prior_period_is_no_development_at_target(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    insert(conn, DRIVERS, [
+        shortfall("A", activity=45, base_activity=40, orders=9, base_orders=8,
+                  sales_volume=18_000, base_sales_volume=16_000, cause="no_shortfall"),
+        shortfall("A", "prior_period"),
+    ])
+    assert plans(conn, item="development") == []
 
 
 def test_no_base_means_no_development(conn: duckdb.DuckDBPyConnection) -> None:

@@ -13,16 +13,18 @@ WITH labels(metric, label, noun, one) AS (
 {%- endfor %}
 ),
 
--- Developments: the largest negative driver effects of the preferred comparison ----------------
+-- Developments: the largest negative driver effects against a real shortfall -------------------
+-- Against the rep's target where there is one, else against the team's median seller (peers):
+-- a fall on the period before by a rep at target is no development, and a rep without a target
+-- is still measured (docs/reports.md, "Action plans").
 drivers_in_range AS (
     SELECT
         d.*,
-        CASE d.comparison WHEN 'target' THEN 1 WHEN 'prior_period' THEN 2 WHEN 'last_year' THEN 3
-        END AS preference,
+        CASE d.comparison WHEN 'target' THEN 1 WHEN 'peers' THEN 2 END AS preference,
         (d.period_start + {{ step }})::DATE AS next_start
     FROM {{ drivers }} AS d
     WHERE d.period_start >= {{ start | literal }} AND d.period_start < {{ end | literal }}
-      AND d.cause <> 'no_base'
+      AND d.cause <> 'no_base' AND d.comparison IN ('target', 'peers')
 ),
 factor_effects AS (
     SELECT *, 'activity' AS factor, activity_metric AS factor_metric, activity_effect AS effect,
@@ -46,7 +48,7 @@ negative_effects AS (
 ),
 chosen_comparison AS (
     SELECT period_start, rep_id, team, department, min(preference) AS preference
-    FROM negative_effects
+    FROM drivers_in_range
     GROUP BY ALL
 ),
 developments AS (

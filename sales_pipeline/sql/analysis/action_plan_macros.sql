@@ -41,4 +41,5 @@ CREATE OR REPLACE TEMP MACRO ap_against(comparison) AS CASE comparison
     WHEN 'target' THEN 'at target'
     WHEN 'prior_period' THEN 'in the previous ' || {{ unit | literal }}
     WHEN 'last_year' THEN 'in the same ' || {{ unit | literal }} || ' last year'
+    WHEN 'peers' THEN 'of the team''s median seller'
 END;
