@@ -97,7 +97,7 @@ CAUSE_TEXTS = {
     "skill": N_("skill (activity turns into fewer orders)"),
     "value": N_("value (smaller orders)"),
     "mixed": N_("mixed (several factors together)"),
-    "no_shortfall": N_("none overall (sales volume did not fall short)"),
+    "no_shortfall": N_("none overall: other factors made up for it"),
 }
 # Conversion is orders per unit of the rep's activity metric.
 ORDERS_PER = {

@@ -29,9 +29,13 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from sales_pipeline.definitions import build_definitions
+from sales_pipeline.runner import run_backfill
+from sales_pipeline_tests.conftest import settings_for
 from sales_pipeline_tests.contract.landing import (
     C1_PHONE,
     CALL_COLUMNS,
@@ -147,3 +151,34 @@ def test_the_operator_declares_the_data_complete_through_a_day(
     conn = run_pipeline(landing, SALES_AS_OF="2026-03-13")
     assert _one(conn, CALENDAR.format(grain="weekly"), WEEK_OF_9)[2:] == (
         5, 3, 3, [date(2026, 3, 12), date(2026, 3, 13)], True)
+
+
+def test_the_backfill_renders_the_latest_complete_period(
+    tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    """By default each grain's latest complete period gets its reports: February, the week of 2
+    March (with its holiday named), Q4 2025 is before the data, so no quarter; `running` adds
+    March and the week of 9 March, "to date"."""
+    landing = _landing(tmp_path / "landing")
+    settings = settings_for(landing, tmp_path, SALES_HISTORY_START="2025-01-01",
+                            SALES_MAX_REJECTED_SHARE="1")
+    summary = run_backfill(build_definitions(settings), settings, instance,
+                           progress=lambda _: None)
+    assert summary.success, summary.failed
+
+    def folders(grain: str) -> list[str]:
+        return sorted(p.name for p in (settings.reports_dir / grain).iterdir())
+
+    assert folders("monthly") == ["2026-02-01"]
+    assert folders("weekly") == ["2026-03-02"]
+    assert summary.reported_periods == {"weekly": 1, "monthly": 1}
+    week = (settings.reports_dir / "weekly" / "2026-03-02" / "index.html").read_text("utf-8")
+    assert "This period had 4 working days: Fri 6 Mar 2026 was a holiday" in week
+
+    summary = run_backfill(build_definitions(settings), settings, instance,
+                           progress=lambda _: None, reports="running")
+    assert summary.success, summary.failed
+    assert folders("monthly") == ["2026-02-01", "2026-03-01"]
+    assert folders("weekly") == ["2026-03-02", "2026-03-09"]
+    march = (settings.reports_dir / "monthly" / "2026-03-01" / "index.html").read_text("utf-8")
+    assert "to date (11 of 31 days)" in march

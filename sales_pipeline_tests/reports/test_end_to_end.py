@@ -94,6 +94,32 @@ def test_backfill_builds_action_plans_and_reports_for_every_grain(built: Built) 
                     assert not re.search(r"(?:src|href)=\"https?://", text)
 
 
+def test_running_periods_read_to_date_and_holiday_weeks_say_so(built: Built) -> None:
+    """The sample runs 1 December 2025 .. 4 January 2026 (a Sunday): January, Q1 and 2026 are
+    running, and their pages say "to date" with the days run, show targets to date and no
+    verdict; the complete Christmas week names its two holidays (docs/analysis.md, "Complete
+    periods")."""
+    reports = built.settings.reports_dir
+    with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
+        running = conn.execute(
+            "SELECT DISTINCT period_start, days_elapsed, days_in_period FROM marts.variance_monthly "
+            "WHERE NOT is_complete").fetchall()
+    assert [period for period, *_ in running] == [date(2026, 1, 1)]
+    (_, elapsed, days), = running
+    for page in (reports / "monthly" / "2026-01-01").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert f"to date ({elapsed} of {days} days)" in text, page
+        assert "This period is still running" in text, page
+        assert "Target to date" in text, page
+        assert not re.search(r'class="status (?:ahead|on_track|at_risk|behind)"', text), page
+    for page in (reports / "monthly" / "2025-12-01").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "to date" not in text and "still running" not in text, page
+    christmas = (reports / "weekly" / "2025-12-22" / "index.html").read_text(encoding="utf-8")
+    assert ("This period had 3 working days: Thu 25 Dec 2025 and Fri 26 Dec 2025 were holidays"
+            in christmas)
+
+
 def test_each_grain_has_a_build_job_for_its_tables_and_a_report_job() -> None:
     defs = build_definitions(SalesSettings.from_env())
     for grain in GRAINS:
@@ -311,7 +337,9 @@ def _expected_cards(conn: duckdb.DuckDBPyConnection, group: Group, activity_metr
         vs_prior = fmt.signed_percent(_change(actual, row["prior_actual"]))
         vs_last_year = fmt.signed_percent(_change(actual, row["last_year_actual"]))
         trend = DIRECTION_LABELS[directions[metric]]
-        target_line = f"target {target} · {fmt.attainment(row['attainment'])}"
+        # No target: the status says so, without a line of dashes.
+        target_line = (f"target {target} · {fmt.attainment(row['attainment'])}"
+                       if row["target"] is not None else "")
         if running and row["target"] is not None:
             # docs/analysis.md, "Complete periods": the pro-rated target and the pace needed.
             target_line += (f" · to date {fmt.metric_value(metric, row['target_to_date'], currency)}"
@@ -562,7 +590,8 @@ def _expected_drivers(conn: duckdb.DuckDBPyConnection, group: Group, reps: list[
 
 
 def _shown_drivers(page: ReportPage) -> list[tuple[str, ...]]:
-    if "No comparison is available" in page.heading_text("What drove sales volume"):
+    note = page.heading_text("What drove sales volume")
+    if "No comparison is available" in note or note.startswith("Causes are drawn once"):
         return []
     return [tuple(cell.text for cell in cells) for cells in page.table("What drove sales volume")]
 

@@ -73,7 +73,7 @@ developments AS (
             WHEN 'skill' THEN 'skill (activity turns into fewer orders)'
             WHEN 'value' THEN 'value (smaller orders)'
             WHEN 'mixed' THEN 'mixed (several factors together)'
-            WHEN 'no_shortfall' THEN 'none overall (sales volume did not fall short)'
+            WHEN 'no_shortfall' THEN 'none overall: other factors made up for it'
             ELSE n.cause
         END AS cause_text,
         {{ drivers | literal }} || '/' || n.period_start || '/' || ap_key(n.rep_id) || '/'
