@@ -198,10 +198,13 @@ def test_a_rep_without_a_target_is_developed_against_the_median_seller(
 def test_a_fall_on_the_prior_period_is_no_development_at_target(
     conn: duckdb.DuckDBPyConnection,
 ) -> None:
+    """At target, neither a fall on the prior period nor being below the team's median seller is
+    a development: the target is the rep's measure."""
     insert(conn, DRIVERS, [
         shortfall("A", activity=45, base_activity=40, orders=9, base_orders=8,
                   sales_volume=18_000, base_sales_volume=16_000, cause="no_shortfall"),
         shortfall("A", "prior_period"),
+        shortfall("A", "peers"),
     ])
     assert plans(conn, item="development") == []
 
