@@ -291,8 +291,11 @@ commitment_items AS (
                 || activity_one || ' (' || ap_metric_value('conversion', factor_value)
                 || ' this ' || {{ unit | literal }} || '), the level ' || ap_against(comparison)
                 || CASE WHEN activity > 0
-                    THEN ', i.e. ' || ap_number(ceil(target_value * activity)) || ' orders from '
-                         || ap_number(activity) || ' ' || activity_noun
+                    THEN ', i.e. ' || ap_number(ceil(target_value * activity))
+                         || CASE WHEN ceil(target_value * activity) = 1 THEN ' order from '
+                                 ELSE ' orders from ' END
+                         || ap_number(activity) || ' '
+                         || CASE WHEN activity = 1 THEN activity_one ELSE activity_noun END
                     ELSE '' END
                 || '.'
             ELSE
