@@ -588,16 +588,19 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("last-year-53-weeks", "the same week last year is 52 weeks back", ANALYSIS_ASSETS,
        "return 52 if grain.months == 0", "return 53 if grain.months == 0", WEEKLY_YEARLY),
     _m("last-year-calendar-year", "last year = 52 weeks / 12 months back, not one calendar year", VARIANCE,
-       'ON last_year.period_start = {{ p.shift(grain, "c.period_start", -per_year) }}',
-       "ON last_year.period_start = CAST(c.period_start - INTERVAL 1 YEAR AS DATE)", WEEKLY_YEARLY),
-    _m("last-year-same-iso-week", "last year = 52 weeks back, not the same ISO week number", VARIANCE,
-       'ON last_year.period_start = {{ p.shift(grain, "c.period_start", -per_year) }}',
-       "ON last_year.period_start = CAST(date_trunc('week', c.period_start - INTERVAL 1 YEAR) AS DATE)",
+       """SELECT {{ p.shift(grain, "period_start", per_year) }}, 'last_year', * FROM facts_wide""",
+       "SELECT CAST(period_start + INTERVAL 1 YEAR AS DATE), 'last_year', * FROM facts_wide",
        WEEKLY_YEARLY),
+    _m("last-year-same-iso-week", "last year = 52 weeks back, not the same ISO week number", VARIANCE,
+       """SELECT {{ p.shift(grain, "period_start", per_year) }}, 'last_year', * FROM facts_wide""",
+       "SELECT CAST(date_trunc('week', period_start + INTERVAL 1 YEAR) AS DATE), 'last_year', *"
+       " FROM facts_wide", WEEKLY_YEARLY),
     _m("prior-week-same-year", "the previous period across a year boundary", VARIANCE,
-       'ON prior.period_start = {{ p.shift(grain, "c.period_start", -1) }}',
-       "ON prior.period_start = CAST(date_trunc('week', c.period_start - INTERVAL 7 DAY) AS DATE)"
-       " AND year(prior.period_start) = year(c.period_start)", WEEKLY_YEARLY),
+       """        SELECT {{ p.shift(grain, "period_start", 1) }} AS for_period, 'prior' AS comparison, *
+        FROM facts_wide\n""",
+       """        SELECT {{ p.shift(grain, "period_start", 1) }} AS for_period, 'prior' AS comparison, *
+        FROM facts_wide WHERE year(period_start) = year({{ p.shift(grain, "period_start", 1) }})\n""",
+       WEEKLY_YEARLY),
     _m("drivers-last-year-53", "drivers: last year is the same distance back", DRIVERS,
        '("last_year", per_year)', '("last_year", per_year + 1)', WEEKLY_YEARLY),
     _m("driver-residue-to-value-never", "driver residue goes to the largest effect", DRIVERS,
