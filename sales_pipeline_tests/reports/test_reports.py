@@ -20,8 +20,10 @@ from dagster._core.storage.tags import (
 from sales_pipeline.analysis.action_plans import build_action_plan_asset, build_action_plans
 from sales_pipeline.partitions import MONTHLY
 from sales_pipeline.reports.assets import build_report_asset
+from sales_pipeline.reports.charts import COLORS
 from sales_pipeline.reports.data import load_report_data
 from sales_pipeline.reports.formatting import slug
+from sales_pipeline.reports.pages import STATUS_LABELS, TEMPLATES_DIR
 from sales_pipeline.reports.render import render_reports
 from sales_pipeline.resources import build_resources
 from sales_pipeline.settings import SalesSettings
@@ -250,3 +252,13 @@ def test_a_period_whose_activity_was_withdrawn_loses_its_reports(tmp_path: Path)
     assert result.reports == 0 and result.removed == len(TEAMS) + len(DEPARTMENTS) + 1
     assert not (tmp_path / "monthly" / "2026-01-01").exists()
     assert "2026-01-01" not in (tmp_path / "index.html").read_text()
+
+
+def test_every_status_has_a_colour_and_a_badge_style() -> None:
+    """A status without a CSS rule renders as white text on nothing: an invisible badge (the
+    first running-period pages had one)."""
+    styles = (TEMPLATES_DIR / "base.html").read_text(encoding="utf-8")
+    for status in STATUS_LABELS:
+        assert status in COLORS, status
+        assert f".status.{status} {{ background: var(--{status}); }}" in styles, status
+        assert f"--{status}: {{{{ colors.{status} }}}};" in styles, status
