@@ -45,15 +45,23 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         yield Built(settings, defs, instance, summary, sample)
 
 
-def test_backfill_renders_the_reports_of_the_latest_period_of_each_grain(built: Built) -> None:
+def test_backfill_renders_the_reports_of_the_latest_complete_period_of_each_grain(
+    built: Built,
+) -> None:
+    """The sample's data runs to Sunday 8 February 2026: the week of 2 February is complete (its
+    weekend is all that is left), February, Q1 and 2026 are running, so the reports are of that
+    week, January, Q4 2025 and 2025 (docs/analysis.md, "Complete periods")."""
     assert built.summary.reported_periods == {grain.name: 1 for grain in GRAINS}
+    expected = {"weekly": "2026-02-02", "monthly": "2026-01-01", "quarterly": "2025-10-01",
+                "yearly": "2025-01-01"}
     for grain in GRAINS:
         folders = [p.name for p in (built.settings.reports_dir / grain.name).iterdir() if p.is_dir()]
-        [latest] = folders
+        assert folders == [expected[grain.name]], grain.name
         with duckdb.connect(str(built.settings.warehouse), read_only=True) as conn:
-            (last,) = conn.execute(
-                f"SELECT max(period_start) FROM marts.team_activity_{grain.name}").fetchone()
-        assert latest == last.isoformat()
+            (latest_complete,) = conn.execute(
+                f"SELECT max(period_start) FROM marts.variance_{grain.name} WHERE is_complete"
+            ).fetchone()
+        assert latest_complete.isoformat() == expected[grain.name], grain.name
 
 
 def mart_fingerprints(warehouse: Path) -> dict[str, str]:
