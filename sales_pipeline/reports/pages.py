@@ -482,12 +482,9 @@ class PeriodRenderer:
     def team_attainment_chart(self, teams: Sequence[dict[str, Any]]) -> str | None:
         if not any(row["attainment_ratio"] is not None for row in teams):
             return None
-        if self.running:
-            title = self._("Sales volume attainment to date by team, {period}").format(
-                period=fmt.period_label(self.grain, self.period, self.locale))
-        else:
-            title = self._("Sales volume attainment by team, {period}").format(
-                period=fmt.period_label(self.grain, self.period, self.locale))
+        title = (self._("Sales volume attainment to date by team, {period}") if self.running
+                 else self._("Sales volume attainment by team, {period}")).format(
+            period=fmt.period_label(self.grain, self.period, self.locale))
         return self.charts.attainment(
             [row["team"] for row in teams], [row["attainment_ratio"] for row in teams],
             [row["status"] for row in teams], title=title)
