@@ -86,6 +86,19 @@ def warehouse_problem(database: Path) -> str | None:
     return None
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block as one DuckDB transaction: committed when it ends, rolled back when it raises
+    (anything, an interrupt too), so a failed or killed step leaves no half-written table."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 class Warehouse(DuckDBResource):
     """The DuckDB file every layer lives in, with the pipeline's SQL macros on each connection."""
 

@@ -24,7 +24,13 @@ import duckdb
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
 from sales_pipeline.reports.i18n import N_
-from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
+from sales_pipeline.resources import (
+    WAREHOUSE_POOL,
+    AnalysisConfig,
+    SalesConfig,
+    Warehouse,
+    transaction,
+)
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
@@ -118,13 +124,8 @@ def build_action_plans(
     """Rebuild the action plans of every period starting in [start, end), atomically."""
     params = _template_params(grain, start, end, currency, normal_band)
     conn.execute(render("analysis/action_plan_create.sql", **params))
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.execute(render("analysis/action_plan_build.sql", **params))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def unresolved_sources(

@@ -22,7 +22,7 @@ from sales_pipeline.facts.assets import LEVELS, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse
+from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse, transaction
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
@@ -106,13 +106,8 @@ def rebuild(
         table=table_name(analysis, grain),
         **sql_params(grain, start, end, config),
     )
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.execute(sql)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:

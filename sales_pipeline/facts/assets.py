@@ -14,7 +14,7 @@ import dagster as dg
 from sales_pipeline.facts.metrics import METRICS, METRICS_BY_NAME
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse
+from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse, transaction
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 from sales_pipeline.staging.assets import activity_versions_key
@@ -83,8 +83,7 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
         start, end = window.start.date(), window.end.date()
         with warehouse.connect() as conn:
             conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(conn):
                 conn.execute(
                     render(
                         "facts/build_periods.sql",
@@ -96,10 +95,6 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
                         end=end,
                     )
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
             mismatches = _reconcile(conn, qualified, start, end)
             preview = conn.execute(

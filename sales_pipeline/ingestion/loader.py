@@ -18,6 +18,7 @@ from sales_pipeline.ingestion.landing import (
     inspect,
     readable_files,
 )
+from sales_pipeline.resources import transaction
 from sales_pipeline.sources.models import Mapping
 from sales_pipeline.sql import render, sql_value_list
 
@@ -206,13 +207,8 @@ def ingest_source(
 
 
 def _in_transaction(conn: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         work()
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _land(

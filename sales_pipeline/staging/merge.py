@@ -21,7 +21,7 @@ from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import GRAINS
-from sales_pipeline.resources import SalesConfig
+from sales_pipeline.resources import SalesConfig, transaction
 from sales_pipeline.sources import SourcesConfig, SourcesConfigError, sources_config
 from sales_pipeline.sources.models import IDENTITY_SYSTEMS
 from sales_pipeline.sql import render
@@ -111,17 +111,6 @@ def _record_state(
     conn.execute(
         "INSERT INTO pipeline.merge_state VALUES (?, ?, ?)", [source, rules_hash, lookups_hash]
     )
-
-
-def _in_transaction(conn: duckdb.DuckDBPyConnection, work):
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        result = work()
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return result
 
 
 def stage_source(
@@ -236,7 +225,8 @@ def stage_source(
         ]
         return MergeResult(full=full, files=files, reconciliation=reconciliation)
 
-    return _in_transaction(conn, work)
+    with transaction(conn):
+        return work()
 
 
 def identities_query(config: SourcesConfig, landing_dir: Path) -> str:
@@ -350,4 +340,5 @@ def build_activities(conn: duckdb.DuckDBPyConnection, run_id: str) -> Activities
         _record_state(conn, "activities", rules_hash, lookups_hash)
         return ActivitiesResult(full=full, changed_events=changed, changed_periods=changed_periods)
 
-    return _in_transaction(conn, work)
+    with transaction(conn):
+        return work()
