@@ -1,10 +1,18 @@
-"""Every name the project takes from Dagster's private modules, in one place.
+"""Every name the project and its tests take from Dagster's private modules, in one place.
 
 Dagster does not export these, so an upgrade may move them; when it does, this module is the only
-one to change. Each is used knowingly:
+one to change. Each is used knowingly, because Dagster 1.13 has no public equivalent:
 
-- the run tags of a partition or a partition range, which single-run backfills and sensors set;
-- the data version tag of a materialization (staging states its content version with it);
+- `ASSET_PARTITION_RANGE_START_TAG`, `ASSET_PARTITION_RANGE_END_TAG`: the run tags of a
+  partition range. The backfill (runner.py) runs all periods of a grain as one run with them, as
+  Dagster's own single-run backfills do; `execute_in_process` and `materialize` take only a
+  single `partition_key`. The sensors read them to follow a build's periods, and the tests run
+  ranges the same way and check the tags of the runs the backfill launched.
+- `PARTITION_NAME_TAG`: the run tag of a single partition, which the sensors read and drop when
+  they launch a follow-up run for a range.
+- `DATA_VERSION_TAG`: the tag of an observation carrying a data version; staging states each
+  period's content version with it.
+- `forget_current_defs_state_storage`: tests only; see its docstring.
 - the storage calls, tables and classes behind workarounds for defects of concurrency pools (below).
 """
 
@@ -16,6 +24,7 @@ from contextlib import contextmanager
 from dagster import DagsterInstance
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
+from dagster._core.storage.defs_state.base import _current_storage
 from dagster._core.storage.event_log.schema import ConcurrencySlotsTable
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.sqlalchemy_compat import db_select
@@ -32,9 +41,21 @@ __all__ = [
     "DATA_VERSION_TAG",
     "PARTITION_NAME_TAG",
     "ensure_pool_limit",
+    "forget_current_defs_state_storage",
     "patch_concurrency_pools",
     "pool_watchdog",
 ]
+
+
+def forget_current_defs_state_storage() -> None:
+    """Forget the definitions-state storage a closed instance may have left in Dagster's context.
+
+    Tests only. Dagster keeps the "current" one in a context variable it sets when an instance is
+    entered; fixtures that leave instances out of nesting order can leave it pointing at a closed
+    one, and the next test that loads definitions outside an instance context fails on it. No
+    public call resets it.
+    """
+    _current_storage.set(None)
 
 
 # ------------------------------------------------------------------ concurrency pool workarounds

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from sales_pipeline.dagster_internals import forget_current_defs_state_storage
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.runner import run_backfill
 from sales_pipeline.settings import SalesSettings
@@ -38,9 +39,7 @@ def _no_stale_defs_state_storage() -> Iterator[None]:
     definitions outside an instance context then fails on it (a Dagster test-isolation issue,
     not a pipeline one).
     """
-    from dagster._core.storage.defs_state.base import _current_storage
-
-    _current_storage.set(None)
+    forget_current_defs_state_storage()
     yield
 
 

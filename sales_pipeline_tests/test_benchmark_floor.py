@@ -15,12 +15,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.storage.tags import (
+
+from benchmarks.floor import compare_marts, execute_floor
+from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
-from benchmarks.run import compare_marts, execute_floor
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.jobs import INGEST_JOB, period_job_name
 from sales_pipeline.partitions import GRAINS

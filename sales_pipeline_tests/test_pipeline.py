@@ -13,9 +13,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG
 
-from benchmarks.run import compare_marts, execute_floor
+from benchmarks.floor import compare_marts, execute_floor
+from sales_pipeline.dagster_internals import ASSET_PARTITION_RANGE_START_TAG
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.runner import BackfillSummary, run_backfill

@@ -12,12 +12,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster._core.storage.tags import (
+
+from sales_pipeline.analysis.action_plans import build_action_plan_asset, build_action_plans
+from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
-from sales_pipeline.analysis.action_plans import build_action_plan_asset, build_action_plans
 from sales_pipeline.partitions import MONTHLY
 from sales_pipeline.reports.assets import build_report_asset
 from sales_pipeline.reports.charts import COLORS
