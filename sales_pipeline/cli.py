@@ -8,7 +8,9 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sales_pipeline.settings import ENVIRONMENT_HEADING, Variable, variables_help
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -155,11 +157,41 @@ def _sources_check(args: argparse.Namespace) -> int:
     )
 
 
+# What each command reads from the environment, beyond its options: listed in its --help.
+SAMPLE_VARIABLES = ("SALES_LANDING_DIR",)
+SOURCES_CHECK_VARIABLES = ("SALES_LANDING_DIR", "SALES_SOURCES_CONFIG", "SALES_DUCKDB_MEMORY_LIMIT")
+
+
+def _dagster_variables() -> dict[str, Variable]:
+    return {"DAGSTER_HOME": Variable(
+        str(LOCAL_DAGSTER_HOME),
+        "the Dagster instance the runs are recorded in; a dagster.yaml there that puts it on "
+        "PostgreSQL reads DAGSTER_PG_HOST, _PORT, _USER, _PASSWORD and _DB (docs/deployment.md)",
+    )}
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own, but for the list of environment variables, which is laid out already."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(ENVIRONMENT_HEADING):
+            return text
+        return super()._fill_text(text, width, indent)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sales-pipeline", description=__doc__)
+    def command(parent: Any, name: str, epilog: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return parent.add_parser(name, epilog=epilog, description=kwargs.get("help"),
+                                 formatter_class=_HelpFormatter, **kwargs)
+
+    parser = argparse.ArgumentParser(
+        prog="sales-pipeline", description=__doc__,
+        epilog=variables_help(more=_dagster_variables()), formatter_class=_HelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    sample = commands.add_parser("sample", help="write a deterministic sample landing area")
+    sample = command(commands, "sample", variables_help(SAMPLE_VARIABLES),
+                     help="write a deterministic sample landing area")
     sample.add_argument("--reps", type=int, default=40, help="number of sales reps (default 40)")
     sample.add_argument("--days", type=int, default=731, help="days of history (default 731)")
     sample.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1),
@@ -168,11 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", help="landing directory (default: SALES_LANDING_DIR)")
     sample.set_defaults(run=_sample)
 
-    backfill = commands.add_parser(
-        "backfill", help="ingest the landing area and build every period, through Dagster"
+    backfill = command(
+        commands, "backfill", variables_help(more=_dagster_variables()),
+        help="ingest the landing area and build every period, through Dagster",
     )
-    backfill.add_argument("--start", type=date.fromisoformat, help="first day to build facts for")
-    backfill.add_argument("--end", type=date.fromisoformat, help="last day to build facts for")
+    backfill.add_argument("--start", type=date.fromisoformat,
+                          help="first day to build facts for, YYYY-MM-DD: from the period "
+                          "containing it on (default: the first day with data)")
+    backfill.add_argument("--end", type=date.fromisoformat,
+                          help="last day to build facts for, YYYY-MM-DD (default: the last day "
+                          "with data)")
     backfill.add_argument(
         "--reports", choices=("latest", "running", "all", "none"), default="latest",
         help="which periods of each grain get HTML reports: the latest complete one (default), "
@@ -186,12 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.set_defaults(run=_backfill)
 
-    sources = commands.add_parser(
-        "sources", help="the source configuration (SALES_SOURCES_CONFIG, docs/sources.md)"
+    sources = command(
+        commands, "sources", variables_help(SOURCES_CHECK_VARIABLES),
+        help="the source configuration (SALES_SOURCES_CONFIG, docs/sources.md)",
     )
     sources_commands = sources.add_subparsers(dest="sources_command", required=True)
-    check = sources_commands.add_parser(
-        "check",
+    check = command(
+        sources_commands, "check", variables_help(SOURCES_CHECK_VARIABLES),
         help="read the configured files in memory, without writing the warehouse: files found, "
         "rows read, a sample of mapped rows, rejects by reason, identities that map to nobody; "
         "exit 1 when files are held back, 2 on a configuration error",

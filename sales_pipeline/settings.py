@@ -9,47 +9,93 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULTS: dict[str, str] = {
-    "SALES_LANDING_DIR": "data/landing",
-    "SALES_WAREHOUSE": "data/warehouse.duckdb",
-    "SALES_TIMEZONE": "UTC",
-    "SALES_REPORTING_CURRENCY": "EUR",
-    "SALES_REPORTS_DIR": "data/reports",
+
+@dataclass(frozen=True)
+class Variable:
+    """One setting: its default, and what it means and how it is written, for `--help`."""
+
+    default: str
+    meaning: str
+    # What an empty value (the default, where it is empty) stands for.
+    when_empty: str = ""
+
+
+VARIABLES: dict[str, Variable] = {
+    "SALES_LANDING_DIR": Variable("data/landing", "root of the landing area: telephony/, erp/, crm/ (README)"),
+    "SALES_WAREHOUSE": Variable("data/warehouse.duckdb", "the DuckDB file holding every table"),
+    "SALES_TIMEZONE": Variable(
+        "UTC", "IANA time zone of the sales organisation (e.g. Europe/Athens): decides which day, "
+        "week, month an event belongs to"),
+    "SALES_REPORTING_CURRENCY": Variable(
+        "EUR", "ISO 4217 code of the currency sales_volume is reported in"),
+    "SALES_REPORTS_DIR": Variable("data/reports", "where the HTML reports are written"),
     # The language of the HTML reports: their words (gettext catalogs) and how numbers, money and
     # dates read (Babel). One of the shipped languages (docs/reports.md, "Languages").
-    "SALES_REPORT_LOCALE": "en",
+    "SALES_REPORT_LOCALE": Variable("en", "language of the HTML reports: en or el (Greek)"),
     # Project extensions (not in the contract): first period the partitions know about, the
     # share of rejected rows per source above which the facts are not built, the read-only
     # copy of the marts analysts query (empty: `published/` beside the warehouse), and the
     # memory DuckDB may hold before it spills to disk (its own default, 80% of RAM, lets one
     # big read take most of the machine; see docs/scaling.md).
-    "SALES_HISTORY_START": "2020-01-01",
-    "SALES_MAX_REJECTED_SHARE": "0.05",
-    "SALES_PUBLISHED_WAREHOUSE": "",
-    "SALES_DUCKDB_MEMORY_LIMIT": "1536MB",
+    "SALES_HISTORY_START": Variable(
+        "2020-01-01", "first day of the history, YYYY-MM-DD: older events are quarantined and "
+        "the partitions begin with the period containing it"),
+    "SALES_MAX_REJECTED_SHARE": Variable(
+        "0.05", "share of a delivery's rows (0 to 1) rejected above which staging blocks the "
+        "facts"),
+    "SALES_PUBLISHED_WAREHOUSE": Variable(
+        "", "the read-only copy of the marts analysts query",
+        when_empty="published/<warehouse file name> beside the warehouse"),
+    "SALES_DUCKDB_MEMORY_LIMIT": Variable(
+        "1536MB", "memory DuckDB holds before spilling to <warehouse>.tmp/ (e.g. 1536MB, 2GiB)"),
     # Where each source's files are and how they map onto the contract (docs/sources.md);
     # empty: the shipped sales_pipeline/sources/default.yaml, the contract's own layout.
-    "SALES_SOURCES_CONFIG": "",
+    "SALES_SOURCES_CONFIG": Variable(
+        "", "YAML source configuration: where each source's files are and how a vendor's export "
+        "maps onto the contract (docs/sources.md)", when_empty="the contract's own layout"),
     # Which CRM users are not sellers (managers, assistants, admins): a regular expression (RE2,
     # DuckDB's dialect), matched case-insensitively anywhere in the user's Title. They are not
     # ranked, not counted as reps and get no action plan; their activity still counts for their
     # team (docs/analysis.md, "Only sellers are ranked"). "Account Manager" is a seller's title.
-    "SALES_NON_SELLER_TITLES": (
+    "SALES_NON_SELLER_TITLES": Variable(
         r"\b(sales manager|sales director|director|head of|team lead|assistant|administrator"
-        r"|admin|coordinator|operations|chief|vice president|vp)\b"
-    ),
+        r"|admin|coordinator|operations|chief|vice president|vp)\b",
+        "regular expression (RE2, case-insensitive) on the CRM user's Title: users it matches "
+        "are not sellers, so not ranked and given no action plan"),
     # The last day the landing data is complete through (ISO date). Empty: the last day with a
     # counted event. A period that ends after it is "to date": compared like for like, its
     # target pro-rated, no status drawn (docs/analysis.md, "Complete periods").
-    "SALES_AS_OF": "",
+    "SALES_AS_OF": Variable(
+        "", "last day the landing data is complete through, YYYY-MM-DD: a period ending after it "
+        "is to date (target pro-rated, no status or plan)", when_empty="the last event's day"),
 }
+DEFAULTS: dict[str, str] = {name: variable.default for name, variable in VARIABLES.items()}
+
+
+ENVIRONMENT_HEADING = "environment variables:"
+
+
+def variables_help(
+    names: Iterable[str] | None = None, more: Mapping[str, Variable] | None = None
+) -> str:
+    """An --help epilog: the variables `names` (all when None), then `more`, each with its
+    default and meaning."""
+    chosen = {name: VARIABLES[name] for name in (VARIABLES if names is None else names)}
+    lines = [ENVIRONMENT_HEADING]
+    for name, variable in {**chosen, **(more or {})}.items():
+        default = variable.default or f"empty: {variable.when_empty}"
+        lines.append(f"  {name} [default: {default}]")
+        lines += textwrap.wrap(variable.meaning, width=96, initial_indent=" " * 6,
+                               subsequent_indent=" " * 6)
+    return "\n".join(lines)
 
 
 class SettingsError(ValueError):
