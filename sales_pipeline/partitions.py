@@ -9,7 +9,7 @@ last complete one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -28,6 +28,28 @@ class Grain:
             return date.fromordinal(day.toordinal() - day.weekday())
         month = 1 + ((day.month - 1) // self.months) * self.months
         return date(day.year, month, 1)
+
+    def next_period_start(self, start: date) -> date:
+        if self.unit == "week":
+            return start + timedelta(days=7)
+        month = start.month - 1 + self.months
+        return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def period_chunks(grain: Grain, start: date, end: date, parts: int = 10) -> list[tuple[date, date, int]]:
+    """The periods starting in [start, end), ascending, in at most `parts` runs of whole periods:
+    (run start, run end, periods up to its end). A long build reports progress after each."""
+    starts = []
+    period = grain.period_start(start)
+    while period < end:
+        if period >= start:
+            starts.append(period)
+        period = grain.next_period_start(period)
+    size = max(1, -(-len(starts) // parts))
+    return [
+        (starts[i], starts[i + size] if i + size < len(starts) else end, min(i + size, len(starts)))
+        for i in range(0, len(starts), size)
+    ]
 
 
 WEEKLY = Grain("weekly", "week", "0 0 * * 1", 0)

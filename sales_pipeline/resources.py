@@ -7,8 +7,9 @@ points the whole pipeline elsewhere through the environment alone.
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from sales_pipeline import contract
+from sales_pipeline.partitions import Grain, period_chunks
 from sales_pipeline.settings import DEFAULTS, SalesSettings
 from sales_pipeline.sql import render
 
@@ -97,6 +99,32 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+# How a step's periods-done line looks; the backfill picks these lines out of the run's log.
+PERIODS_DONE = re.compile(r"^(?P<what>\S+): (?P<done>\d+)/(?P<total>\d+) periods$")
+
+
+def build_periods(
+    conn: duckdb.DuckDBPyConnection,
+    grain: Grain,
+    start: date,
+    end: date,
+    build: Callable[[date, date], None],
+    *,
+    what: str,
+    report: Callable[[str], None] | None = None,
+) -> None:
+    """`build(run_start, run_end)` over the periods starting in [start, end), in at most ten runs
+    of whole periods, ascending, all in one transaction; after each run of a range longer than one
+    period, `report` gets `<what>: <done>/<total> periods`."""
+    chunks = period_chunks(grain, start, end)
+    total = chunks[-1][2] if chunks else 0
+    with transaction(conn):
+        for chunk_start, chunk_end, done in chunks:
+            build(chunk_start, chunk_end)
+            if report is not None and len(chunks) > 1:
+                report(f"{what}: {done}/{total} periods")
 
 
 class Warehouse(DuckDBResource):

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -28,7 +31,7 @@ from sales_pipeline.dagster_internals import (
 from sales_pipeline.ingestion.assets import EVERY_FILE_RECOGNISED, FILES_READABLE
 from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
-from sales_pipeline.resources import WAREHOUSE_POOL, open_warehouse
+from sales_pipeline.resources import PERIODS_DONE, WAREHOUSE_POOL, open_warehouse
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.assets import REJECTED_SHARE
 
@@ -86,15 +89,65 @@ def _process_id() -> str:
 
 
 def _run(
-    job: dg.JobDefinition, instance: dg.DagsterInstance, tags: dict[str, str] | None = None
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    tags: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> dg.ExecuteInProcessResult:
-    with pool_watchdog(instance, WAREHOUSE_POOL):
+    run_id = str(uuid.uuid4())
+    with pool_watchdog(instance, WAREHOUSE_POOL), _periods_done(instance, run_id, progress):
         return job.execute_in_process(
             run_config=_QUIET_CONSOLE,
             instance=instance,
             tags={**(tags or {}), PROCESS_TAG: _process_id()},
             raise_on_error=False,
+            run_id=run_id,
         )
+
+
+# How often the terminal hears how far a long run's steps are (their `<table>: 12/96 periods`).
+PROGRESS_EVERY = 5.0
+
+
+@contextmanager
+def _periods_done(
+    instance: dg.DagsterInstance, run_id: str, progress: Progress | None,
+    every: float = PROGRESS_EVERY,
+) -> Iterator[None]:
+    """While the run runs, pass its latest periods-done line to `progress`, at most every
+    `every` seconds and only when it moved on; the last one once more when the run ends."""
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+    state: dict[str, str | None] = {"cursor": None, "latest": None, "shown": None}
+
+    def show_latest() -> None:
+        try:
+            records = instance.get_records_for_run(run_id, cursor=state["cursor"])
+        except Exception:  # a busy storage is read again at the next tick
+            return
+        state["cursor"] = records.cursor
+        for record in records.records:
+            entry = record.event_log_entry
+            if entry.dagster_event is None and PERIODS_DONE.match(entry.user_message):
+                state["latest"] = entry.user_message
+        if state["latest"] != state["shown"]:
+            progress(f"  {state['latest']}")
+            state["shown"] = state["latest"]
+
+    def follow() -> None:
+        while not stop.wait(every):
+            show_latest()
+
+    follower = threading.Thread(target=follow, name=f"progress-{run_id}", daemon=True)
+    follower.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        follower.join()
+        show_latest()
 
 
 def _process_alive(process: str) -> bool:
@@ -316,6 +369,7 @@ def _run_periods(
         defs.resolve_job_def(job_name),
         instance,
         tags={ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key},
+        progress=progress,
     )
     summary.runs.append(result.run_id)
     if not result.success:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from benchmarks.floor import compare_marts, execute_floor
 from sales_pipeline.dagster_internals import ASSET_PARTITION_RANGE_START_TAG
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.partitions import GRAINS
+from sales_pipeline.resources import PERIODS_DONE
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import SampleSummary, generate_sample
 from sales_pipeline.sensors import landing_files_sensor
@@ -32,6 +34,7 @@ class Built:
     instance: dg.DagsterInstance
     summary: BackfillSummary
     sample: SampleSummary  # what the generator wrote, and the defects it planted
+    progress: list[str]  # what the backfill printed
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +44,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     settings = settings_for(root / "landing", root, timezone="Europe/Athens")
     defs = build_definitions(settings)
     with dg.instance_for_test() as instance:
-        summary = run_backfill(defs, settings, instance, progress=lambda _: None)
-        yield Built(settings, defs, instance, summary, sample)
+        progress: list[str] = []
+        summary = run_backfill(defs, settings, instance, progress=progress.append)
+        yield Built(settings, defs, instance, summary, sample, progress)
 
 
 def test_backfill_renders_the_reports_of_the_latest_complete_period_of_each_grain(
@@ -140,6 +144,29 @@ def test_range_backfill_is_one_run_per_grain(built: Built) -> None:
         dg.AssetKey(["marts", "rep_activity_weekly"])
     )
     assert len(materialized) == built.summary.periods["weekly"]
+
+
+def test_long_steps_report_the_periods_done_of_the_total(built: Built) -> None:
+    """A step over many periods logs `<table>: done/total periods` in its run's log, at most ten
+    times, ascending; the backfill passes the latest of them on (`  <table>: n/n periods`)."""
+    weeks = built.summary.periods["weekly"]
+    assert weeks > 1
+    (run_id,) = [run_id for run_id in built.summary.runs
+                 if built.instance.get_run_by_id(run_id).job_name == "build_weekly"]
+    said: dict[str, list[tuple[int, int]]] = {}
+    for entry in built.instance.all_logs(run_id):
+        match = PERIODS_DONE.match(entry.user_message) if entry.dagster_event is None else None
+        if match:
+            said.setdefault(match["what"], []).append((int(match["done"]), int(match["total"])))
+    steps = ("marts.rep_activity_weekly", "marts.variance_weekly", "marts.trends_weekly",
+             "marts.action_plan_weekly")
+    assert set(steps) <= set(said)
+    for table in steps:
+        done = [d for d, _ in said[table]]
+        assert {total for _, total in said[table]} == {weeks}, table
+        assert done == sorted(set(done)) and done[-1] == weeks and len(done) <= 10, table
+    assert any(re.fullmatch(rf"  marts\.\w+_weekly: {weeks}/{weeks} periods", line)
+               for line in built.progress), built.progress
 
 
 # The key of each level's mart tables (docs/contract.md, "Fact marts").

@@ -15,6 +15,7 @@ list naming the mart rows it was made from. The rules (docs/reports.md):
 Everything is generated in one SQL pass over the selected periods (`sql/analysis/action_plan_*`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,7 +30,7 @@ from sales_pipeline.resources import (
     AnalysisConfig,
     SalesConfig,
     Warehouse,
-    transaction,
+    build_periods,
 )
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
@@ -120,12 +121,20 @@ def build_action_plans(
     *,
     currency: str,
     normal_band: float,
+    report: Callable[[str], None] | None = None,
 ) -> None:
-    """Rebuild the action plans of every period starting in [start, end), atomically."""
-    params = _template_params(grain, start, end, currency, normal_band)
-    conn.execute(render("analysis/action_plan_create.sql", **params))
-    with transaction(conn):
-        conn.execute(render("analysis/action_plan_build.sql", **params))
+    """Rebuild the action plans of every period starting in [start, end), atomically; `report`
+    hears of the periods done (build_periods)."""
+    conn.execute(render("analysis/action_plan_create.sql",
+                        **_template_params(grain, start, end, currency, normal_band)))
+    build_periods(
+        conn, grain, start, end,
+        lambda run_start, run_end: conn.execute(render(
+            "analysis/action_plan_build.sql",
+            **_template_params(grain, run_start, run_end, currency, normal_band),
+        )),
+        what=action_plan_table(grain), report=report,
+    )
 
 
 def unresolved_sources(
@@ -220,6 +229,7 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
             build_action_plans(
                 conn, grain, start, end,
                 currency=currency, normal_band=analysis_config.driver_normal_band,
+                report=context.log.info,
             )
             unresolved = unresolved_sources(conn, grain, start, end, currency=currency)
             violations = shape_violations(conn, grain, start, end)

@@ -10,7 +10,7 @@ tables are (the `Analysis` protocol below); this module turns them into assets. 
 documented in docs/analysis.md.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from sales_pipeline.facts.assets import LEVELS, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse, transaction
+from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse, build_periods
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
@@ -98,16 +98,19 @@ def rebuild(
     start: date,
     end: date,
     config: AnalysisConfig,
+    report: Callable[[str], None] | None = None,
 ) -> None:
-    """Recompute the periods of `analysis` at `grain` that start in [start, end), atomically."""
+    """Recompute the periods of `analysis` at `grain` that start in [start, end), atomically;
+    `report` hears of the periods done (build_periods)."""
     create_tables(conn, grain)
-    sql = render(
-        f"analysis/{analysis}.sql",
-        table=table_name(analysis, grain),
-        **sql_params(grain, start, end, config),
+    table = table_name(analysis, grain)
+    build_periods(
+        conn, grain, start, end,
+        lambda run_start, run_end: conn.execute(render(
+            f"analysis/{analysis}.sql", table=table, **sql_params(grain, run_start, run_end, config)
+        )),
+        what=table, report=report,
     )
-    with transaction(conn):
-        conn.execute(sql)
 
 
 def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:
@@ -183,7 +186,7 @@ def build_analysis_asset(
         params = sql_params(grain, start, end, analysis_config)
         queries = {"table": table, **params}
         with warehouse.connect() as conn:
-            rebuild(conn, name, grain, start, end, analysis_config)
+            rebuild(conn, name, grain, start, end, analysis_config, report=context.log.info)
             (rows,) = conn.execute(
                 f"SELECT count(*) FROM {table} WHERE period_start >= $start AND period_start < $end",
                 {"start": start, "end": end},

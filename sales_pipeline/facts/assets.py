@@ -14,7 +14,7 @@ import dagster as dg
 from sales_pipeline.facts.metrics import METRICS, METRICS_BY_NAME
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse, transaction
+from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse, build_periods
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 from sales_pipeline.staging.assets import activity_versions_key
@@ -83,18 +83,14 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
         start, end = window.start.date(), window.end.date()
         with warehouse.connect() as conn:
             conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
-            with transaction(conn):
-                conn.execute(
-                    render(
-                        "facts/build_periods.sql",
-                        table=qualified,
-                        unit=grain.unit,
-                        keys=level.keys,
-                        metrics=METRICS,
-                        start=start,
-                        end=end,
-                    )
-                )
+            build_periods(
+                conn, grain, start, end,
+                lambda run_start, run_end: conn.execute(render(
+                    "facts/build_periods.sql", table=qualified, unit=grain.unit, keys=level.keys,
+                    metrics=METRICS, start=run_start, end=run_end,
+                )),
+                what=qualified, report=context.log.info,
+            )
             rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
             mismatches = _reconcile(conn, qualified, start, end)
             preview = conn.execute(
