@@ -16,10 +16,13 @@ import duckdb
 import pytest
 
 from benchmarks.floor import compare_marts, execute_floor
+from sales_pipeline.analysis.action_plans import build_action_plans
+from sales_pipeline.analysis.assets import rebuild
 from sales_pipeline.dagster_internals import ASSET_PARTITION_RANGE_START_TAG
 from sales_pipeline.definitions import build_definitions
-from sales_pipeline.partitions import GRAINS
-from sales_pipeline.resources import PERIODS_DONE
+from sales_pipeline.facts.assets import LEVELS, build_fact_periods
+from sales_pipeline.partitions import GRAINS, WEEKLY
+from sales_pipeline.resources import PERIODS_DONE, Warehouse, build_resources
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import SampleSummary, generate_sample
 from sales_pipeline.sensors import landing_files_sensor
@@ -146,9 +149,10 @@ def test_range_backfill_is_one_run_per_grain(built: Built) -> None:
     assert len(materialized) == built.summary.periods["weekly"]
 
 
-def test_long_steps_report_the_periods_done_of_the_total(built: Built) -> None:
+def test_steps_report_the_periods_done_of_the_total(built: Built) -> None:
     """A step over many periods logs `<table>: done/total periods` in its run's log, at most ten
-    times, ascending; the backfill passes the latest of them on (`  <table>: n/n periods`)."""
+    times, ascending (once, for a sample this small); the backfill passes the latest of them on
+    (`  <table>: n/n periods`)."""
     weeks = built.summary.periods["weekly"]
     assert weeks > 1
     (run_id,) = [run_id for run_id in built.summary.runs
@@ -167,6 +171,36 @@ def test_long_steps_report_the_periods_done_of_the_total(built: Built) -> None:
         assert done == sorted(set(done)) and done[-1] == weeks and len(done) <= 10, table
     assert any(re.fullmatch(rf"  marts\.\w+_weekly: {weeks}/{weeks} periods", line)
                for line in built.progress), built.progress
+
+
+def test_building_periods_in_runs_gives_the_marts_of_one_run(built: Built) -> None:
+    """Long steps build their periods in runs to report progress: forced into as many runs as
+    they may take (ten at most), the weekly facts, analysis and action plans come out row for row
+    as the backfill made them in one."""
+    before = mart_fingerprints(built.settings.warehouse)
+    weeks = built.summary.periods["weekly"]
+    reported: list[str] = []
+    config = build_resources(built.settings)["analysis_config"]
+    with Warehouse(database=str(built.settings.warehouse)).connect() as conn:
+        first, last = conn.execute(
+            "SELECT min(period_start), max(period_start) FROM marts.rep_activity_weekly"
+        ).fetchone()
+        start, end = first, last + timedelta(days=7)
+        for level in LEVELS:
+            build_fact_periods(conn, level, WEEKLY, start, end, report=reported.append,
+                               rows_per_run=1)
+        for analysis in ("targets", "variance", "trends", "drivers"):
+            rebuild(conn, analysis, WEEKLY, start, end, config, report=reported.append,
+                    rows_per_run=1)
+        build_action_plans(conn, WEEKLY, start, end, currency=built.settings.reporting_currency,
+                           normal_band=config.driver_normal_band, report=reported.append,
+                           rows_per_run=1)
+    assert mart_fingerprints(built.settings.warehouse) == before
+    for table in ("marts.rep_activity_weekly", "marts.trends_weekly", "marts.action_plan_weekly"):
+        said = [PERIODS_DONE.match(line) for line in reported if line.startswith(table + ":")]
+        done = [int(match["done"]) for match in said]
+        assert 1 < len(done) <= 10 and done == sorted(set(done)) and done[-1] == weeks, said
+        assert {int(match["total"]) for match in said} == {weeks}
 
 
 # The key of each level's mart tables (docs/contract.md, "Fact marts").

@@ -22,6 +22,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
+from sales_pipeline.analysis.assets import ANALYSIS_ROWS_PER_RUN, rep_periods
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
 from sales_pipeline.reports.i18n import N_
@@ -122,6 +123,7 @@ def build_action_plans(
     currency: str,
     normal_band: float,
     report: Callable[[str], None] | None = None,
+    rows_per_run: int | None = None,
 ) -> None:
     """Rebuild the action plans of every period starting in [start, end), atomically; `report`
     hears of the periods done (build_periods)."""
@@ -133,7 +135,8 @@ def build_action_plans(
             "analysis/action_plan_build.sql",
             **_template_params(grain, run_start, run_end, currency, normal_band),
         )),
-        what=action_plan_table(grain), report=report,
+        what=action_plan_table(grain), rows=rep_periods(conn, grain, start, end),
+        rows_per_run=rows_per_run or ANALYSIS_ROWS_PER_RUN, report=report,
     )
 
 

@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 
 from sales_pipeline.analysis import drivers, targets, trends, variance
-from sales_pipeline.facts.assets import LEVELS, fact_table
+from sales_pipeline.facts.assets import LEVELS, REP, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
@@ -99,6 +99,7 @@ def rebuild(
     end: date,
     config: AnalysisConfig,
     report: Callable[[str], None] | None = None,
+    rows_per_run: int | None = None,
 ) -> None:
     """Recompute the periods of `analysis` at `grain` that start in [start, end), atomically;
     `report` hears of the periods done (build_periods)."""
@@ -109,8 +110,24 @@ def rebuild(
         lambda run_start, run_end: conn.execute(render(
             f"analysis/{analysis}.sql", table=table, **sql_params(grain, run_start, run_end, config)
         )),
-        what=table, report=report,
+        what=table, rows=rep_periods(conn, grain, start, end),
+        rows_per_run=rows_per_run or ANALYSIS_ROWS_PER_RUN, report=report,
     )
+
+
+# Rep-period rows per run of periods an analysis step builds at once (resources.build_periods):
+# each run re-reads the history its periods look back at, so runs are larger than the facts'.
+ANALYSIS_ROWS_PER_RUN = 20_000
+
+
+def rep_periods(conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date) -> int:
+    """Rows of the rep facts in [start, end): the size of an analysis step over those periods."""
+    (rows,) = conn.execute(
+        f"SELECT count(*) FROM marts.{fact_table(REP, grain)} "
+        "WHERE period_start >= ? AND period_start < ?",
+        [start, end],
+    ).fetchone()
+    return rows
 
 
 def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:

@@ -6,8 +6,10 @@ partitions rebuilds exactly those periods in one transaction.
 """
 
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -46,6 +48,38 @@ def fact_table(level: Level, grain: Grain) -> str:
     return f"{level.name}_activity_{grain.name}"
 
 
+# Counted events per run of periods a fact step builds at once (resources.build_periods): a
+# backfill of a year of 1000 reps reports its progress about ten times, a small one once.
+FACT_ROWS_PER_RUN = 1_000_000
+
+
+def build_fact_periods(
+    conn: Any,
+    level: Level,
+    grain: Grain,
+    start: date,
+    end: date,
+    *,
+    report: Callable[[str], None] | None = None,
+    rows_per_run: int = FACT_ROWS_PER_RUN,
+) -> None:
+    """Rebuild the fact table of `level` and `grain` for the periods starting in [start, end)."""
+    table = f"marts.{fact_table(level, grain)}"
+    conn.execute(render("facts/create_table.sql", table=table, keys=level.keys, metrics=METRICS))
+    (rows,) = conn.execute(
+        "SELECT count(*) FROM staging.activities WHERE activity_date >= ? AND activity_date < ?",
+        [start, end],
+    ).fetchone()
+    build_periods(
+        conn, grain, start, end,
+        lambda run_start, run_end: conn.execute(render(
+            "facts/build_periods.sql", table=table, unit=grain.unit, keys=level.keys,
+            metrics=METRICS, start=run_start, end=run_end,
+        )),
+        what=table, rows=rows, rows_per_run=rows_per_run, report=report,
+    )
+
+
 def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
     table = fact_table(level, grain)
     key = dg.AssetKey(["marts", table])
@@ -82,15 +116,7 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
         window = context.partition_time_window
         start, end = window.start.date(), window.end.date()
         with warehouse.connect() as conn:
-            conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
-            build_periods(
-                conn, grain, start, end,
-                lambda run_start, run_end: conn.execute(render(
-                    "facts/build_periods.sql", table=qualified, unit=grain.unit, keys=level.keys,
-                    metrics=METRICS, start=run_start, end=run_end,
-                )),
-                what=qualified, report=context.log.info,
-            )
+            build_fact_periods(conn, level, grain, start, end, report=context.log.info)
             rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
             mismatches = _reconcile(conn, qualified, start, end)
             preview = conn.execute(
