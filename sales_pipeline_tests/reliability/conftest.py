@@ -2,9 +2,8 @@
 
 Each case test hands a `CaseRecord` to the `reliability_case` fixture; whether it held is decided by
 the test's own outcome (passed = held, xfail = a known bug, failed = not held), so the report can
-never claim more than the assertions checked. When a session ran every reliability test, the records
-are written to docs/reliability.md; a partial run (`-k`, one file, `-x` stopping early) leaves the
-report alone rather than truncating it.
+never claim more than the assertions checked. The report, docs/reliability.md, is rendered and
+compared with the committed one by the plugin in report.py; `make reliability-doc` regenerates it.
 
 The same module holds what the cases share: a small, valid CRM/ERP world to drop bad files into and
 a runner that executes real Dagster runs and keeps a copy of the warehouse after each one.
@@ -17,12 +16,10 @@ import gc
 import io
 import logging
 import os
+import re
 import shutil
-import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,94 +34,9 @@ from sales_pipeline.resources import build_resources
 from sales_pipeline.runner import BackfillSummary, ReportScope, run_backfill
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline_tests.conftest import settings_for
+from sales_pipeline_tests.reliability.report import PENDING_RECORDS, CaseRecord, count_dagster_run
 
-HERE = Path(__file__).resolve().parent
-REPORT = HERE.parents[1] / "docs" / "reliability.md"
-
-# Module name -> (category, section title, what the "runs" column counts).
-CATEGORIES: dict[str, tuple[str, str, str]] = {
-    "test_bad_files": ("files", "Bad files", "Dagster runs"),
-    "test_bad_rows": ("rows", "Bad rows", "Dagster runs"),
-    "test_properties": ("properties", "Parsing properties (Hypothesis)", "examples"),
-    "test_fuzz": ("fuzz", "Fuzzed landing areas", "Dagster runs"),
-    "test_operations": ("operations", "Operations and environment", "Dagster runs"),
-}
-
-
-# Issue 11's items ("a hostile week of real exports and real operations") and the cases above
-# that answer them, by case name (`*` ends a prefix). Items 8 and 9 need whole concurrent
-# backfills or a PostgreSQL server: their tests live outside this folder and run with `make test`.
-ISSUE_11_ITEMS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("1. One absurd date cannot stop the pipeline",
-     ("absurd dates and values", "run left NOT_STARTED by a dead process"), ""),
-    ("2. An unreadable file is held back alone", ("unreadable file (chmod 000)",), ""),
-    ("3. Fail fast and clearly on the environment",
-     ("read-only warehouse folder", "corrupt warehouse file", "warehouse locked by another process",
-      "unknown time zone", "invalid SALES_*"), ""),
-    ("4. No file is ignored without a trace",
-     ("compressed deliveries and files no source reads",), ""),
-    ("5. Implausible values are quarantined", ("absurd dates and values",), ""),
-    ("6. The exit code tells", ("exit code of a partial run", "exit code of a blocked delivery"), ""),
-    ("7. A correction is never missed", ("correction with preserved size and times",), ""),
-    ("8. Concurrent starts", ("step that missed its wake-up (Dagster pool defect)",),
-     "`test_crash_and_concurrency.py::test_two_backfills_at_once_both_finish_and_readers_are_"
-     "never_blocked`"),
-    ("9. The deployment engineers run (PostgreSQL)", (),
-     "`test_postgres_instance.py`: two users' first backfills at once on a fresh database; a "
-     "killed backfill failed, its slot freed, the rerun equal to a clean run; one free pool slot "
-     "raced for by six assigned steps, 25 times, goes to exactly one (a Dagster defect on "
-     "PostgreSQL, worked around in `dagster_internals.py`)"),
-    ("10. Readers see new data", ("reader connected across a publish",), ""),
-)
-
-
-def _answers(record: CaseRecord, names: tuple[str, ...]) -> bool:
-    return any(
-        record.case.startswith(name[:-1]) if name.endswith("*") else record.case == name
-        for name in names
-    )
-
-
-# ----------------------------------------------------------------------------- recorder
-
-
-@dataclass
-class CaseRecord:
-    case: str
-    given: str
-    expected: str
-    observed: str
-    runs: int
-    # Volume a fuzz round pushed through: landing files mutated, raw rows read.
-    files: int = 0
-    rows: int = 0
-    category: str = ""
-    nodeid: str = ""
-    held: bool | None = None
-    note: str = ""
-
-
-@dataclass
-class _Session:
-    collected: set[str] = field(default_factory=set)
-    finished: set[str] = field(default_factory=set)
-    deselected: bool = False
-    records: list[CaseRecord] = field(default_factory=list)
-    dagster_runs: Counter[str] = field(default_factory=Counter)
-    started: float = field(default_factory=time.monotonic)
-
-
-_SESSION = _Session()
-_PENDING = pytest.StashKey[list[CaseRecord]]()
-_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
-
-
-def _is_reliability(item: pytest.Item) -> bool:
-    return Path(str(item.path)).resolve().parent == HERE
-
-
-def _category(item: pytest.Item) -> str:
-    return CATEGORIES.get(Path(str(item.path)).stem, ("other", "", ""))[0]
+RUN_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 @pytest.fixture
@@ -134,145 +46,22 @@ def reliability_case(request: pytest.FixtureRequest) -> Callable[..., CaseRecord
     Record before asserting, with `observed` taken from what the run actually did, so that a case
     that does not hold is reported with what was seen instead.
     """
-    pending = request.node.stash.setdefault(_PENDING, [])
+    pending = request.node.stash.setdefault(PENDING_RECORDS, [])
+    # Temporary paths and run ids differ from run to run; the report must not.
+    basetemp = str(request.getfixturevalue("tmp_path_factory").getbasetemp())
+
+    def steady(text: str) -> str:
+        return RUN_ID.sub("<run id>", text.replace(basetemp, "<tmp>"))
 
     def record(**fields: Any) -> CaseRecord:
-        entry = CaseRecord(**fields)
+        entry = CaseRecord(**{
+            name: steady(value) if isinstance(value, str) else value
+            for name, value in fields.items()
+        })
         pending.append(entry)
         return entry
 
     return record
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    _SESSION.collected = {item.nodeid for item in session.items if _is_reliability(item)}
-
-
-def pytest_deselected(items: Sequence[pytest.Item]) -> None:
-    if any(_is_reliability(item) for item in items):
-        _SESSION.deselected = True
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
-    report: pytest.TestReport = yield
-    if not _is_reliability(item):
-        return report
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        item.stash[_CALL_REPORT] = report
-    if report.when == "teardown":
-        _finish(item, item.stash.get(_CALL_REPORT, report))
-    return report
-
-
-def _finish(item: pytest.Item, report: pytest.TestReport) -> None:
-    xfail_reason = getattr(report, "wasxfail", None)
-    pending = item.stash.get(_PENDING, [])
-    if not pending:
-        # A test that failed before recording still shows up, so the report never hides it.
-        first_line = str(report.longrepr).strip().splitlines()[-1:] if report.longrepr else []
-        pending = [
-            CaseRecord(
-                case=item.name, given="", expected="", observed=" ".join(first_line)[:200], runs=0
-            )
-        ]
-    for entry in pending:
-        entry.category = _category(item)
-        entry.nodeid = item.nodeid
-        entry.held = report.passed
-        if xfail_reason is not None:
-            entry.note = f"known bug: {xfail_reason}"
-        elif report.skipped:
-            entry.note = "skipped"
-        elif not report.passed:
-            entry.note = "FAILED"
-        _SESSION.records.append(entry)
-    _SESSION.finished.add(item.nodeid)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _SESSION.collected or _SESSION.deselected:
-        return
-    modules = {path.stem for path in HERE.glob("test_*.py")}
-    collected_modules = {Path(nodeid.split("::")[0]).stem for nodeid in _SESSION.collected}
-    if modules != collected_modules or _SESSION.finished != _SESSION.collected:
-        return
-    REPORT.write_text(render_report(_SESSION), encoding="utf-8")
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def render_report(session: _Session) -> str:
-    records = session.records
-    held = sum(1 for r in records if r.held)
-    known = [r for r in records if r.note.startswith("known bug")]
-    failed = [r for r in records if not r.held and not r.note.startswith("known bug")]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    lines = [
-        "# Reliability: bad input tried, and what held",
-        "",
-        "Generated by `pytest sales_pipeline_tests/reliability` (the full suite writes it too) on "
-        f"{date.today().isoformat()}. Do not edit by hand: rerun the tests. A case *held* when its "
-        "test passed; a known bug is a strict `xfail` test that reproduces it.",
-        "",
-        f"{len(records)} cases: {held} held, {len(known)} known bug(s), {len(failed)} failed. "
-        f"{sum(session.dagster_runs.values())} Dagster runs. The pytest session took "
-        f"{time.monotonic() - session.started:.0f} s (wall clock) on {os.cpu_count()} core(s), "
-        f"load average {load:.1f} at its end.",
-        "",
-        "| category | cases | held | known bugs | failed | Dagster runs | examples / files |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for module, (category, title, unit) in CATEGORIES.items():
-        mine = [r for r in records if r.category == category]
-        extra = ""
-        if unit == "examples":
-            extra = f"{sum(r.runs for r in mine)} examples"
-        elif any(r.files or r.rows for r in mine):
-            extra = f"{sum(r.files for r in mine)} files mutated, {sum(r.rows for r in mine)} rows read"
-        lines.append(
-            f"| {title} | {len(mine)} | {sum(1 for r in mine if r.held)} | "
-            f"{sum(1 for r in mine if r.note.startswith('known bug'))} | "
-            f"{sum(1 for r in mine if not r.held and not r.note.startswith('known bug'))} | "
-            f"{session.dagster_runs.get(module, 0)} | {_cell(extra)} |"
-        )
-    for category, title, unit in CATEGORIES.values():
-        mine = [r for r in records if r.category == category]
-        if not mine:
-            continue
-        lines += [
-            "",
-            f"## {title}",
-            "",
-            f"| case | input | expected | observed | {unit} | held |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for r in mine:
-            verdict = "yes" if r.held else ("no: known bug" if r.note.startswith("known")
-                                             else f"NO ({r.note})")
-            lines.append(
-                f"| {_cell(r.case)} | {_cell(r.given)} | {_cell(r.expected)} | "
-                f"{_cell(r.observed)} | {r.runs} | {verdict} |"
-            )
-    lines += [
-        "",
-        "## Issue 11, item by item",
-        "",
-        "| item | cases above | held | also tested by (`make test`) |",
-        "| --- | --- | --- | --- |",
-    ]
-    for item, names, elsewhere in ISSUE_11_ITEMS:
-        mine = [r for r in records if _answers(r, names)]
-        lines.append(
-            f"| {item} | {_cell(', '.join(dict.fromkeys(r.case for r in mine)))} | "
-            f"{sum(1 for r in mine if r.held)} of {len(mine)} | {_cell(elsewhere)} |"
-        )
-    if known or failed:
-        lines += ["", "## Not held", ""]
-        lines += [f"- `{r.nodeid}` ({r.case}): {_cell(r.note)}" for r in [*known, *failed]]
-    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------- landing files
@@ -476,7 +265,7 @@ class Pipeline:
 
     def _count(self) -> Path:
         self.runs += 1
-        _SESSION.dagster_runs[self.module] += 1
+        count_dagster_run(self.module)
         return self.workdir / f"after_run{self.runs}.duckdb"
 
     def ingest(self, **env: str) -> RunOutcome:

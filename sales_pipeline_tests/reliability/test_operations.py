@@ -175,14 +175,11 @@ def test_a_read_only_warehouse_folder_fails_at_once(
     folder = tmp_path / "warehouse"
     folder.mkdir()
     folder.chmod(0o555)
-    began = time.monotonic()
     done = _command(_environment(landing, tmp_path), as_unprivileged_root=True)
-    seconds = time.monotonic() - began
     reliability_case(
         case="read-only warehouse folder", given=f"{folder} is mode 555",
         expected="exit 2 with one line naming the file and the reason; no retries, no run",
-        observed=f"exit {done.returncode} after {seconds:.1f}s: {done.stderr.strip()[:200]}",
-        runs=0,
+        observed=f"exit {done.returncode}: {done.stderr.strip()}", runs=0,
     )
     assert done.returncode == cli.EXIT_USAGE
     assert done.stderr.splitlines() == [
@@ -202,7 +199,7 @@ def test_a_corrupt_warehouse_file_fails_at_once(
     reliability_case(
         case="corrupt warehouse file", given="the warehouse file holds 14 KB of text",
         expected="exit 2 with one line naming the file; the file is left as it was",
-        observed=f"exit {done.returncode}: {done.stderr.strip()[:200]}", runs=0,
+        observed=f"exit {done.returncode}: {done.stderr.strip()}", runs=0,
     )
     assert done.returncode == cli.EXIT_USAGE
     assert done.stderr.splitlines() == [
@@ -240,7 +237,6 @@ def test_a_lock_held_by_another_process_is_waited_out(
     holder.stdin.write("\n")
     holder.stdin.flush()
     # The holder exits while this waits on its lock; the open then goes through.
-    began = time.monotonic()
     conn = open_warehouse(str(database))
     conn.execute("CREATE TABLE t AS SELECT 1 AS x")
     conn.close()
@@ -249,7 +245,7 @@ def test_a_lock_held_by_another_process_is_waited_out(
         "open for writing, then lets go",
         expected="the pre-flight check passes; opening waits for the lock (the only error "
         "retried) and goes through",
-        observed=f"opened after {time.monotonic() - began:.1f}s", runs=0,
+        observed="opened and written once the holder let go", runs=0,
     )
     assert holder.wait(timeout=300) == 0
 
