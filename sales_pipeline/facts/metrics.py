@@ -19,7 +19,8 @@ CONNECTED_CALL = (
 DM_CONVERSATION = (
     f"(({CONNECTED_CALL}) OR activity IN ('visit', 'meeting')) AND contact_is_decision_maker"
 )
-SALES_DOCUMENT = "activity IN ('order', 'return')"
+# 'order_credit': a sales team member's share of an order credited to another rep's count.
+SALES_DOCUMENT = "activity IN ('order', 'order_credit', 'return')"
 
 
 @dataclass(frozen=True)

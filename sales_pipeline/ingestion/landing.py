@@ -40,6 +40,9 @@ class LandingFile:
     # Size, modification and change times: cheap to read, and any write moves the change time,
     # even one that keeps size and modification time (`rsync -t`, `cp -p`).
     stat_key: str
+    # What else the file's rows are made from (a mapping's lookup files): part of its
+    # fingerprint, so that a change there reads the file again.
+    depends_on: str = ""
 
     @property
     def compression(self) -> str | None:
@@ -56,7 +59,8 @@ class LandingFile:
         never by its size and times alone."""
         try:
             with self.path.open("rb") as handle:
-                return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
+                digest = hashlib.file_digest(handle, "blake2b").hexdigest()
+                return f"blake2b:{digest}{self.depends_on}"
         except OSError as error:
             return f"unreadable ({error.strerror}): {self.stat_key}"
 

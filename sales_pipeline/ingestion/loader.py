@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -136,7 +136,18 @@ def ingest_source(
     stats: dict[str, str] = {}
     # Files whose size or times moved but whose bytes did not: only their stat is recorded anew.
     touched: list[tuple[str, str]] = []
-    for landing_file in discover(source, landing_dir):
+    files = discover(source, landing_dir)
+    if mapping is not None and mapping.lookups:
+        stat_digest, content_digest = mapped.lookup_state(mapping, landing_dir)
+        files = [
+            replace(
+                landing_file,
+                stat_key=f"{landing_file.stat_key}+lookups:{stat_digest}",
+                depends_on=f"+lookups:{content_digest}",
+            )
+            for landing_file in files
+        ]
+    for landing_file in files:
         present.add(landing_file.name)
         stats[landing_file.name] = landing_file.stat_key
         fingerprint, _, file_stat = landed.get(landing_file.name, ("", "", ""))
@@ -155,7 +166,10 @@ def ingest_source(
             by_header[inspection.header].append((landing_file, inspection))
 
     def land(header: tuple[str, ...], group: list[tuple[LandingFile, Inspection]]) -> None:
-        _in_transaction(conn, lambda: _land(conn, source, header, group, ingestion_id, report, mapping))
+        _in_transaction(
+            conn,
+            lambda: _land(conn, source, header, group, ingestion_id, report, mapping, landing_dir),
+        )
 
     for header, group in by_header.items():
         try:
@@ -223,6 +237,7 @@ def _land(
     ingestion_id: str,
     report: IngestionReport,
     mapping: Mapping | None = None,
+    landing_dir: Path | None = None,
 ) -> None:
     """Replace the raw rows of a group of files sharing one header, and record them as loaded."""
     files = [landing_file for landing_file, _ in group]
@@ -272,7 +287,10 @@ def _land(
     else:
         from sales_pipeline.ingestion.mapped import land_mapped_rows
 
-        filtered = land_mapped_rows(conn, source, mapping, header, group, ingestion_id)
+        assert landing_dir is not None
+        filtered = land_mapped_rows(
+            conn, source, mapping, header, group, ingestion_id, landing_dir
+        )
     # The equality on the ingestion id lets DuckDB skip the row groups of earlier ingestions.
     counts = {
         name: (read, malformed)

@@ -99,7 +99,7 @@ CONFIG_ERRORS = {
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
         "      date: Date\n      currency: {column: Currency, constant: EUR}\n      rate: Rate\n",
         "sources.yaml, line 7: sources.fx_rates.fields.currency: give exactly one of column, "
-        "columns, constant, concat, difference, when (got column, constant)",
+        "columns, constant, concat, difference, when, lookup, first (got column, constant)",
     ),
     "invalid regular expression": (
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
