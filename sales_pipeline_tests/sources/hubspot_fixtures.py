@@ -13,7 +13,8 @@ fivetran_dbt_hubspot seeds hold the same fields, scrubbed). Values are the proje
 | 104   | an invited user without a name       | a team without a name: quarantined  |
 
 Contacts: 201 Eleni (buying roles BUDGET_HOLDER;DECISION_MAKER: a decision maker), 202 Nikos
-(INFLUENCER), 203 John (no buying role, though his title is VP Sales), and a record without id.
+(INFLUENCER;EXECUTIVE_SPONSOR, and the portal's own `decision_maker` checkbox ticked), 203 John
+(no buying role, though his title is VP Sales), and a record without id.
 
 Meetings (first file; the second archives 306 and brings a legacy epoch-milliseconds start):
 
@@ -133,6 +134,7 @@ def _contact(
     phone: str | None,
     buying_role: str | None,
     company: str | None,
+    decision_maker: str | None = None,
 ) -> dict[str, object]:
     record: dict[str, object] = {
         "properties": {
@@ -145,6 +147,8 @@ def _contact(
             "phone": phone,
             "mobilephone": None,
             "hs_buying_role": buying_role,
+            # A checkbox property of the portal's own, for the override rule.
+            "decision_maker": decision_maker,
             "hs_object_id": contact_id,
             "lastmodifieddate": "2026-02-27T16:04:11.402Z",
         },
@@ -160,8 +164,17 @@ def _contact(
 CONTACTS = _page(
     [
         _contact("201", "Eleni", "Georgiou", "CEO", ELENI_PHONE, "BUDGET_HOLDER;DECISION_MAKER", "5001"),
-        _contact("202", "Nikos", "Pappas", "Procurement Manager", NIKOS_PHONE, "INFLUENCER", "5001"),
-        _contact("203", "John", "Smith", "VP Sales", None, None, None),
+        _contact(
+            "202",
+            "Nikos",
+            "Pappas",
+            "Procurement Manager",
+            NIKOS_PHONE,
+            "INFLUENCER;EXECUTIVE_SPONSOR",
+            "5001",
+            decision_maker="true",
+        ),
+        _contact("203", "John", "Smith", "VP Sales", None, None, None, decision_maker="false"),
         # A record without its id (an export merged by hand): quarantined.
         _contact(None, "Anna", "Lee", "COO", None, "DECISION_MAKER", "5002"),
     ]
@@ -383,4 +396,36 @@ FILES = {
     "hubspot/calls_2026-03-06.json": CALLS,
     "erp/fx_rates.csv": FX_RATES,
     "crm/Sales_Target__c.csv": "Id,User__c,Metric__c,Period_Type__c,Period_Start__c,Target__c\n",
+}
+
+# The decision-maker rules docs/sources.md offers instead of the buying role, as overrides of the
+# contacts source, and who each makes a decision maker (contacts.json lines 1-4: Eleni, Nikos,
+# John, the record without id: Anna Lee, COO, DECISION_MAKER).
+DECISION_MAKER_RULES = {
+    "roles": (
+        """\
+      Decision_Maker__c:
+        when:
+          - if: {column: properties.hs_buying_role, matches: '(^|;)\\s*(DECISION_MAKER|BUDGET_HOLDER|EXECUTIVE_SPONSOR)\\s*(;|$)'}
+            then: {constant: "true"}
+        else: {constant: "false"}
+""",
+        ["true", "true", "false", "true"],
+    ),
+    "title": (
+        """\
+      Decision_Maker__c:
+        when:
+          - if: {column: properties.jobtitle, matches: '\\b(CEO|COO|CFO|VP|Vice President|Director|Head of|Owner)\\b'}
+            then: {constant: "true"}
+        else: {constant: "false"}
+""",
+        ["true", "false", "true", "true"],
+    ),
+    "field": (
+        """\
+      Decision_Maker__c: {column: properties.decision_maker, map: {"true": "true"}, unmapped: "false"}
+""",
+        ["false", "true", "false", "false"],
+    ),
 }

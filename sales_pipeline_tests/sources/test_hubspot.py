@@ -5,6 +5,7 @@ backfill (fixture: hubspot_fixtures.py, which tells each record's story)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -197,3 +198,27 @@ def test_sources_check_accepts_the_configuration(
     assert "rows read: 10 (left out by the filter: 3); accepted 5, superseded 2, quarantined 3" in out
     assert "rows read: 3 (left out by the filter: 1); accepted 2, superseded 0, quarantined 1" in out
     assert "landing files no source reads: 0" in out
+
+
+@pytest.mark.parametrize("rule", sorted(hubspot.DECISION_MAKER_RULES))
+def test_decision_maker_rule_is_configurable(
+    rule: str,
+    landing: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    override, expected = hubspot.DECISION_MAKER_RULES[rule]
+    write(
+        tmp_path / "sources.yaml",
+        "extends: default\nsources:\n  contacts:\n    files: hubspot/contacts.json\n"
+        f"    preset: hubspot_contacts_json\n    fields:\n{override}",
+    )
+    monkeypatch.setenv("SALES_LANDING_DIR", str(landing / "landing"))
+    monkeypatch.setenv("SALES_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("SALES_SOURCES_CONFIG", str(tmp_path / "sources.yaml"))
+    assert main(["sources", "check", "--source", "contacts"]) == 0
+    found = re.findall(
+        r"hubspot/contacts\.json:(\d)  .*Decision_Maker__c=(\w+)", capsys.readouterr().out
+    )
+    assert found == [(str(line), value) for line, value in enumerate(expected, 1)]
