@@ -116,8 +116,18 @@ def read_lookups(conn: duckdb.DuckDBPyConnection, mapping: Mapping, landing_dir:
     needed = mapping.lookup_columns()
     for name, paths in lookup_paths(mapping, landing_dir).items():
         lookup = mapping.lookups[name]
-        if not paths:
+        if not paths and lookup.required:
             raise duckdb.InvalidInputException(f"lookup {name!r}: no file matches {lookup.files}")
+        if not paths:
+            conn.execute(
+                render(
+                    "ingestion/read_lookup.sql",
+                    table=lookup_table(name),
+                    paths=[],
+                    columns=sorted(needed[name]),
+                )
+            )
+            continue
         options = lookup.csv
         if options.encoding not in DUCKDB_ENCODINGS:
             raise duckdb.InvalidInputException(

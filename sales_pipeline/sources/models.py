@@ -351,6 +351,9 @@ class LookupSpec(StrictModel):
     csv: CsvOptions = Field(default_factory=lambda: CsvOptions())
     # Only these rows of the file: VBPA's rows of partner function VE (sales employee).
     filter: Conditions = Field(default_factory=list)
+    # Without the file, does the source wait (true) or read on with the lookup empty (false: a
+    # Task export is still calls without the Contact export that finds their contacts)?
+    required: bool = True
 
     @model_validator(mode="after")
     def _with_header(self) -> LookupSpec:
