@@ -223,3 +223,28 @@ QUARTERLY_TARGET_ROWS: list[list[object]] = [
     [1002, "sales_volume", 2026, 2500.5, None, None, None],
     [1009, "Orders", 2026, 4, None, None, None],
 ]
+
+# ------------------------------------------------------------------ Odoo sales teams
+
+# Settings > Users > Export and Sales > Teams > Export, technical names.
+ODOO_USERS = (
+    "id,name,login,sale_team_id/id,active\n"
+    "__export__.res_users_7,Maria Papadopoulou,maria@example.com,"
+    "sales_team.team_sales_department,True\n"
+    "__export__.res_users_8,Ben Carter,ben@example.com,__export__.crm_team_2,True\n"
+    # In no identity map: the administrator is nobody's rep.
+    "base.user_admin,Mitchell Admin,admin,sales_team.team_sales_department,True\n"
+    # In no team: left out.
+    "__export__.res_users_9,Chloe Martin,chloe@example.com,,True\n"
+)
+ODOO_TEAMS = (
+    "id,name,user_id/id,company_id/id\n"
+    "sales_team.team_sales_department,Europe,base.user_admin,base.main_company\n"
+    "__export__.crm_team_2,America,__export__.res_users_8,base.main_company\n"
+)
+YEARLY_TARGETS = (
+    "Rep,Metric,Year,Target\n"
+    'maria@example.com,Revenue,2026,"120,000"\n'
+    "ben@example.com,orders,2026,40\n"
+    "ben@example.com,Visits,2026,NULL\n"
+)

@@ -25,6 +25,7 @@ import pytest
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.runner import run_backfill
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
+from sales_pipeline_tests.sources import erp_fixtures
 from sales_pipeline_tests.sources import erp_split_fixtures as fx
 from sales_pipeline_tests.sources.crm import write
 from sales_pipeline_tests.sources.test_mapping import xlsx
@@ -312,6 +313,57 @@ def test_fivetran_roles_and_the_quarterly_workbook(sap: duckdb.DuckDBPyConnectio
             "unknown rep: no person has employee_number '1009' in the identity map",
         )
     ]
+
+
+# ------------------------------------------------------------------ Odoo orders and teams
+
+ODOO_CONFIG = """\
+extends: default
+identity_map: {file: people/identity_map.csv}
+sources:
+  team_memberships:
+    files: odoo/res.users.csv
+    file_date: none
+    preset: odoo_sales_teams_csv
+    fields:
+      Department__c: {lookup: teams, key: sale_team_id/id, value: name, map: {Europe: EMEA, America: Americas}}
+  sales_documents: {files: "odoo/sale_order_*.csv", file_date: name, preset: odoo_sale_orders_csv}
+  sales_targets: {files: targets/targets_2026.csv, file_date: none, preset: target_sheet_years}
+"""
+
+
+def test_odoo_orders_teams_and_a_yearly_target_sheet(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    files = {
+        "people/identity_map.csv": fx.IDENTITY_MAP,
+        "erp/fx_rates.csv": erp_fixtures.FX_RATES,
+        "odoo/sale_order_2026-03-08.csv": erp_fixtures.ODOO_ORDERS,
+        "odoo/res.users.csv": fx.ODOO_USERS,
+        "odoo/crm.team.csv": fx.ODOO_TEAMS,
+        "targets/targets_2026.csv": fx.YEARLY_TARGETS,
+    }
+    conn = backfill(tmp_path_factory.mktemp("odoo"), files, ODOO_CONFIG, analysis=True)
+    with conn:
+        # The orders as erp_fixtures.py works them out; the teams from res.users and crm.team.
+        assert facts(conn) == expected_facts(
+            [
+                ("005A", "Maria Papadopoulou", "Europe", "EMEA", 2, "2750.50"),
+                ("005B", "Ben Carter", "America", "Americas", 2, "480.00"),
+            ]
+        )
+        assert quarantine(conn, "team_memberships") == [
+            (
+                "odoo/res.users.csv",
+                4,
+                "unknown rep: no person has erp_code 'Mitchell Admin' in the identity map",
+            )
+        ]
+        assert targets(conn, "yearly") == [
+            (YEAR, "005A", "Europe", "EMEA", "sales_volume", 120000.0, "set"),
+            (YEAR, "005B", "America", "Americas", "orders", 40.0, "set"),
+        ]
+        assert quarantine(conn, "sales_targets") == []
 
 
 # ------------------------------------------------------------------ closed deals + team sheet
