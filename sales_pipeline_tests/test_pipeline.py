@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG
 
 from benchmarks.run import compare_marts, execute_floor
 from sales_pipeline.definitions import build_definitions
+from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.marts_catalog import markdown, mart_tables
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import SampleSummary, generate_sample
@@ -294,3 +297,75 @@ def test_sensor_requests_ingestion_only_when_files_change(built: Built) -> None:
         assert isinstance(request, dg.RunRequest) and request.run_key != first.run_key
     finally:
         new_file.unlink()
+
+
+DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "marts.md"
+
+
+def _marts_in(database: Path) -> dict[str, tuple[str | None, list[tuple[str, str, str | None]]]]:
+    """Every table and view of the marts schema: its comment and its columns (name, type,
+    comment) in order."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        objects = conn.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+            "WHERE schema_name = 'marts' AND NOT internal"
+        ).fetchall()
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+            "WHERE schema_name = 'marts' ORDER BY table_name, column_index"
+        ).fetchall()
+    marts: dict[str, tuple[str | None, list[tuple[str, str, str | None]]]] = {
+        name: (comment, []) for name, comment in objects
+    }
+    for table, column, data_type, comment in columns:
+        marts[table][1].append((column, data_type, comment))
+    return marts
+
+
+def _dictionary_columns(text: str) -> dict[str, list[str]]:
+    """Per table docs/marts.md names, the columns its section lists."""
+    documented: dict[str, list[str]] = {}
+    for section in text.split("\n### ")[1:]:
+        tables = re.findall(r"`marts\.(\w+)`", section.split("\n\n")[1])
+        columns = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+        documented.update({table: columns for table in tables})
+    return documented
+
+
+def test_data_dictionary_comments_and_warehouse_agree(built: Built) -> None:
+    """docs/marts.md is current, and the warehouse and its published copy hold exactly the
+    tables, views and columns it documents, each commented with the catalog's text."""
+    assert DICTIONARY.read_text(encoding="utf-8") == markdown(), (
+        "docs/marts.md is stale: .venv/bin/python -m sales_pipeline.marts_catalog > docs/marts.md")
+    catalog = {
+        table.name: (table.description,
+                     [(column.name, column.type, column.description) for column in table.columns])
+        for table in mart_tables()
+    }
+    documented = _dictionary_columns(DICTIONARY.read_text(encoding="utf-8"))
+    assert len(catalog) == 40  # 36 tables (16 facts, 16 analysis, 4 action plans), 4 views
+    for database in (built.settings.warehouse, built.settings.published_warehouse):
+        marts = _marts_in(database)
+        assert marts == catalog, database
+        assert documented == {name: [c for c, _, _ in columns]
+                              for name, (_, columns) in marts.items()}
+        assert all(comment for name, (comment, columns) in marts.items()
+                   for comment in (comment, *(c for _, _, c in columns)))
+
+
+def test_scorecard_views_are_the_variance_rep_rows_wide(built: Built) -> None:
+    with duckdb.connect(str(built.settings.published_warehouse), read_only=True) as conn:
+        for grain in GRAINS:
+            long = conn.execute(
+                f"SELECT period_start, entity_id, metric, actual, target, attainment, status "
+                f"FROM marts.variance_{grain.name} WHERE level = 'rep' ORDER BY ALL").fetchall()
+            wide = conn.execute(f"SELECT * FROM marts.rep_scorecard_{grain.name}")
+            header = [column[0] for column in wide.description]
+            unpivoted = sorted(
+                (row[0], row[1], metric.name, *(row[header.index(f"{metric.name}_{part}")]
+                                                for part in ("actual", "target", "attainment",
+                                                             "status")))
+                for row in wide.fetchall() for metric in METRICS
+            )
+            assert long and unpivoted == long, grain.name

@@ -8,7 +8,7 @@ for the periods that run built, and in `sales-pipeline backfill` for the latest 
 
 import dagster as dg
 
-from sales_pipeline.facts.assets import DEPARTMENT, REP_TOTAL, TEAM, fact_table
+from sales_pipeline.facts.levels import DEPARTMENT, REP_TOTAL, TEAM, fact_table
 from sales_pipeline.jobs import report_group
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
