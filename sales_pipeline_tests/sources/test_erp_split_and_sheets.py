@@ -22,6 +22,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from sales_pipeline.cli import main
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.runner import run_backfill
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
@@ -36,9 +37,7 @@ PERIODS = {"weekly": WEEK, "monthly": MONTH, "quarterly": YEAR, "yearly": YEAR}
 NO_CALLS = (0, 0, 0, None, 0, 0, 0, 0)
 
 
-def backfill(
-    root: Path, files: dict[str, str | bytes], config: str, *, analysis: bool, **settings: str
-) -> duckdb.DuckDBPyConnection:
+def write_landing(root: Path, files: dict[str, str | bytes], config: str) -> Path:
     landing = root / "landing"
     write(landing / "crm/User.csv", fx.USERS)
     write(landing / "crm/Contact.csv", "Id,AccountId,Name,Title,Phone,MobilePhone,Decision_Maker__c\n")
@@ -46,6 +45,13 @@ def backfill(
     for name, content in files.items():
         write(landing / name, content)
     write(root / "sources.yaml", config)
+    return landing
+
+
+def backfill(
+    root: Path, files: dict[str, str | bytes], config: str, *, analysis: bool, **settings: str
+) -> duckdb.DuckDBPyConnection:
+    landing = write_landing(root, files, config)
     sales_settings = settings_for(
         landing,
         root / "work",
@@ -139,16 +145,20 @@ sources:
 """
 
 
+ERPNEXT_LANDING: dict[str, str | bytes] = {
+    **fx.ERPNEXT_FILES,
+    "people/identity_map.csv": fx.IDENTITY_MAP,
+    "salesforce/User.csv": fx.SALESFORCE_USERS,
+    "salesforce/UserRole.csv": fx.SALESFORCE_ROLES,
+    "targets/monthly_targets.csv": fx.MONTHLY_TARGETS.encode("utf-8"),
+}
+
+
 @pytest.fixture(scope="module")
 def erpnext(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    files = {
-        **fx.ERPNEXT_FILES,
-        "people/identity_map.csv": fx.IDENTITY_MAP,
-        "salesforce/User.csv": fx.SALESFORCE_USERS,
-        "salesforce/UserRole.csv": fx.SALESFORCE_ROLES,
-        "targets/monthly_targets.csv": fx.MONTHLY_TARGETS.encode("utf-8"),
-    }
-    conn = backfill(tmp_path_factory.mktemp("erpnext"), files, ERPNEXT_CONFIG, analysis=True)
+    conn = backfill(
+        tmp_path_factory.mktemp("erpnext"), ERPNEXT_LANDING, ERPNEXT_CONFIG, analysis=True
+    )
     yield conn
     conn.close()
 
@@ -247,17 +257,19 @@ sources:
 """
 
 
+SAP_LANDING: dict[str, str | bytes] = {
+    "fivetran/salesforce_user.csv": fx.FIVETRAN_USERS,
+    "fivetran/salesforce_user_role.csv": fx.FIVETRAN_ROLES,
+    "sap/vbak.csv": fx.SAP_VBAK,
+    "sap/vbpa.csv": fx.SAP_VBPA,
+    "sap/vbuk.csv": fx.SAP_VBUK,
+    "targets/quarterly_targets.xlsx": xlsx("Targets 2026", fx.QUARTERLY_TARGET_ROWS),
+}
+
+
 @pytest.fixture(scope="module")
 def sap(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    files: dict[str, str | bytes] = {
-        "fivetran/salesforce_user.csv": fx.FIVETRAN_USERS,
-        "fivetran/salesforce_user_role.csv": fx.FIVETRAN_ROLES,
-        "sap/vbak.csv": fx.SAP_VBAK,
-        "sap/vbpa.csv": fx.SAP_VBPA,
-        "sap/vbuk.csv": fx.SAP_VBUK,
-        "targets/quarterly_targets.xlsx": xlsx("Targets 2026", fx.QUARTERLY_TARGET_ROWS),
-    }
-    conn = backfill(tmp_path_factory.mktemp("sap"), files, SAP_CONFIG, analysis=True)
+    conn = backfill(tmp_path_factory.mktemp("sap"), SAP_LANDING, SAP_CONFIG, analysis=True)
     yield conn
     conn.close()
 
@@ -332,18 +344,20 @@ sources:
 """
 
 
+ODOO_LANDING: dict[str, str | bytes] = {
+    "people/identity_map.csv": fx.IDENTITY_MAP,
+    "erp/fx_rates.csv": erp_fixtures.FX_RATES,
+    "odoo/sale_order_2026-03-08.csv": erp_fixtures.ODOO_ORDERS,
+    "odoo/res.users.csv": fx.ODOO_USERS,
+    "odoo/crm.team.csv": fx.ODOO_TEAMS,
+    "targets/targets_2026.csv": fx.YEARLY_TARGETS,
+}
+
+
 def test_odoo_orders_teams_and_a_yearly_target_sheet(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    files = {
-        "people/identity_map.csv": fx.IDENTITY_MAP,
-        "erp/fx_rates.csv": erp_fixtures.FX_RATES,
-        "odoo/sale_order_2026-03-08.csv": erp_fixtures.ODOO_ORDERS,
-        "odoo/res.users.csv": fx.ODOO_USERS,
-        "odoo/crm.team.csv": fx.ODOO_TEAMS,
-        "targets/targets_2026.csv": fx.YEARLY_TARGETS,
-    }
-    conn = backfill(tmp_path_factory.mktemp("odoo"), files, ODOO_CONFIG, analysis=True)
+    conn = backfill(tmp_path_factory.mktemp("odoo"), ODOO_LANDING, ODOO_CONFIG, analysis=True)
     with conn:
         # The orders as erp_fixtures.py works them out; the teams from res.users and crm.team.
         assert facts(conn) == expected_facts(
@@ -462,3 +476,29 @@ def test_closed_deals_and_a_team_sheet_give_rep_team_and_office_marts(
                 "unknown rep: no CRM user has EmployeeNumber 'Moses Frase'",
             )
         ]
+
+
+@pytest.mark.parametrize(
+    ("landing_files", "config", "expected"),
+    [
+        (ERPNEXT_LANDING, ERPNEXT_CONFIG, "sales team allocations add up to 90 %, not 100 %"),
+        (SAP_LANDING, SAP_CONFIG, "rows read: 6 (left out by the filter: 2); accepted 4"),
+        (ODOO_LANDING, ODOO_CONFIG, "erp_code 'Mitchell Admin'"),
+    ],
+    ids=["erpnext", "sap", "odoo"],
+)
+def test_sources_check_reads_every_preset_of_the_configuration(
+    landing_files: dict[str, str | bytes],
+    config: str,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    landing = write_landing(tmp_path, landing_files, config)
+    monkeypatch.setenv("SALES_LANDING_DIR", str(landing))
+    monkeypatch.setenv("SALES_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("SALES_SOURCES_CONFIG", str(tmp_path / "sources.yaml"))
+    assert main(["sources", "check"]) == 0
+    assert expected in capsys.readouterr().out
+    assert not (tmp_path / "warehouse.duckdb").exists()
