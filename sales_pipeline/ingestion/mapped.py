@@ -34,11 +34,13 @@ from sales_pipeline.ingestion.landing import (
 )
 from sales_pipeline.sources.compile import (
     FieldCompiler,
+    column_positions,
     compile_mapping,
     csv_column_sql,
     csv_record_sql,
     json_column_sql,
     lookup_table,
+    missing_columns,
 )
 from sales_pipeline.sources.config import SourcesConfig
 from sales_pipeline.sources.models import DUCKDB_ENCODINGS, CsvOptions, Mapping, SourceEntry
@@ -143,7 +145,7 @@ def read_lookups(conn: duckdb.DuckDBPyConnection, mapping: Mapping, landing_dir:
                 raise duckdb.InvalidInputException(
                     f"lookup {name!r} ({path.name}): header is not {options.encoding}"
                 ) from error
-            missing = sorted(needed[name] - set(header))
+            missing = missing_columns(needed[name], header)
             if missing:
                 raise duckdb.InvalidInputException(
                     f"lookup {name!r} ({path.name}): column(s) {', '.join(missing)} missing; "
@@ -168,11 +170,12 @@ def unpivot_lines(conn: duckdb.DuckDBPyConnection, mapping: Mapping, names: list
     """Turn the batch's wide lines into a row per unpivoted column; returns the column names."""
     assert mapping.unpivot is not None
     spec = mapping.unpivot
+    positions = column_positions(names)
     conn.execute(
         render(
             "ingestion/unpivot_mapped.sql",
             width=len(names),
-            columns=[(names.index(column), column) for column in spec.columns],
+            columns=[(positions.get(c, positions.get(c.lower())), c) for c in spec.columns],
         )
     )
     return [*names, spec.name_as, spec.value_as]
@@ -222,7 +225,7 @@ def inspect_mapped(landing_file: LandingFile, mapping: Mapping) -> Inspection:
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         return Inspection(None, f"duplicate columns in header: {', '.join(duplicates)}")
-    missing = sorted(mapping.source_columns() - set(header))
+    missing = missing_columns(mapping.source_columns(), header)
     if missing:
         return Inspection(
             None,
@@ -346,7 +349,7 @@ def _read_xlsx(
         if not rows:
             raise duckdb.InvalidInputException(f"sheet {sheet_name!r} is empty")
         header = [str(cell).strip() for cell in rows[0]]
-        missing = sorted(mapping.source_columns() - set(header))
+        missing = missing_columns(mapping.source_columns(), header)
         if missing:
             raise duckdb.InvalidInputException(
                 f"does not match its mapping: column(s) {', '.join(missing)} missing; "

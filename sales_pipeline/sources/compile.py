@@ -34,12 +34,33 @@ _RFC2822 = ["%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H
 _JSON_KEY = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
 
+def column_positions(names: list[str] | tuple[str, ...]) -> dict[str, int]:
+    """Where each name is in a header: exactly as spelt, else in any case where that spelling is
+    the header's only one (Data Loader writes `ID, OWNERID` for `Id, OwnerId`)."""
+    positions: dict[str, int] = {}
+    folded: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        positions.setdefault(name, index)
+        folded.setdefault(name.lower(), []).append(index)
+    for lower, indexes in folded.items():
+        if len(indexes) == 1:
+            positions.setdefault(lower, indexes[0])
+    return positions
+
+
+def missing_columns(wanted: set[str], header: list[str] | tuple[str, ...]) -> list[str]:
+    positions = column_positions(header)
+    return sorted(
+        name for name in wanted if name not in positions and name.lower() not in positions
+    )
+
+
 def csv_column_sql(names: list[str]) -> ColumnSql:
     """Columns of a CSV batch, by the position of their name in the header or configuration."""
-    positions = {name: index for index, name in enumerate(names)}
+    positions = column_positions(names)
 
     def column(name: str) -> str:
-        return f"lines.c{positions[name]}"
+        return f"lines.c{positions.get(name, positions.get(name.lower()))}"
 
     return column
 

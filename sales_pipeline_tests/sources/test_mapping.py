@@ -178,6 +178,23 @@ def test_a_file_that_does_not_match_its_preset_is_held_back_and_the_others_land(
     ]
 
 
+def test_a_header_in_another_case_matches_its_columns(tmp_path: Path) -> None:
+    # Data Loader writes API names in capitals (ID, OWNERID): a column is found in any case
+    # where the header spells it only once.
+    conn, report = ingest(
+        tmp_path,
+        TWILIO_CSV,
+        {
+            "twilio/calls_2026-03-02.csv": TWILIO_HEADER.upper() + "\n"
+            'CA1,,outbound-api,+1,+2,completed,"Mon, 02 Mar 2026 09:00:00 +0000",,5,human\n',
+        },
+    )
+    assert report.held_back == []
+    assert conn.execute("SELECT sid, status, duration FROM raw.calls").fetchall() == [
+        ("CA1", "completed", "5")
+    ]
+
+
 def test_a_daily_file_without_a_date_in_its_name_is_held_back(tmp_path: Path) -> None:
     _, report = ingest(tmp_path, TWILIO_CSV, {"twilio/calls_latest.csv": TWILIO_HEADER + "\n"})
     assert "file name carries no valid date" in report.held_back[0].reason
