@@ -112,6 +112,30 @@ def _invoice(
 
 
 MARIA, BEN = "Maria Papadopoulou", "Ben Carter"
+
+
+def _sales_order(
+    name: str, transaction_date: str, total: float, team: list[tuple[str, float]], docstatus: int
+) -> dict[str, object]:
+    document = _invoice(name, transaction_date, total, team, docstatus=docstatus)
+    del document["posting_date"], document["is_return"]
+    return {**document, "doctype": "Sales Order", "transaction_date": transaction_date,
+            "delivery_date": "2026-03-20", "order_type": "Sales"}
+
+
+ERPNEXT_ORDERS = "erpnext/sales_orders_2026-03-04.json"
+ERPNEXT_ORDER_FILES = {
+    ERPNEXT_ORDERS: json.dumps(
+        [
+            # Half and half: the order is Maria's (listed first), the volume 1000 each.
+            _sales_order("SAL-ORD-2026-00001", "2026-03-03", 2000.0, [(MARIA, 50), (BEN, 50)], 1),
+            # Cancelled, and a draft: neither counts.
+            _sales_order("SAL-ORD-2026-00002", "2026-03-04", 800.0, [(BEN, 100)], 2),
+            _sales_order("SAL-ORD-2026-00003", "2026-03-04", 500.0, [(BEN, 100)], 0),
+        ],
+        indent=1,
+    )
+}
 ERPNEXT_DAY_1 = "erpnext/sales_invoices_2026-03-02.json"
 ERPNEXT_DAY_2 = "erpnext/sales_invoices_2026-03-04.json"
 ERPNEXT_FILES = {

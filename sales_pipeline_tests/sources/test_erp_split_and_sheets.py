@@ -238,6 +238,40 @@ def test_monthly_target_sheet_gives_a_target_per_month_cell(
     assert rows[1][2].startswith("Metric__c 'Lunches' is not one of calls_made, ")
 
 
+def test_erpnext_sales_orders(tmp_path: Path) -> None:
+    config = (
+        "extends: default\nidentity_map: {file: people/identity_map.csv}\nsources:\n"
+        "  sales_documents:\n"
+        '    files: "erpnext/sales_orders_*.json"\n'
+        "    preset: erpnext_sales_orders_json\n"
+        "    timezone: Europe/Athens\n"
+        "    fields: {currency: {constant: EUR}}\n"
+    )
+    files = {**fx.ERPNEXT_ORDER_FILES, "people/identity_map.csv": fx.IDENTITY_MAP}
+    with backfill(tmp_path, files, config, analysis=False) as conn:
+        # No team memberships: both reps are Unassigned, where the order counts once.
+        tables = facts(conn)
+        for grain, period in PERIODS.items():
+            assert tables[f"rep_{grain}"] == [
+                (period, "005A", "Maria Papadopoulou", "Unassigned", "Unassigned", *NO_CALLS,
+                 1, Decimal("1000.00")),
+                (period, "005B", "Ben Carter", "Unassigned", "Unassigned", *NO_CALLS,
+                 0, Decimal("1000.00")),
+            ]
+            assert tables[f"team_{grain}"] == [
+                (period, "Unassigned", "Unassigned", *NO_CALLS, 1, Decimal("2000.00"))
+            ]
+            assert tables[f"department_{grain}"] == [
+                (period, "Unassigned", *NO_CALLS, 1, Decimal("2000.00"))
+            ]
+        assert conn.execute(
+            "SELECT document_no, document_type, status FROM staging.sales_documents ORDER BY 1"
+        ).fetchall() == [
+            ("SAL-ORD-2026-00001", "ORDER", "OPEN"),
+            ("SAL-ORD-2026-00002", "ORDER", "CANCELLED"),
+        ]
+
+
 # ------------------------------------------------------------------ SAP, Fivetran roles, xlsx
 
 SAP_CONFIG = """\
