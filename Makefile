@@ -19,10 +19,12 @@ run: setup
 	@test -d $(LANDING) || $(BIN)/sales-pipeline sample --out $(LANDING)
 	$(BIN)/sales-pipeline backfill
 
-# One worker per core, whole files to a worker (module fixtures are built once). Run
+# `dg check defs` loads the code location as `dg dev` and the webserver do. One worker per core,
+# whole files to a worker (module fixtures are built once). Run
 # `pytest sales_pipeline_tests/reliability` alone to regenerate docs/reliability.md.
 test: setup
 	$(BIN)/ruff check .
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 # Break each documented rule on purpose (SQL and rule constants one at a time, then mutmut over the
@@ -31,8 +33,11 @@ test: setup
 mutation: setup
 	$(BIN)/python -m sales_pipeline_tests.mutation $(MUTATION_ARGS)
 
+# `dg dev` starts the webserver, the daemon and their code servers in this terminal's process group:
+# Ctrl-C stops them all. VIRTUAL_ENV tells dg the project's .venv is the one meant (it warns
+# otherwise); UI_ARGS passes options, e.g. UI_ARGS="--port 3001".
 ui: setup
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev
+	DAGSTER_HOME=$(CURDIR)/.dagster_home VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev $(UI_ARGS)
 
 clean:
 	rm -rf data/landing data/warehouse.duckdb* data/reports data/published

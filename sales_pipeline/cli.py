@@ -155,6 +155,21 @@ def _sources_check(args: argparse.Namespace) -> int:
     )
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from sales_pipeline.analyst import run_sql
+    from sales_pipeline.settings import SalesSettings
+
+    return run_sql(SalesSettings.from_env().published_warehouse, args.query, as_csv=args.csv,
+                   out=sys.stdout, error=lambda line: print(line, file=sys.stderr))
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from sales_pipeline.analyst import run_shell
+    from sales_pipeline.settings import SalesSettings
+
+    return run_shell(SalesSettings.from_env().published_warehouse)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sales-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -201,18 +216,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="check only this source (and what it is resolved against); repeatable",
     )
     check.set_defaults(run=_sources_check)
+
+    sql = commands.add_parser(
+        "sql", help="run one query on the published copy of the marts (read-only) and print "
+        "the result as a table; exit 1 with DuckDB's message when it fails",
+    )
+    sql.add_argument("query", help='e.g. "SELECT * FROM marts.team_activity_monthly"')
+    sql.add_argument("--csv", action="store_true", help="print every row as CSV instead")
+    sql.set_defaults(run=_sql)
+    shell = commands.add_parser(
+        "shell", help="an interactive read-only SQL prompt on the published copy of the marts",
+    )
+    shell.set_defaults(run=_shell)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sales_pipeline.analyst import NotPublished
     from sales_pipeline.settings import SettingsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except SettingsError as error:
+    except (SettingsError, NotPublished) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader stopped reading (`sales-pipeline sql ... | head`): not an error. Python
+        # would complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

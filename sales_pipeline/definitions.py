@@ -13,7 +13,7 @@ from sales_pipeline.facts.assets import build_fact_assets
 from sales_pipeline.ingestion.assets import raw_assets
 from sales_pipeline.jobs import ingest_job, period_jobs, publish_job, report_jobs
 from sales_pipeline.marts_catalog import OWNER
-from sales_pipeline.publish import published_marts
+from sales_pipeline.publish import build_published_marts
 from sales_pipeline.reports.assets import build_report_assets
 from sales_pipeline.resources import build_resources
 from sales_pipeline.schedules import build_schedules
@@ -69,18 +69,19 @@ def build_definitions(settings: SalesSettings) -> dg.Definitions:
     # A source configuration that cannot be used stops the code location from loading, with the
     # file, line and key in the message, before any run reads a file with it.
     load_sources_config(settings.sources_config)
+    assets = [
+        *_as_warehouse_tables([
+            *raw_assets,
+            *build_staging_assets(settings),
+            *build_fact_assets(settings),
+            *build_analysis_assets(settings),
+            *build_action_plan_assets(settings),
+        ]),
+        *build_report_assets(settings),
+    ]
+    tables = [asset for asset in assets if isinstance(asset, dg.AssetsDefinition)]
     return dg.Definitions(
-        assets=[
-            *_as_warehouse_tables([
-                *raw_assets,
-                *build_staging_assets(settings),
-                *build_fact_assets(settings),
-                *build_analysis_assets(settings),
-                *build_action_plan_assets(settings),
-            ]),
-            *build_report_assets(settings),
-            published_marts,
-        ],
+        assets=[*assets, build_published_marts(tables)],
         jobs=[ingest_job, *period_jobs, *report_jobs, publish_job],
         schedules=build_schedules(settings.timezone),
         sensors=[landing_files_sensor, reports_after_build_sensor, publish_after_success_sensor],

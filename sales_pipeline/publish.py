@@ -7,6 +7,7 @@ rename. A reader holds either the previous copy or the new one, never a half-wri
 """
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import dagster as dg
@@ -79,26 +80,37 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-@dg.asset(
-    key=["published", "marts"],
-    group_name="published",
-    kinds={"duckdb"},
-    owners=[OWNER],
-    pool=WAREHOUSE_POOL,
-    description="Read-only copy of every marts table and view for analysts "
-    "(SALES_PUBLISHED_WAREHOUSE), with their comments (docs/marts.md), replaced atomically "
-    "after each successful run.",
-)
-def published_marts(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
-) -> dg.MaterializeResult:
-    target = Path(sales_config.published_warehouse)
-    with warehouse.connect() as conn:
-        counts = publish_marts(conn, target)
-    context.log.info(f"published {len(counts)} marts table(s) to {target}")
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(target)),
-            "tables": dg.MetadataValue.json(dict(counts)),
-        }
+def build_published_marts(upstream: Iterable[dg.AssetsDefinition]) -> dg.AssetsDefinition:
+    """The published copy, depending on every `marts` table among `upstream`: the asset graph
+    shows what it copies, and Dagster marks it stale when a mart it copied changes."""
+    marts = sorted(
+        {key for assets in upstream for key in assets.keys if key.path[0] == PUBLISHED_SCHEMA},
+        key=lambda key: key.to_user_string(),
     )
+
+    @dg.asset(
+        key=["published", "marts"],
+        group_name="published",
+        kinds={"duckdb"},
+        owners=[OWNER],
+        pool=WAREHOUSE_POOL,
+        deps=marts,
+        description="Read-only copy of every marts table and view for analysts "
+        "(SALES_PUBLISHED_WAREHOUSE), with their comments (docs/marts.md), replaced atomically "
+        "after each successful run.",
+    )
+    def published_marts(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
+    ) -> dg.MaterializeResult:
+        target = Path(sales_config.published_warehouse)
+        with warehouse.connect() as conn:
+            counts = publish_marts(conn, target)
+        context.log.info(f"published {len(counts)} marts table(s) to {target}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(target)),
+                "tables": dg.MetadataValue.json(dict(counts)),
+            }
+        )
+
+    return published_marts
