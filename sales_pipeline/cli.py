@@ -105,13 +105,16 @@ def _backfill(args: argparse.Namespace) -> int:
             reports=args.reports,
         )
     print()
-    print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s")
-    lines = [
+    print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s"
+          + (": nothing changed, nothing built" if summary.nothing_changed else ""))
+    lines = [] if summary.nothing_changed else [
         ("rows read", summary.raw_rows),
         ("rows staged", summary.staged_rows),
         ("rows quarantined", summary.quarantined_rows),
         ("counted events", summary.counted_events),
     ]
+    if summary.nothing_changed:
+        lines.append(("as built by", f"the backfill of {summary.unchanged_since}"))
     if summary.first_day:
         lines.append(("days covered", f"{summary.first_day} .. {summary.last_day}"))
     lines += [(f"{grain} periods", f"{count} built, {summary.reported_periods.get(grain, 0)} "
