@@ -176,10 +176,13 @@ def _runs_count(env: dict[str, str]) -> int:
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     landing = ensure_landing(args.reps, args.days, args.end)
     run_dir = WORK / "nothing_new" / f"r{args.reps}_d{args.days}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
+    if not args.reuse:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
     env = pipeline_env(landing.resolve(), run_dir.resolve())
     backfill = [str(BIN / "sales-pipeline"), "backfill"]
+    # With --reuse, the warehouse of an earlier run is brought up to date (a backfill that
+    # rebuilds only if the code or settings changed since).
     print("set-up: the first backfill ...", flush=True)
     first = measure(backfill, env)
     if first["returncode"] != 0:
@@ -314,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=731)
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 3, 4))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the warehouse and instance of an earlier run under work/")
     args = parser.parse_args(argv)
     if args.what == "_ticks":
         print(json.dumps(ticks(args.end)))

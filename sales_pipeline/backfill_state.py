@@ -19,6 +19,7 @@ already does between its runs (`open_warehouse`, waiting while a run holds the f
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -96,9 +97,28 @@ def _landing_change(conn: duckdb.DuckDBPyConnection, sales_config: SalesConfig) 
         ).fetchall()
     )
     config = sources_config(sales_config.sources_config)
-    if files_no_source_reads(sales_config.landing_path, config, sales_config.sources_config) != recorded:
+    read_otherwise = {config.identity_map.file} if config.identity_map else set()
+    others = _visible_files(sales_config.landing_path) - {name for _, name in present}
+    # By name first: when that agrees, so does the exact comparison (by resolved path), which
+    # costs a second walk and a resolve per file.
+    if sorted(others - read_otherwise) == recorded:
+        return None
+    landing = sales_config.landing_path
+    if files_no_source_reads(landing, config, sales_config.sources_config) != recorded:
         return "the files no source reads changed"
     return None
+
+
+def _visible_files(landing_dir: Path) -> set[str]:
+    """Every file of the landing area by name relative to it, hidden files and folders aside."""
+    names = set()
+    for folder, subfolders, files in os.walk(landing_dir):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        relative = Path(folder).relative_to(landing_dir)
+        names.update(
+            (relative / name).as_posix() for name in files if not name.startswith(".")
+        )
+    return names
 
 
 def _state(conn: duckdb.DuckDBPyConnection) -> tuple | None:

@@ -201,7 +201,7 @@ def period_keys(grain: Grain, first: date, last: date) -> tuple[str, str, int]:
 
 
 def run_backfill(
-    defs: dg.Definitions,
+    definitions: dg.Definitions | Callable[[], dg.Definitions],
     settings: SalesSettings,
     instance: dg.DagsterInstance,
     *,
@@ -213,6 +213,7 @@ def run_backfill(
     """Ingest everything in the landing area, build every grain's tables for the periods covered,
     then render the reports of `reports` periods of each grain.
 
+    `definitions` may be a function that builds them: a backfill with nothing to do needs none.
     `start`/`end` narrow the periods built (the ingestion always takes every new file). History
     gets its tables in full but, by default, only its latest period's reports: nobody reads two
     years of weekly reports at once, and rendering them would take longer than the warehouse
@@ -236,6 +237,7 @@ def run_backfill(
         return summary
     summary.changed = found
     tags = {INPUTS_TAG: inputs}
+    defs = definitions() if callable(definitions) else definitions
 
     progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ({found}) ...")
     result = _run(defs.resolve_job_def(INGEST_JOB), instance, tags)
