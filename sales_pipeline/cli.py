@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import dagster as dg
 
     from sales_pipeline.runner import BackfillSummary
+    from sales_pipeline.settings import SalesSettings
 
 # Exit codes a cron wrapper can act on (README, "Exit codes").
 EXIT_OK = 0
@@ -49,8 +50,6 @@ def _open_instance(home: Path) -> dg.DagsterInstance:
     alembic_version.version_num"). Under the lock the second one finds the tables made.
     """
     import dagster as dg
-    import sqlalchemy.exc
-    from dagster_postgres.utils import DagsterPostgresException
     from filelock import FileLock
 
     from sales_pipeline.settings import SettingsError
@@ -66,10 +65,23 @@ def _open_instance(home: Path) -> dg.DagsterInstance:
     except dg.DagsterInvalidConfigError as error:
         reasons = "; ".join(_config_error_reason(e.message) for e in error.errors)
         raise SettingsError(f"the Dagster instance config {home / 'dagster.yaml'}: {reasons}") from None
-    except (DagsterPostgresException, sqlalchemy.exc.SQLAlchemyError) as error:
+    except Exception as error:
+        # Imported only here: dagster-postgres and SQLAlchemy are half a second of every start.
+        import sqlalchemy.exc
+        from dagster_postgres.utils import DagsterPostgresException
+
+        if not isinstance(error, DagsterPostgresException | sqlalchemy.exc.SQLAlchemyError):
+            raise
         cause = f": {error.__cause__}" if error.__cause__ else ""
         reason = f"{error}{cause}".strip().splitlines()[0]
         raise SettingsError(f"cannot open the Dagster instance storage of {home}: {reason}") from None
+
+
+def _definitions(settings: SalesSettings) -> dg.Definitions:
+    # Built only when the backfill has something to do.
+    from sales_pipeline.definitions import build_definitions
+
+    return build_definitions(settings)
 
 
 def _config_error_reason(message: str) -> str:
@@ -80,7 +92,6 @@ def _config_error_reason(message: str) -> str:
 
 def _backfill(args: argparse.Namespace) -> int:
 
-    from sales_pipeline.definitions import build_definitions
     from sales_pipeline.resources import warehouse_problem
     from sales_pipeline.runner import run_backfill
     from sales_pipeline.settings import SalesSettings
@@ -101,17 +112,20 @@ def _backfill(args: argparse.Namespace) -> int:
     home.mkdir(parents=True, exist_ok=True)
     with _open_instance(home) as instance:
         summary = run_backfill(
-            build_definitions(settings), settings, instance, start=args.start, end=args.end,
+            lambda: _definitions(settings), settings, instance, start=args.start, end=args.end,
             reports=args.reports,
         )
     print()
-    print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s")
-    lines = [
+    print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s"
+          + (": nothing changed, nothing built" if summary.nothing_changed else ""))
+    lines = [] if summary.nothing_changed else [
         ("rows read", summary.raw_rows),
         ("rows staged", summary.staged_rows),
         ("rows quarantined", summary.quarantined_rows),
         ("counted events", summary.counted_events),
     ]
+    if summary.nothing_changed:
+        lines.append(("as built by", f"the backfill of {summary.unchanged_since}"))
     if summary.first_day:
         lines.append(("days covered", f"{summary.first_day} .. {summary.last_day}"))
     lines += [(f"{grain} periods", f"{count} built, {summary.reported_periods.get(grain, 0)} "

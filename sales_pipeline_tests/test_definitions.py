@@ -128,8 +128,10 @@ def test_schedule_run_requests_name_a_partition_of_the_job() -> None:
     assert schedule.execution_timezone == "America/New_York"
     when = datetime(2026, 3, 1, 3, 0, tzinfo=ZoneInfo("America/New_York"))
     with dg.instance_for_test() as instance:
+        # The schedule reads the settings it builds with (its resources), as in the daemon.
         context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=when, repository_def=repo
+            instance=instance, scheduled_execution_time=when, repository_def=repo,
+            resources=repo.get_top_level_resources(),
         )
         data = schedule.evaluate_tick(context)
     [request] = data.run_requests

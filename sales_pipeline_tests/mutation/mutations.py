@@ -536,7 +536,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        ("sales_pipeline_tests/reports/test_end_to_end.py",), "kpis"),
     _m("pool-slot-claimed-twice", "a pool slot goes to one step at a time, on PostgreSQL too",
        "sales_pipeline/dagster_internals.py",
-       "    SqlEventLogStorage._claim_concurrency_slot = _claim_slot_in_one_transaction",
+       "    module.SqlEventLogStorage._claim_concurrency_slot = _claim_slot_in_one_transaction",
        "    pass", ("sales_pipeline_tests/test_postgres_instance.py",), "one_free_slot"),
     # from /work/notes/breakages_reliability.md: held-back files, incremental merges, killed runs
     _m("held-back-rows-vanish-on-rebuild", "a previously landed version of a held-back file stays",
