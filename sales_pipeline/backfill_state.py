@@ -65,9 +65,7 @@ def built_through(data_last_day: date | None, end: date | None, today: date) -> 
 
 def _landing_change(conn: duckdb.DuckDBPyConnection, sales_config: SalesConfig) -> str | None:
     """The first landing file that differs from the ledger, described; None when none does."""
-    from sales_pipeline.changes import landing_sources
-    from sales_pipeline.ingestion.landing import discover
-    from sales_pipeline.ingestion.mapped import files_no_source_reads
+    from sales_pipeline.ingestion.mapped import discover_configured, files_no_source_reads
     from sales_pipeline.sources import sources_config
 
     ledger = {
@@ -78,16 +76,16 @@ def _landing_change(conn: duckdb.DuckDBPyConnection, sales_config: SalesConfig) 
         ).fetchall()
     }
     present = set()
-    for source in landing_sources(sales_config):
-        for landing_file in discover(source, sales_config.landing_path):
-            key = (source.name, landing_file.name)
-            present.add(key)
-            if key not in ledger:
-                return f"new file {landing_file.name}"
-            fingerprint, _, file_stat = ledger[key]
-            # Size and times spare the hash; only a file whose stat moved is read.
-            if file_stat != landing_file.stat_key and fingerprint != landing_file.fingerprint:
-                return f"changed file {landing_file.name}"
+    config = sources_config(sales_config.sources_config)
+    for landing_file in discover_configured(config, sales_config.landing_path):
+        key = (landing_file.source.name, landing_file.name)
+        present.add(key)
+        if key not in ledger:
+            return f"new file {landing_file.name}"
+        fingerprint, _, file_stat = ledger[key]
+        # Size and times spare the hash; only a file whose stat moved is read.
+        if file_stat != landing_file.stat_key and fingerprint != landing_file.fingerprint:
+            return f"changed file {landing_file.name}"
     for (source, file), (_, status, _) in sorted(ledger.items()):
         if status == "held_back" and (source, file) not in present:
             return f"held-back file {file} is gone"
@@ -96,7 +94,6 @@ def _landing_change(conn: duckdb.DuckDBPyConnection, sales_config: SalesConfig) 
             "SELECT file FROM raw.landed_files WHERE status = 'not_recognised'"
         ).fetchall()
     )
-    config = sources_config(sales_config.sources_config)
     read_otherwise = {config.identity_map.file} if config.identity_map else set()
     others = _visible_files(sales_config.landing_path) - {name for _, name in present}
     # By name first: when that agrees, so does the exact comparison (by resolved path), which

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from sales_pipeline.contract import Source
 from sales_pipeline.resources import AnalysisConfig, SalesConfig
 
 # Tag on every run the backfill or a schedule launches: the inputs version it built with.
@@ -104,22 +103,17 @@ def _digest(entries: Mapping[tuple[str, str], str]) -> str:
     return digest.hexdigest()
 
 
-def landing_sources(sales_config: SalesConfig) -> list[Source]:
-    """The sources as configured (SALES_SOURCES_CONFIG): their files and how they are read."""
-    from sales_pipeline.ingestion.mapped import configured_sources
+def _present_files(sales_config: SalesConfig) -> dict[tuple[str, str], str]:
+    """(source, file name) -> size and times of every landing file a source reads (with its
+    lookup files', as the ingestion records them)."""
+    from sales_pipeline.ingestion.mapped import discover_configured
     from sales_pipeline.sources import sources_config
 
-    return configured_sources(sources_config(sales_config.sources_config))
-
-
-def _present_files(sales_config: SalesConfig) -> dict[tuple[str, str], str]:
-    """(source, file name) -> size and times of every landing file a source reads."""
-    from sales_pipeline.ingestion.landing import discover
-
     return {
-        (source.name, landing_file.name): landing_file.stat_key
-        for source in landing_sources(sales_config)
-        for landing_file in discover(source, sales_config.landing_path)
+        (landing_file.source.name, landing_file.name): landing_file.stat_key
+        for landing_file in discover_configured(
+            sources_config(sales_config.sources_config), sales_config.landing_path
+        )
     }
 
 

@@ -40,9 +40,9 @@ class LandingFile:
     # Size, modification and change times: cheap to read, and any write moves the change time,
     # even one that keeps size and modification time (`rsync -t`, `cp -p`).
     stat_key: str
-    # What else the file's rows are made from (a mapping's lookup files): part of its
-    # fingerprint, so that a change there reads the file again.
-    depends_on: str = ""
+    # Other files its rows are made from (a mapping's lookup files): part of its fingerprint
+    # (and, through `discover_source`, of its stat key), so a change there reads it again.
+    depends_on: tuple[Path, ...] = ()
 
     @property
     def compression(self) -> str | None:
@@ -60,7 +60,14 @@ class LandingFile:
         try:
             with self.path.open("rb") as handle:
                 digest = hashlib.file_digest(handle, "blake2b").hexdigest()
-                return f"blake2b:{digest}{self.depends_on}"
+            if self.depends_on:
+                lookups = hashlib.blake2b()
+                for path in self.depends_on:
+                    with path.open("rb") as handle:
+                        lookups.update(path.name.encode() + b"\0")
+                        lookups.update(hashlib.file_digest(handle, "blake2b").digest())
+                digest += "+lookups:" + lookups.hexdigest()[:16]
+            return f"blake2b:{digest}"
         except OSError as error:
             return f"unreadable ({error.strerror}): {self.stat_key}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -14,7 +14,6 @@ from sales_pipeline.contract import Source
 from sales_pipeline.ingestion.landing import (
     Inspection,
     LandingFile,
-    discover,
     inspect,
     readable_files,
 )
@@ -136,18 +135,7 @@ def ingest_source(
     stats: dict[str, str] = {}
     # Files whose size or times moved but whose bytes did not: only their stat is recorded anew.
     touched: list[tuple[str, str]] = []
-    files = discover(source, landing_dir)
-    if mapping is not None and mapping.lookups:
-        stat_digest, content_digest = mapped.lookup_state(mapping, landing_dir)
-        files = [
-            replace(
-                landing_file,
-                stat_key=f"{landing_file.stat_key}+lookups:{stat_digest}",
-                depends_on=f"+lookups:{content_digest}",
-            )
-            for landing_file in files
-        ]
-    for landing_file in files:
+    for landing_file in mapped.discover_source(source, landing_dir, mapping):
         present.add(landing_file.name)
         stats[landing_file.name] = landing_file.stat_key
         fingerprint, _, file_stat = landed.get(landing_file.name, ("", "", ""))

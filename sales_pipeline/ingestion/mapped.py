@@ -28,6 +28,7 @@ from sales_pipeline.ingestion.landing import (
     LandingFile,
     ReadableFile,
     blank_lines,
+    discover,
     read_landing_file,
     readable_files,
     unrecognised_files,
@@ -95,21 +96,42 @@ def lookup_paths(mapping: Mapping, landing_dir: Path) -> dict[str, list[Path]]:
     }
 
 
-def lookup_state(mapping: Mapping, landing_dir: Path) -> tuple[str, str]:
-    """(stat, content) digests of a mapping's lookup files. A source's files depend on them (a
-    role renamed changes every user's team), so they are part of each file's fingerprint: a
-    changed lookup file reads the source again."""
+def discover_source(
+    source: Source, landing_dir: Path, mapping: Mapping | None = None
+) -> list[LandingFile]:
+    """A source's landing files. A mapping with lookups makes each file depend on the lookup
+    files (a role renamed changes every user's team): their sizes and times join the file's
+    stat key and their bytes its fingerprint, so the ingestion, the backfill's check and the
+    sensor all see a changed lookup file as a change of the source's files."""
     import hashlib
 
-    stats, contents = hashlib.blake2b(), hashlib.blake2b()
-    for name, paths in lookup_paths(mapping, landing_dir).items():
-        for path in paths:
-            stat = path.stat()
-            label = f"{name}\0{path.relative_to(landing_dir).as_posix()}\0"
-            stats.update(f"{label}{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}\n".encode())
-            with path.open("rb") as handle:
-                contents.update(label.encode() + hashlib.file_digest(handle, "blake2b").digest())
-    return stats.hexdigest()[:16], contents.hexdigest()[:16]
+    files = discover(source, landing_dir)
+    if mapping is None or not mapping.lookups:
+        return files
+    paths = [path for found in lookup_paths(mapping, landing_dir).values() for path in found]
+    stats = hashlib.blake2b()
+    for path in paths:
+        stat = path.stat()
+        stats.update(
+            f"{path.relative_to(landing_dir).as_posix()}\0{stat.st_size}:{stat.st_mtime_ns}:"
+            f"{stat.st_ctime_ns}\n".encode()
+        )
+    suffix = f"+lookups:{stats.hexdigest()[:16]}"
+    return [
+        replace(landing_file, stat_key=landing_file.stat_key + suffix, depends_on=tuple(paths))
+        for landing_file in files
+    ]
+
+
+def discover_configured(config: SourcesConfig, landing_dir: Path) -> list[LandingFile]:
+    """Every configured source's landing files, as `discover_source` sees them."""
+    return [
+        landing_file
+        for name, entry in config.sources.items()
+        for landing_file in discover_source(
+            configured_source(SOURCES[name], entry), landing_dir, entry.mapping
+        )
+    ]
 
 
 def read_lookups(conn: duckdb.DuckDBPyConnection, mapping: Mapping, landing_dir: Path) -> None:
