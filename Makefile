@@ -19,10 +19,12 @@ run: setup
 	@test -d $(LANDING) || $(BIN)/sales-pipeline sample --out $(LANDING)
 	$(BIN)/sales-pipeline backfill
 
-# One worker per core, whole files to a worker (module fixtures are built once). Nothing is written
-# into the repository: the reliability tests check that docs/reliability.md is current instead.
+# `dg check defs` loads the code location as `dg dev` and the webserver do. One worker per core,
+# whole files to a worker (module fixtures are built once). Nothing is written into the
+# repository: the reliability tests check that docs/reliability.md is current instead.
 test: setup
 	$(BIN)/ruff check .
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 # Run the reliability cases and rewrite docs/reliability.md from them (`make test` fails while it is
@@ -36,8 +38,11 @@ reliability-doc: setup
 mutation: setup
 	$(BIN)/python -m sales_pipeline_tests.mutation $(MUTATION_ARGS)
 
+# `dg dev` starts the webserver, the daemon and their code servers in this terminal's process group:
+# Ctrl-C stops them all. VIRTUAL_ENV tells dg the project's .venv is the one meant (it warns
+# otherwise); UI_ARGS passes options, e.g. UI_ARGS="--port 3001".
 ui: setup
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev
+	DAGSTER_HOME=$(CURDIR)/.dagster_home VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev $(UI_ARGS)
 
 clean:
 	rm -rf data/landing data/warehouse.duckdb* data/reports data/published

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import dagster as dg
 
     from sales_pipeline.runner import BackfillSummary
+    from sales_pipeline.settings import SalesSettings
 
 # Exit codes a cron wrapper can act on (README, "Exit codes").
 EXIT_OK = 0
@@ -51,8 +52,6 @@ def _open_instance(home: Path) -> dg.DagsterInstance:
     alembic_version.version_num"). Under the lock the second one finds the tables made.
     """
     import dagster as dg
-    import sqlalchemy.exc
-    from dagster_postgres.utils import DagsterPostgresException
     from filelock import FileLock
 
     from sales_pipeline.settings import SettingsError
@@ -68,10 +67,23 @@ def _open_instance(home: Path) -> dg.DagsterInstance:
     except dg.DagsterInvalidConfigError as error:
         reasons = "; ".join(_config_error_reason(e.message) for e in error.errors)
         raise SettingsError(f"the Dagster instance config {home / 'dagster.yaml'}: {reasons}") from None
-    except (DagsterPostgresException, sqlalchemy.exc.SQLAlchemyError) as error:
+    except Exception as error:
+        # Imported only here: dagster-postgres and SQLAlchemy are half a second of every start.
+        import sqlalchemy.exc
+        from dagster_postgres.utils import DagsterPostgresException
+
+        if not isinstance(error, DagsterPostgresException | sqlalchemy.exc.SQLAlchemyError):
+            raise
         cause = f": {error.__cause__}" if error.__cause__ else ""
         reason = f"{error}{cause}".strip().splitlines()[0]
         raise SettingsError(f"cannot open the Dagster instance storage of {home}: {reason}") from None
+
+
+def _definitions(settings: SalesSettings) -> dg.Definitions:
+    # Built only when the backfill has something to do.
+    from sales_pipeline.definitions import build_definitions
+
+    return build_definitions(settings)
 
 
 def _config_error_reason(message: str) -> str:
@@ -82,7 +94,6 @@ def _config_error_reason(message: str) -> str:
 
 def _backfill(args: argparse.Namespace) -> int:
 
-    from sales_pipeline.definitions import build_definitions
     from sales_pipeline.resources import warehouse_problem
     from sales_pipeline.runner import run_backfill
     from sales_pipeline.settings import SalesSettings
@@ -103,17 +114,20 @@ def _backfill(args: argparse.Namespace) -> int:
     home.mkdir(parents=True, exist_ok=True)
     with _open_instance(home) as instance:
         summary = run_backfill(
-            build_definitions(settings), settings, instance, start=args.start, end=args.end,
+            lambda: _definitions(settings), settings, instance, start=args.start, end=args.end,
             reports=args.reports,
         )
     print()
-    print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s")
-    lines = [
+    print("Backfill " + ("finished" if summary.success else "FAILED") + f" in {summary.seconds:.1f}s"
+          + (": nothing changed, nothing built" if summary.nothing_changed else ""))
+    lines = [] if summary.nothing_changed else [
         ("rows read", summary.raw_rows),
         ("rows staged", summary.staged_rows),
         ("rows quarantined", summary.quarantined_rows),
         ("counted events", summary.counted_events),
     ]
+    if summary.nothing_changed:
+        lines.append(("as built by", f"the backfill of {summary.unchanged_since}"))
     if summary.first_day:
         lines.append(("days covered", f"{summary.first_day} .. {summary.last_day}"))
     lines += [(f"{grain} periods", f"{count} built, {summary.reported_periods.get(grain, 0)} "
@@ -157,8 +171,24 @@ def _sources_check(args: argparse.Namespace) -> int:
     )
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from sales_pipeline.analyst import run_sql
+    from sales_pipeline.settings import SalesSettings
+
+    return run_sql(SalesSettings.from_env().published_warehouse, args.query, as_csv=args.csv,
+                   out=sys.stdout, error=lambda line: print(line, file=sys.stderr))
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from sales_pipeline.analyst import run_shell
+    from sales_pipeline.settings import SalesSettings
+
+    return run_shell(SalesSettings.from_env().published_warehouse)
+
+
 # What each command reads from the environment, beyond its options: listed in its --help.
 SAMPLE_VARIABLES = ("SALES_LANDING_DIR",)
+ANALYST_VARIABLES = ("SALES_PUBLISHED_WAREHOUSE", "SALES_WAREHOUSE")
 SOURCES_CHECK_VARIABLES = ("SALES_LANDING_DIR", "SALES_SOURCES_CONFIG", "SALES_DUCKDB_MEMORY_LIMIT")
 
 
@@ -239,18 +269,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="check only this source (and what it is resolved against); repeatable",
     )
     check.set_defaults(run=_sources_check)
+
+    sql = command(
+        commands, "sql", variables_help(ANALYST_VARIABLES),
+        help="run one query on the published copy of the marts (read-only) and print "
+        "the result as a table; exit 1 with DuckDB's message when it fails",
+    )
+    sql.add_argument("query", help='e.g. "SELECT * FROM marts.team_activity_monthly"')
+    sql.add_argument("--csv", action="store_true", help="print every row as CSV instead")
+    sql.set_defaults(run=_sql)
+    shell = command(
+        commands, "shell", variables_help(ANALYST_VARIABLES),
+        help="an interactive read-only SQL prompt on the published copy of the marts",
+    )
+    shell.set_defaults(run=_shell)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sales_pipeline.analyst import NotPublished
     from sales_pipeline.settings import SettingsError
 
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except SettingsError as error:
+    except (SettingsError, NotPublished) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader stopped reading (`sales-pipeline sql ... | head`): not an error. Python
+        # would complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
+from sales_pipeline.partitions import GRAINS
+
 OUTBOUND_DIRECTIONS = ("outbound-dial", "outbound-api")
 CALL_DIRECTIONS = (*OUTBOUND_DIRECTIONS, "inbound")
 CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
@@ -26,7 +28,8 @@ ANSWERED_BY = (
 DOCUMENT_TYPES = ("ORDER", "RETURN")
 DOCUMENT_STATUSES = ("OPEN", "INVOICED", "CANCELLED")
 EVENT_TYPES = ("Visit", "Meeting", "Call", "Other")
-PERIOD_TYPES = ("Week", "Month", "Quarter", "Year")
+# A target is set for one period of a grain (partitions.GRAINS).
+PERIOD_TYPES = tuple(grain.period_type for grain in GRAINS)
 
 # Plausibility limits (project decisions, docs/contract.md "Implausible values"). A value beyond
 # them is no data any real export produces, and one such row wrecks a whole period: a call dated

@@ -16,24 +16,30 @@ one to change. Each is used knowingly, because Dagster 1.13 has no public equiva
 - the storage calls, tables and classes behind workarounds for defects of concurrency pools (below).
 """
 
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from dagster import DagsterInstance
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
-from dagster._core.storage.defs_state.base import _current_storage
-from dagster._core.storage.event_log.schema import ConcurrencySlotsTable
-from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
-from dagster._core.storage.sqlalchemy_compat import db_select
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
 from dagster._utils.concurrency import ConcurrencySlotStatus
+
+if TYPE_CHECKING:
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
 __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
@@ -55,6 +61,8 @@ def forget_current_defs_state_storage() -> None:
     one, and the next test that loads definitions outside an instance context fails on it. No
     public call resets it.
     """
+    from dagster._core.storage.defs_state.base import _current_storage
+
     _current_storage.set(None)
 
 
@@ -91,6 +99,11 @@ def _interval_to_next_pending_claim_check(self) -> float:  # type: ignore[no-unt
 def _claim_slot_in_one_transaction(
     self: SqlEventLogStorage, concurrency_key: str, run_id: str, step_key: str
 ) -> ConcurrencySlotStatus:
+    # Imported here, not at the top: SQLAlchemy and Alembic are a third of the time it takes to
+    # load the code location, and only a process that claims a slot needs them.
+    from dagster._core.storage.event_log.schema import ConcurrencySlotsTable
+    from dagster._core.storage.sqlalchemy_compat import db_select
+
     slots = ConcurrencySlotsTable.c
     with self.index_transaction() as conn:
         free = conn.execute(
@@ -112,12 +125,61 @@ def _claim_slot_in_one_transaction(
     return ConcurrencySlotStatus.BLOCKED
 
 
+_SQL_EVENT_LOG = "dagster._core.storage.event_log.sql_event_log"
+
+
+def _patch_sql_event_log(module: ModuleType) -> None:
+    module.SqlEventLogStorage._claim_concurrency_slot = _claim_slot_in_one_transaction
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches a module as soon as it is imported, so that loading the code location does not
+    import it (and SQLAlchemy with it) only to patch it: every process that claims a pool slot
+    has imported the SQL event log storage first, through its instance."""
+
+    def __init__(self, name: str, patch: Callable[[ModuleType], None]) -> None:
+        self.name, self.patch = name, patch
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = next(
+            (
+                found
+                for finder in sys.meta_path
+                if hasattr(finder, "find_spec")
+                and (found := finder.find_spec(fullname, path, target)) is not None
+            ),
+            None,
+        )
+        if spec is None or spec.loader is None:
+            return spec
+        loader, patch = spec.loader, self.patch
+
+        class PatchingLoader(importlib.abc.Loader):
+            def create_module(self, spec):  # type: ignore[no-untyped-def]
+                return loader.create_module(spec)
+
+            def exec_module(self, module: ModuleType) -> None:
+                loader.exec_module(module)
+                patch(module)
+
+        spec.loader = PatchingLoader()
+        return spec
+
+
 def patch_concurrency_pools() -> None:
     """Apply the workarounds every process that runs steps needs (the code location does)."""
     InstanceConcurrencyContext.interval_to_next_pending_claim_check = (
         _interval_to_next_pending_claim_check
     )
-    SqlEventLogStorage._claim_concurrency_slot = _claim_slot_in_one_transaction
+    if _SQL_EVENT_LOG in sys.modules:
+        _patch_sql_event_log(sys.modules[_SQL_EVENT_LOG])
+    elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PatchOnImport(_SQL_EVENT_LOG, _patch_sql_event_log))
 
 
 @contextmanager

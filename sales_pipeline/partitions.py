@@ -13,15 +13,27 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from sales_pipeline.reports.i18n import N_
+
 KEY_FORMAT = "%Y-%m-%d"
 
 
 @dataclass(frozen=True)
 class Grain:
+    """One reporting grain, defined once: every table name, partition, CRM target period and
+    report heading of the grain is read from here."""
+
     name: str          # table suffix: weekly, monthly, ...
     unit: str          # DuckDB date_trunc unit
     cron: str          # when a period starts
     months: int        # period length in months; 0 for weeks
+    period_type: str   # the CRM's Period_Type__c of a target set for one such period
+    # How many periods back the same period last year is. For weeks: 52 (364 days), which is the
+    # same ISO week number except after a 53-week year (docs/analysis.md).
+    periods_per_year: int
+    label: str         # a heading ("Weekly", "Weekly reports"); translated in the reports
+    # How many periods a report's trend chart shows, ending with the reported one.
+    chart_periods: int
 
     def period_start(self, day: date) -> date:
         if self.unit == "week":
@@ -52,11 +64,12 @@ def period_chunks(grain: Grain, start: date, end: date, parts: int = 10) -> list
     ]
 
 
-WEEKLY = Grain("weekly", "week", "0 0 * * 1", 0)
-MONTHLY = Grain("monthly", "month", "0 0 1 * *", 1)
-QUARTERLY = Grain("quarterly", "quarter", "0 0 1 1,4,7,10 *", 3)
-YEARLY = Grain("yearly", "year", "0 0 1 1 *", 12)
+WEEKLY = Grain("weekly", "week", "0 0 * * 1", 0, "Week", 52, N_("Weekly"), 13)
+MONTHLY = Grain("monthly", "month", "0 0 1 * *", 1, "Month", 12, N_("Monthly"), 12)
+QUARTERLY = Grain("quarterly", "quarter", "0 0 1 1,4,7,10 *", 3, "Quarter", 4, N_("Quarterly"), 8)
+YEARLY = Grain("yearly", "year", "0 0 1 1 *", 12, "Year", 1, N_("Yearly"), 5)
 GRAINS: tuple[Grain, ...] = (WEEKLY, MONTHLY, QUARTERLY, YEARLY)
+GRAINS_BY_NAME: dict[str, Grain] = {grain.name: grain for grain in GRAINS}
 
 
 def partitions_for(grain: Grain, history_start: date, timezone: str) -> dg.TimeWindowPartitionsDefinition:

@@ -22,6 +22,8 @@ import dagster as dg
 
 from sales_pipeline.analysis.action_plans import analysis_table
 from sales_pipeline.analysis.variance import stored_periods
+from sales_pipeline.backfill_state import Unchanged, built_through, check_and_forget, remember
+from sales_pipeline.changes import INPUTS_TAG, NOTHING_CHANGED, inputs_version
 from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -31,7 +33,7 @@ from sales_pipeline.dagster_internals import (
 from sales_pipeline.ingestion.assets import EVERY_FILE_RECOGNISED, FILES_READABLE
 from sales_pipeline.jobs import INGEST_JOB, PUBLISH_JOB, period_job_name, report_job_name
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain
-from sales_pipeline.resources import PERIODS_DONE, WAREHOUSE_POOL, open_warehouse
+from sales_pipeline.resources import PERIODS_DONE, WAREHOUSE_POOL, build_resources, open_warehouse
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.assets import REJECTED_SHARE
 
@@ -72,6 +74,12 @@ class BackfillSummary:
     failed_only_on_blocked_data: bool = False
     # A new published copy replaced the old one: readers holding a connection still see the old.
     published: bool = False
+    # Nothing changed since the last complete backfill (backfill_state.py): no run was launched.
+    nothing_changed: bool = False
+    # Otherwise, what changed (the first thing found), or why no state was there to compare.
+    changed: str = ""
+    # When the backfill that left the warehouse as it is completed.
+    unchanged_since: str = ""
 
     @property
     def success(self) -> bool:
@@ -246,7 +254,7 @@ def period_keys(grain: Grain, first: date, last: date) -> tuple[str, str, int]:
 
 
 def run_backfill(
-    defs: dg.Definitions,
+    definitions: dg.Definitions | Callable[[], dg.Definitions],
     settings: SalesSettings,
     instance: dg.DagsterInstance,
     *,
@@ -258,6 +266,7 @@ def run_backfill(
     """Ingest everything in the landing area, build every grain's tables for the periods covered,
     then render the reports of `reports` periods of each grain.
 
+    `definitions` may be a function that builds them: a backfill with nothing to do needs none.
     `start`/`end` narrow the periods built (the ingestion always takes every new file). History
     gets its tables in full but, by default, only its latest period's reports: nobody reads two
     years of weekly reports at once, and rendering them would take longer than the warehouse
@@ -268,8 +277,23 @@ def run_backfill(
     recover_interrupted_runs(instance, progress)
     ensure_pool_limit(instance, WAREHOUSE_POOL)
 
-    progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ...")
-    result = _run(defs.resolve_job_def(INGEST_JOB), instance)
+    resources = build_resources(settings)
+    inputs = inputs_version(resources["sales_config"], resources["analysis_config"])
+    request = f"start={start} end={end} reports={reports}"
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    found = check_and_forget(settings, inputs, request, end, today)
+    if isinstance(found, Unchanged):
+        _nothing_changed(summary, found)
+        progress(f"{NOTHING_CHANGED.capitalize()} since the backfill of {found.completed_at}: "
+                 "no landing file, setting or code; no run launched.")
+        summary.seconds = time.monotonic() - began
+        return summary
+    summary.changed = found
+    tags = {INPUTS_TAG: inputs}
+    defs = definitions() if callable(definitions) else definitions
+
+    progress(f"Ingesting {settings.landing_dir} into {settings.warehouse} ({found}) ...")
+    result = _run(defs.resolve_job_def(INGEST_JOB), instance, tags)
     summary.runs.append(result.run_id)
     _data_problems(result, summary)
     _ingestion_figures(result, summary)
@@ -289,14 +313,15 @@ def run_backfill(
     )
 
     first, last = summary.first_day, summary.last_day
+    data_last_day = last
     # No day before SALES_HISTORY_START is ever staged (staging quarantines it), so only
     # `--start` can move the first day.
     first = max(d for d in (first, start) if d is not None) if first else None
     # Never past today in the organisation's zone: the partitions end there.
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
     last = min(d for d in (last, end, today) if d is not None) if last else None
     if first is None or last is None or first > last:
         progress("No counted events in the selected range: no facts to build.")
+        remember(settings, inputs, request, data_last_day, built_through(data_last_day, end, today))
         summary.seconds = time.monotonic() - began
         return summary
     summary.first_day, summary.last_day = first, last
@@ -311,7 +336,7 @@ def run_backfill(
         first_key, last_key, count = period_keys(grain, grain_first, last)
         built = _run_periods(
             defs, instance, period_job_name(grain), first_key, last_key, summary, progress,
-            f"Building {grain.name} facts for {count} period(s)",
+            f"Building {grain.name} facts for {count} period(s)", tags,
         )
         if not built:
             continue
@@ -329,19 +354,28 @@ def run_backfill(
             last_day = latest_complete if reports == "latest" else last
             first_key, last_key, count = period_keys(grain, first_day, last_day)
         if _run_periods(defs, instance, job_name, first_key, last_key, summary, progress,
-                        f"Rendering {grain.name} reports for {count} period(s)"):
+                        f"Rendering {grain.name} reports for {count} period(s)", tags):
             summary.reported_periods[grain.name] = count
 
     if summary.success:
         progress("Publishing the marts for analysts ...")
-        result = _run(defs.resolve_job_def(PUBLISH_JOB), instance)
+        result = _run(defs.resolve_job_def(PUBLISH_JOB), instance, tags)
         summary.runs.append(result.run_id)
         if result.success:
             summary.published = True
         else:
             summary.failed.append(f"{PUBLISH_JOB} (run {result.run_id})")
+    if summary.success:
+        remember(settings, inputs, request, data_last_day, last)
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def _nothing_changed(summary: BackfillSummary, unchanged: Unchanged) -> None:
+    summary.nothing_changed = True
+    summary.unchanged_since = unchanged.completed_at
+    summary.held_back = [HeldBackFile(*held) for held in unchanged.held_back]
+    summary.not_recognised = unchanged.not_recognised
 
 
 def _stored_periods(settings: SalesSettings, grain: Grain) -> tuple[date | None, date | None]:
@@ -361,6 +395,7 @@ def _run_periods(
     summary: BackfillSummary,
     progress: Progress,
     what: str,
+    tags: dict[str, str],
 ) -> bool:
     """One run of `job_name` over the partitions [first_key, last_key]; True when it succeeded."""
     began = time.monotonic()
@@ -368,7 +403,11 @@ def _run_periods(
     result = _run(
         defs.resolve_job_def(job_name),
         instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key},
+        tags={
+            **tags,
+            ASSET_PARTITION_RANGE_START_TAG: first_key,
+            ASSET_PARTITION_RANGE_END_TAG: last_key,
+        },
         progress=progress,
     )
     summary.runs.append(result.run_id)

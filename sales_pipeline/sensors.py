@@ -4,13 +4,17 @@ built; the published copy of the marts after anything built marts."""
 
 import dagster as dg
 
+from sales_pipeline.changes import (
+    LANDING_DIGEST,
+    NOTHING_CHANGED,
+    landing_digest_now,
+    last_ingestion,
+)
 from sales_pipeline.dagster_internals import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
-from sales_pipeline.ingestion.landing import landing_digest
-from sales_pipeline.ingestion.mapped import configured_sources
 from sales_pipeline.jobs import (
     INGEST_JOB,
     PUBLISH_JOB,
@@ -21,7 +25,6 @@ from sales_pipeline.jobs import (
 )
 from sales_pipeline.partitions import GRAINS
 from sales_pipeline.resources import SalesConfig
-from sales_pipeline.sources import sources_config
 
 REPORT_JOBS = {job.name for job in report_jobs}
 _REPORT_JOB_OF_BUILD = {period_job_name(grain): report_job_name(grain) for grain in GRAINS}
@@ -39,18 +42,22 @@ _PARTITION_TAGS = (
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts the ingestion when any landing file is added or replaced. It only lists "
-    "file names, sizes and times; it never opens the warehouse.",
+    "file names, sizes and times, and compares them with what the latest ingestion read (its "
+    "raw/landed_files metadata); it never opens the warehouse.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, sales_config: SalesConfig):
-    config = sources_config(sales_config.sources_config)
-    digest = landing_digest(
-        sales_config.landing_path,
-        configured_sources(config),
-        also=[config.identity_map.file] if config.identity_map else [],
-    )
+    digest = landing_digest_now(sales_config)
     if digest == context.cursor:
-        return dg.SkipReason("no new or changed landing files")
+        return dg.SkipReason(f"{NOTHING_CHANGED}: no new or changed landing files since the last tick")
     context.update_cursor(digest)
+    # A fresh cursor (a new daemon, the sensor switched on) after a backfill or a run the sensor
+    # did not launch: the files may be exactly what that run read.
+    recorded, run = last_ingestion(context.instance)
+    if recorded.get(LANDING_DIGEST) == digest:
+        return dg.SkipReason(
+            f"{NOTHING_CHANGED}: every landing file is as ingestion run "
+            f"{run.run_id if run else '?'} read it"
+        )
     return dg.RunRequest(run_key=digest)
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sales_pipeline.history import default_history_start
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -46,8 +48,10 @@ VARIABLES: dict[str, Variable] = {
     # memory DuckDB may hold before it spills to disk (its own default, 80% of RAM, lets one
     # big read take most of the machine; see docs/scaling.md).
     "SALES_HISTORY_START": Variable(
-        "2020-01-01", "first day of the history, YYYY-MM-DD: older events are quarantined and "
-        "the partitions begin with the period containing it"),
+        "", "first day of the history, YYYY-MM-DD: older events are quarantined and the "
+        "partitions begin with the period containing it",
+        when_empty="the one the warehouse was staged with, else the earliest day the landing "
+        "files are named after (history.py)"),
     "SALES_MAX_REJECTED_SHARE": Variable(
         "0.05", "share of a delivery's rows (0 to 1) rejected above which staging blocks the "
         "facts"),
@@ -207,19 +211,28 @@ class SalesSettings:
                 raise SettingsError(f"{name}={value(name)!r} is {error}") from None
 
         warehouse = Path(value("SALES_WAREHOUSE"))
+        landing_dir = Path(value("SALES_LANDING_DIR"))
+        sources_config = Path(value("SALES_SOURCES_CONFIG")) if value("SALES_SOURCES_CONFIG") else None
+        if value("SALES_HISTORY_START"):
+            history_start = parsed("SALES_HISTORY_START", _history_start)
+        else:
+            try:
+                history_start = default_history_start(landing_dir, warehouse, sources_config)
+            except ValueError as error:
+                raise SettingsError(f"SALES_HISTORY_START is not set and {error}") from None
         return cls(
-            landing_dir=Path(value("SALES_LANDING_DIR")),
+            landing_dir=landing_dir,
             warehouse=warehouse,
             timezone=parsed("SALES_TIMEZONE", _timezone),
             reporting_currency=parsed("SALES_REPORTING_CURRENCY", _currency),
             reports_dir=Path(value("SALES_REPORTS_DIR")),
-            history_start=parsed("SALES_HISTORY_START", _history_start),
+            history_start=history_start,
             max_rejected_share=parsed("SALES_MAX_REJECTED_SHARE", _share),
             published_warehouse=Path(
                 value("SALES_PUBLISHED_WAREHOUSE") or warehouse.parent / "published" / warehouse.name
             ),
             duckdb_memory_limit=parsed("SALES_DUCKDB_MEMORY_LIMIT", _memory_limit),
-            sources_config=Path(value("SALES_SOURCES_CONFIG")) if value("SALES_SOURCES_CONFIG") else None,
+            sources_config=sources_config,
             non_seller_titles=parsed("SALES_NON_SELLER_TITLES", _title_pattern),
             as_of=parsed("SALES_AS_OF", _optional_date),
             report_locale=parsed("SALES_REPORT_LOCALE", _report_locale),

@@ -48,17 +48,16 @@ def facts_definitions(settings: SalesSettings) -> dg.Definitions:
     from sales_pipeline.facts.assets import build_fact_assets
     from sales_pipeline.ingestion.assets import raw_assets
     from sales_pipeline.jobs import build_period_jobs, ingest_job, publish_job
-    from sales_pipeline.publish import published_marts
+    from sales_pipeline.publish import build_published_marts
     from sales_pipeline.resources import build_resources
     from sales_pipeline.schedules import build_schedules
     from sales_pipeline.staging.assets import build_staging_assets
 
+    assets = [*raw_assets, *build_staging_assets(settings), *build_fact_assets(settings)]
     return dg.Definitions(
         assets=[
-            *raw_assets,
-            *build_staging_assets(settings),
-            *build_fact_assets(settings),
-            published_marts,
+            *assets,
+            build_published_marts(a for a in assets if isinstance(a, dg.AssetsDefinition)),
         ],
         jobs=[ingest_job, *build_period_jobs(), publish_job],
         schedules=build_schedules(settings.timezone),

@@ -128,8 +128,10 @@ def test_schedule_run_requests_name_a_partition_of_the_job() -> None:
     assert schedule.execution_timezone == "America/New_York"
     when = datetime(2026, 3, 1, 3, 0, tzinfo=ZoneInfo("America/New_York"))
     with dg.instance_for_test() as instance:
+        # The schedule reads the settings it builds with (its resources), as in the daemon.
         context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=when, repository_def=repo
+            instance=instance, scheduled_execution_time=when, repository_def=repo,
+            resources=repo.get_top_level_resources(),
         )
         data = schedule.evaluate_tick(context)
     [request] = data.run_requests
@@ -153,3 +155,26 @@ def test_private_dagster_names_are_imported_only_through_dagster_internals() -> 
         and private.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_every_warehouse_table_asset_names_its_table_owner_and_kinds() -> None:
+    """The UI shows each DuckDB table's name, owner and kinds; a mart also its columns, each with
+    a description (marts_catalog.py), and a suite-validated table the great_expectations kind."""
+    from sales_pipeline.definitions import defs
+    from sales_pipeline.marts_catalog import TABLES_BY_NAME
+
+    tables = [spec for spec in defs.resolve_all_asset_specs() if "duckdb" in spec.kinds]
+    assert len(tables) > 70  # 9 raw, 8 quarantine, 17 staging, 36 marts, published
+    for spec in tables:
+        assert spec.owners and spec.description, spec.key
+        if spec.key.path[0] == "published":
+            continue
+        assert spec.metadata["dagster/table_name"] == ".".join(spec.key.path)
+        if spec.key.path[0] == "marts":
+            columns = spec.metadata["dagster/column_schema"].columns
+            assert [c.name for c in columns] == [
+                c.name for c in TABLES_BY_NAME[spec.key.path[1]].columns]
+            assert all(column.description for column in columns)
+    kinds = {spec.key.to_user_string(): spec.kinds for spec in tables}
+    assert "great_expectations" in kinds["raw/calls"] & kinds["staging/activities"]
+    assert "great_expectations" not in kinds["marts/variance_monthly"] | kinds["raw/landed_files"]

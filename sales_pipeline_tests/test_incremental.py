@@ -149,6 +149,7 @@ def test_late_change_marks_exactly_its_periods_and_the_schedule_rebuilds_them(
         instance=instance,
         scheduled_execution_time=datetime(2026, 3, 1, 3, 0, tzinfo=ZoneInfo("Europe/Berlin")),
         repository_def=defs.get_repository_def(),
+        resources=defs.get_repository_def().get_top_level_resources(),
     )
     requested = [request.partition_key for request in schedule.evaluate_tick(context).run_requests]
     assert requested == ["2026-01-01", "2026-02-01"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -18,15 +19,20 @@ import pytest
 from benchmarks.floor import compare_marts, execute_floor
 from sales_pipeline.analysis.action_plans import build_action_plans
 from sales_pipeline.analysis.assets import rebuild
+from sales_pipeline.cli import main
 from sales_pipeline.dagster_internals import ASSET_PARTITION_RANGE_START_TAG
 from sales_pipeline.definitions import build_definitions
-from sales_pipeline.facts.assets import LEVELS, build_fact_periods
+from sales_pipeline.facts.assets import build_fact_periods
+from sales_pipeline.facts.levels import LEVELS
+from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.marts_catalog import markdown, mart_tables
 from sales_pipeline.partitions import GRAINS, WEEKLY
 from sales_pipeline.resources import PERIODS_DONE, Warehouse, build_resources
 from sales_pipeline.runner import BackfillSummary, run_backfill
 from sales_pipeline.sample import SampleSummary, generate_sample
 from sales_pipeline.sensors import landing_files_sensor
 from sales_pipeline.settings import SalesSettings
+from sales_pipeline_tests.browser import UI, dagster_ui
 from sales_pipeline_tests.conftest import settings_for
 
 
@@ -310,6 +316,133 @@ def test_every_landing_row_is_accounted_for(built: Built) -> None:
     assert dict(accounted) == read
 
 
+def _published_env(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("SALES_LANDING_DIR", built.settings.landing_dir),
+                        ("SALES_WAREHOUSE", built.settings.warehouse)):
+        monkeypatch.setenv(name, str(value))
+
+
+def test_sql_prints_a_table_from_the_published_copy(
+    built: Built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _published_env(built, monkeypatch)
+    query = ("SELECT team, sum(calls_made) AS calls FROM marts.team_activity_monthly "
+             "GROUP BY 1 ORDER BY 1")
+    assert main(["sql", query]) == 0
+    printed = capsys.readouterr().out
+    with duckdb.connect(str(built.settings.published_warehouse), read_only=True) as conn:
+        expected = conn.execute(query).fetchall()
+    assert expected and "team" in printed and "calls" in printed
+    for team, calls in expected:
+        assert re.search(rf"│\s*{re.escape(str(team))}\s*│\s*{calls}\s*│", printed), (team, calls)
+
+
+def test_sql_csv_prints_every_row_of_the_published_copy(
+    built: Built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _published_env(built, monkeypatch)
+    query = "SELECT * FROM marts.rep_activity_weekly ORDER BY ALL"
+    assert main(["sql", "--csv", query]) == 0
+    header, *rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    with duckdb.connect(str(built.settings.published_warehouse), read_only=True) as conn:
+        relation = conn.sql(query)
+        columns, expected = relation.columns, relation.fetchall()
+    assert header == columns
+    assert len(rows) == len(expected) > 40  # more than a table shows
+    assert rows == [["" if v is None else str(v) for v in row] for row in expected]
+
+
+def test_sql_cannot_write_and_says_why(
+    built: Built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _published_env(built, monkeypatch)
+    assert main(["sql", "DROP TABLE marts.team_activity_monthly"]) == 1
+    assert "read-only" in capsys.readouterr().err
+    assert main(["sql", "SELECT count(*) FROM marts.team_activity_monthly"]) == 0
+    assert main(["sql", "SELECT * FROM marts.no_such_table"]) == 1
+    assert "no_such_table" in capsys.readouterr().err
+
+
+def test_shell_reads_statements_until_quit(built: Built) -> None:
+    from sales_pipeline.analyst import run_shell
+
+    lines = iter([".tables", "SELECT count(*) AS weeks", "FROM marts.rep_activity_weekly;",
+                  "CREATE TABLE marts.mine (i INTEGER);", ".reconnect", "SELECT 41 + 1 AS answer;",
+                  ".quit", "SELECT 'never read';"])
+    out = io.StringIO()
+    assert run_shell(built.settings.published_warehouse, read=lambda _: next(lines), out=out) == 0
+    printed = out.getvalue()
+    with duckdb.connect(str(built.settings.published_warehouse), read_only=True) as conn:
+        (weeks,) = conn.execute("SELECT count(*) FROM marts.rep_activity_weekly").fetchone()
+    assert "marts.team_activity_monthly" in printed  # .tables
+    assert re.search(rf"│\s*{weeks}\s*│", printed)
+    assert "error:" in printed and "read-only" in printed
+    assert "reconnected" in printed and "42" in printed
+    assert "never read" not in printed
+
+
+COLUMN_SCHEMA = "dagster/column_schema"
+
+
+def check_dagster_ui(ui: UI, defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    """The asset graph, an asset's page (definition, metadata, columns where it has a schema),
+    its checks and the runs, rendered in the browser from the run's instance."""
+    graph = defs.resolve_asset_graph()
+    page = ui.visit("/asset-groups")
+    # The graph draws only the nodes in view: the first and the last layer's groups are.
+    for group in ("raw", "published"):
+        ui.wait_for(page.locator("svg foreignObject").filter(has_text=re.compile(rf"^{group}")))
+    ui.screenshot("1_asset_graph")
+
+    mart = dg.AssetKey(["marts", "team_activity_monthly"])
+    page = ui.visit(f"/assets/{mart.to_user_string()}?view=lineage")
+    # Its neighbours, the published copy among them (group `published`, asset `marts`).
+    for shown in ("activities", "team_activity_monthly", "variance_monthly", "published", "marts"):
+        ui.wait_for(page.locator("svg foreignObject").filter(has_text=re.compile(rf"^{shown}")))
+    ui.screenshot("2_lineage_team_activity_monthly")
+
+    node = graph.get(mart)
+    page = ui.visit(f"/assets/{mart.to_user_string()}")
+    ui.wait_for(page.get_by_text(node.description or "", exact=True))
+    definition = page.locator("div", has=page.get_by_text("Definition", exact=True))
+    for shown in (node.group_name, "DuckDB", "build_monthly"):
+        ui.wait_for(definition.get_by_text(shown, exact=True))
+    materialized = instance.get_latest_materialization_event(mart)
+    assert materialized is not None and materialized.asset_materialization is not None
+    metadata = page.locator("table", has=page.get_by_text("Key", exact=True))
+    for key in materialized.asset_materialization.metadata:
+        ui.wait_for(metadata.get_by_text(key, exact=True))
+    entry = node.metadata.get(COLUMN_SCHEMA) or materialized.asset_materialization.metadata.get(
+        COLUMN_SCHEMA)
+    schema = entry.schema if isinstance(entry, dg.TableSchemaMetadataValue) else entry
+    if schema is not None:  # the columns, their types and descriptions, as the UI lists them
+        columns = page.locator("table", has=page.get_by_text("Column name", exact=True))
+        for column in schema.columns:
+            row = columns.locator("tr", has=page.get_by_text(column.name, exact=True))
+            ui.wait_for(row)
+            if column.description:
+                assert column.description in row.first.inner_text(), column.name
+    ui.screenshot("3_asset_team_activity_monthly")
+
+    checked = dg.AssetKey(["staging", "calls"])
+    page = ui.visit(f"/assets/{checked.to_user_string()}?view=checks")
+    for check in graph.get(checked).check_keys:
+        ui.wait_for(page.get_by_text(check.name, exact=True))
+    ui.wait_for(page.get_by_text("Evaluation result", exact=True))
+    ui.screenshot("4_checks_staging_calls")
+
+    page = ui.visit("/runs")
+    for job in ("ingest_landing", "build_weekly", "build_monthly", "publish_marts"):
+        ui.wait_for(page.get_by_text(job, exact=True))
+    ui.screenshot("5_runs")
+
+
+def test_the_dagster_ui_shows_the_backfill(built: Built, tmp_path: Path) -> None:
+    """A read-only webserver on the backfill's instance, in headless chromium (browser.py)."""
+    with dagster_ui(built.settings, Path(built.instance.root_directory), tmp_path) as ui:
+        check_dagster_ui(ui, built.defs, built.instance)
+
+
 def test_facts_equal_the_floors(built: Built, tmp_path: Path) -> None:
     """benchmarks/floor.sql, an independent implementation of the contract in one DuckDB script,
     gives the same twelve marts, row by row, from the same landing files."""
@@ -337,8 +470,9 @@ def test_second_backfill_leaves_marts_identical(built: Built) -> None:
 def test_sensor_requests_ingestion_only_when_files_change(built: Built) -> None:
     resources = {"sales_config": built.defs.get_repository_def().get_top_level_resources()["sales_config"]}
     context = dg.build_sensor_context(instance=built.instance, resources=resources)
+    # The backfill's ingestion read every file as it is now: even a first tick starts nothing.
     first = landing_files_sensor(context)
-    assert isinstance(first, dg.RunRequest)
+    assert isinstance(first, dg.SkipReason)
     context = dg.build_sensor_context(
         instance=built.instance, resources=resources, cursor=context.cursor
     )
@@ -352,6 +486,78 @@ def test_sensor_requests_ingestion_only_when_files_change(built: Built) -> None:
             instance=built.instance, resources=resources, cursor=context.cursor
         )
         request = landing_files_sensor(context)
-        assert isinstance(request, dg.RunRequest) and request.run_key != first.run_key
+        assert isinstance(request, dg.RunRequest) and request.run_key == context.cursor
     finally:
         new_file.unlink()
+
+
+DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "marts.md"
+
+
+def _marts_in(database: Path) -> dict[str, tuple[str | None, list[tuple[str, str, str | None]]]]:
+    """Every table and view of the marts schema: its comment and its columns (name, type,
+    comment) in order."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        objects = conn.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+            "WHERE schema_name = 'marts' AND NOT internal"
+        ).fetchall()
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+            "WHERE schema_name = 'marts' ORDER BY table_name, column_index"
+        ).fetchall()
+    marts: dict[str, tuple[str | None, list[tuple[str, str, str | None]]]] = {
+        name: (comment, []) for name, comment in objects
+    }
+    for table, column, data_type, comment in columns:
+        marts[table][1].append((column, data_type, comment))
+    return marts
+
+
+def _dictionary_columns(text: str) -> dict[str, list[str]]:
+    """Per table docs/marts.md names, the columns its section lists."""
+    documented: dict[str, list[str]] = {}
+    for section in text.split("\n### ")[1:]:
+        tables = re.findall(r"`marts\.(\w+)`", section.split("\n\n")[1])
+        columns = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+        documented.update({table: columns for table in tables})
+    return documented
+
+
+def test_data_dictionary_comments_and_warehouse_agree(built: Built) -> None:
+    """docs/marts.md is current, and the warehouse and its published copy hold exactly the
+    tables, views and columns it documents, each commented with the catalog's text."""
+    assert DICTIONARY.read_text(encoding="utf-8") == markdown(), (
+        "docs/marts.md is stale: .venv/bin/python -m sales_pipeline.marts_catalog > docs/marts.md")
+    catalog = {
+        table.name: (table.description,
+                     [(column.name, column.type, column.description) for column in table.columns])
+        for table in mart_tables()
+    }
+    documented = _dictionary_columns(DICTIONARY.read_text(encoding="utf-8"))
+    assert len(catalog) == 40  # 36 tables (16 facts, 16 analysis, 4 action plans), 4 views
+    for database in (built.settings.warehouse, built.settings.published_warehouse):
+        marts = _marts_in(database)
+        assert marts == catalog, database
+        assert documented == {name: [c for c, _, _ in columns]
+                              for name, (_, columns) in marts.items()}
+        assert all(comment for name, (comment, columns) in marts.items()
+                   for comment in (comment, *(c for _, _, c in columns)))
+
+
+def test_scorecard_views_are_the_variance_rep_rows_wide(built: Built) -> None:
+    with duckdb.connect(str(built.settings.published_warehouse), read_only=True) as conn:
+        for grain in GRAINS:
+            long = conn.execute(
+                f"SELECT period_start, entity_id, metric, actual, target, attainment, status "
+                f"FROM marts.variance_{grain.name} WHERE level = 'rep' ORDER BY ALL").fetchall()
+            wide = conn.execute(f"SELECT * FROM marts.rep_scorecard_{grain.name}")
+            header = [column[0] for column in wide.description]
+            unpivoted = sorted(
+                (row[0], row[1], metric.name, *(row[header.index(f"{metric.name}_{part}")]
+                                                for part in ("actual", "target", "attainment",
+                                                             "status")))
+                for row in wide.fetchall() for metric in METRICS
+            )
+            assert long and unpivoted == long, grain.name

@@ -16,16 +16,17 @@ Everything is generated in one SQL pass over the selected periods (`sql/analysis
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
 import duckdb
 
 from sales_pipeline.analysis.assets import ANALYSIS_ROWS_PER_RUN, rep_periods
+from sales_pipeline.facts.metrics import DEFINITIONS
+from sales_pipeline.marts_catalog import OWNER, asset_metadata, document
+from sales_pipeline.marts_catalog import action_plan_table as documented_action_plan_table
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.reports.i18n import N_
 from sales_pipeline.resources import (
     WAREHOUSE_POOL,
     AnalysisConfig,
@@ -36,46 +37,10 @@ from sales_pipeline.resources import (
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
-
-@dataclass(frozen=True)
-class MetricLabel:
-    metric: str
-    label: str  # starts a sentence: "Visits 42 vs target 36"; translated in the reports
-    noun: str   # inside one: "at least 40 visits"
-    one: str = ""  # one unit, for ratios: "1.09 orders per visit"
-
-
-METRIC_LABELS: tuple[MetricLabel, ...] = (
-    MetricLabel("calls_made", N_("Calls made"), "calls made"),
-    MetricLabel("calls_connected", N_("Connected calls"), "connected calls", "connected call"),
-    MetricLabel("talk_seconds", N_("Talk time"), "talk time"),
-    MetricLabel("avg_call_seconds", N_("Average call length"), "average call length"),
-    MetricLabel("dm_conversations", N_("Decision-maker conversations"), "decision-maker conversations"),
-    MetricLabel("distinct_dms_reached", N_("Decision makers reached"), "decision makers reached"),
-    MetricLabel("visits", N_("Visits"), "visits", "visit"),
-    MetricLabel("meetings", N_("Meetings"), "meetings"),
-    MetricLabel("orders", N_("Orders"), "orders"),
-    MetricLabel("sales_volume", N_("Sales volume"), "sales volume"),
-    MetricLabel("conversion", N_("Conversion"), "conversion"),
-    MetricLabel("avg_order_value", N_("Average order value"), "average order value"),
-)
-LABELS_BY_METRIC: dict[str, MetricLabel] = {label.metric: label for label in METRIC_LABELS}
-
-# Metrics where more is better without qualification, so beating a target or the team is praise.
-# A longer average call is not in itself good, so avg_call_seconds is never a strength.
-PRAISABLE_METRICS: tuple[str, ...] = (
-    "sales_volume", "orders", "calls_made", "calls_connected", "talk_seconds",
-    "dm_conversations", "distinct_dms_reached", "visits", "meetings",
-)
-
 # Below four reps a "top quartile" is one rep out of three or fewer: no real comparison.
 MIN_PEERS_FOR_QUARTILE = 4
 # An effect costing less than one unit of the reporting currency is not worth a sentence.
 MIN_COST = 1.0
-
-PERIOD_TYPES: dict[str, str] = {
-    "weekly": "Week", "monthly": "Month", "quarterly": "Quarter", "yearly": "Year",
-}
 
 ITEMS = ("strength", "development", "commitment")
 
@@ -104,10 +69,11 @@ def _template_params(
         "end": end,
         "currency": currency,
         "unit": grain.unit,
-        "period_type": PERIOD_TYPES[grain.name],
+        "period_type": grain.period_type,
         "step": next_period_step(grain),
-        "labels": METRIC_LABELS,
-        "praisable": PRAISABLE_METRICS,
+        # Labels, nouns and display formats of every metric the sentences can name.
+        "definitions": DEFINITIONS,
+        "praisable": tuple(metric.name for metric in DEFINITIONS if metric.praisable),
         "min_peers": MIN_PEERS_FOR_QUARTILE,
         "min_cost": MIN_COST,
         "normal_band": float(normal_band),
@@ -129,6 +95,7 @@ def build_action_plans(
     hears of the periods done (build_periods)."""
     conn.execute(render("analysis/action_plan_create.sql",
                         **_template_params(grain, start, end, currency, normal_band)))
+    document(conn, [documented_action_plan_table(grain)])
     build_periods(
         conn, grain, start, end,
         lambda run_start, run_end: conn.execute(render(
@@ -184,6 +151,7 @@ def shape_violations(
 def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
     key = dg.AssetKey(["marts", f"action_plan_{grain.name}"])
     table = action_plan_table(grain)
+    documented = documented_action_plan_table(grain)
 
     @dg.asset(
         key=key,
@@ -198,11 +166,11 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"analysis_{grain.name}",
         kinds={"duckdb"},
+        owners=[OWNER],
         pool=WAREHOUSE_POOL,
         tags={"grain": grain.name},
-        description=f"Per rep and {grain.unit}: up to two strengths, up to two development areas "
-        "with their cost in sales volume and cause, and one measurable commitment for the next "
-        f"{grain.unit}, each traced to its source rows (docs/reports.md).",
+        description=documented.description,
+        metadata=asset_metadata(documented),
         check_specs=[
             dg.AssetCheckSpec(
                 "sources_resolve",

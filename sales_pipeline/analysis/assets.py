@@ -18,8 +18,17 @@ import dagster as dg
 import duckdb
 
 from sales_pipeline.analysis import drivers, targets, trends, variance
-from sales_pipeline.facts.assets import LEVELS, REP, fact_table
+from sales_pipeline.facts.levels import LEVELS, REP, fact_table
 from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.marts_catalog import (
+    OWNER,
+    TABLES_BY_NAME,
+    analysis_tables,
+    asset_metadata,
+    create_scorecard_view,
+    document,
+    scorecard_view,
+)
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
 from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse, build_periods
@@ -52,12 +61,6 @@ ANALYSES: tuple[Analysis, ...] = (targets, variance, trends, drivers)
 PEER_MIN_COUNT = 3
 
 
-def periods_per_year(grain: Grain) -> int:
-    """How many periods back the same period last year is. For weeks: 52 (364 days), which is
-    the same ISO week number except after a 53-week year (docs/analysis.md)."""
-    return 52 if grain.months == 0 else 12 // grain.months
-
-
 def table_name(analysis: str, grain: Grain) -> str:
     return f"marts.{analysis}_{grain.name}"
 
@@ -77,7 +80,7 @@ def sql_params(grain: Grain, start: date, end: date, config: AnalysisConfig) -> 
         "grain": grain,
         "start": start,
         "end": end,
-        "per_year": periods_per_year(grain),
+        "per_year": grain.periods_per_year,
         "metrics": METRICS,
         "config": config,
         "peer_min_count": PEER_MIN_COUNT,
@@ -88,7 +91,10 @@ def sql_params(grain: Grain, start: date, end: date, config: AnalysisConfig) -> 
 
 
 def create_tables(conn: duckdb.DuckDBPyConnection, grain: Grain) -> None:
+    """The grain's analysis tables and its rep scorecard view, with their comments."""
     conn.execute(render("analysis/create_tables.sql", grain=grain))
+    create_scorecard_view(conn, grain)
+    document(conn, [*analysis_tables(grain), scorecard_view(grain)])
 
 
 def rebuild(
@@ -135,7 +141,7 @@ def _upstream(analysis: str, grain: Grain) -> list[dg.AssetDep]:
     # The period itself, the prior one and the same one last year (and all between: a time
     # window mapping is a contiguous range).
     year_back = dg.TimeWindowPartitionMapping(
-        start_offset=-periods_per_year(grain), end_offset=0,
+        start_offset=-grain.periods_per_year, end_offset=0,
         allow_nonexistent_upstream_partitions=True,
     )
     if analysis == "targets":
@@ -179,6 +185,7 @@ def build_analysis_asset(
     name = analysis.NAME
     key = asset_key(name, grain)
     table = table_name(name, grain)
+    documented = TABLES_BY_NAME[f"{name}_{grain.name}"]
 
     @dg.asset(
         key=key,
@@ -187,9 +194,11 @@ def build_analysis_asset(
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"analysis_{grain.name}",
         kinds={"duckdb"},
+        owners=[OWNER],
         pool=WAREHOUSE_POOL,
         tags={"grain": grain.name},
-        description=analysis.DESCRIPTION.format(grain=grain.name, unit=grain.unit),
+        description=documented.description,
+        metadata=asset_metadata(documented),
         check_specs=[
             dg.AssetCheckSpec(check, asset=key, description=description)
             for check, description in analysis.CHECKS.items()

@@ -7,13 +7,14 @@ partitions rebuilds exactly those periods in one transaction.
 
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import dagster as dg
 
+from sales_pipeline.facts.levels import LEVELS, Level, fact_table
 from sales_pipeline.facts.metrics import METRICS, METRICS_BY_NAME
+from sales_pipeline.marts_catalog import OWNER, TABLES_BY_NAME, asset_metadata, document
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
 from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse, build_periods
@@ -24,28 +25,6 @@ from sales_pipeline.staging.assets import activity_versions_key
 ADDITIVE_COUNTS = tuple(
     metric.name for metric in METRICS if metric.additive and metric.sql_type == "BIGINT"
 )
-
-
-@dataclass(frozen=True)
-class Level:
-    name: str                # rep, rep_total, team, department
-    keys: tuple[str, ...]    # columns after period_start
-    unique_key: tuple[str, ...]
-    per: str                 # what one row is about, for descriptions
-
-# The contract's three levels count activity where it happened: a rep who changed team inside a
-# period has a row in each team. `rep_total` is the rep as a person, all teams together: the
-# analysis judges reps on it (docs/analysis.md, "A rep is judged as a person").
-REP = Level("rep", ("rep_id", "rep_name", "team", "department"), ("rep_id", "team", "department"),
-            "rep and team")
-REP_TOTAL = Level("rep_total", ("rep_id", "rep_name"), ("rep_id",), "rep, whichever team(s)")
-TEAM = Level("team", ("team", "department"), ("team", "department"), "team")
-DEPARTMENT = Level("department", ("department",), ("department",), "department")
-LEVELS: tuple[Level, ...] = (REP, REP_TOTAL, TEAM, DEPARTMENT)
-
-
-def fact_table(level: Level, grain: Grain) -> str:
-    return f"{level.name}_activity_{grain.name}"
 
 
 # Counted events per run of periods a fact step builds at once (resources.build_periods): a
@@ -84,6 +63,7 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
     table = fact_table(level, grain)
     key = dg.AssetKey(["marts", table])
     qualified = f"marts.{table}"
+    documented = TABLES_BY_NAME[table]
 
     @dg.asset(
         key=key,
@@ -92,11 +72,14 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"facts_{grain.name}",
         kinds={"duckdb"},
+        owners=[OWNER],
         pool=WAREHOUSE_POOL,
         tags={"grain": grain.name, "level": level.name},
-        description=f"Activity metrics per {level.per} and {grain.unit} "
-        f"(one row per period_start, {', '.join(level.unique_key)}).",
-        metadata={"metrics": dg.MetadataValue.json({m.name: m.description for m in METRICS})},
+        description=documented.description,
+        metadata={
+            **asset_metadata(documented),
+            "metrics": dg.MetadataValue.json({m.name: m.description for m in METRICS}),
+        },
         check_specs=[
             dg.AssetCheckSpec(
                 "keys_unique_and_present",
@@ -116,6 +99,8 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
         window = context.partition_time_window
         start, end = window.start.date(), window.end.date()
         with warehouse.connect() as conn:
+            conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
+            document(conn, [documented])
             build_fact_periods(conn, level, grain, start, end, report=context.log.info)
             rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
             mismatches = _reconcile(conn, qualified, start, end)

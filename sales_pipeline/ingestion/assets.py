@@ -12,7 +12,7 @@ from sales_pipeline.ingestion.loader import (
 )
 from sales_pipeline.ingestion.mapped import configured_source, files_no_source_reads
 from sales_pipeline.metadata import markdown_table
-from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
+from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
 from sales_pipeline.sources import sources_config
 from sales_pipeline.validation.checks import ROWS_CONFORM, raw_rows_check
 
@@ -152,8 +152,18 @@ source_assets: list[dg.AssetsDefinition] = [build_raw_asset(source) for source i
     ],
 )
 def landed_files(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    sales_config: SalesConfig,
+    analysis_config: AnalysisConfig,
 ):
+    from sales_pipeline.changes import (
+        INPUTS_VERSION,
+        LANDING_DIGEST,
+        inputs_version,
+        landing_digest_read,
+    )
+
     names = files_no_source_reads(
         sales_config.landing_path,
         sources_config(sales_config.sources_config),
@@ -164,6 +174,10 @@ def landed_files(
         by_status = dict(
             conn.execute("SELECT status, count(*) FROM raw.landed_files GROUP BY ALL").fetchall()
         )
+        # The files as this run read them, for the sensor and the schedules (changes.py).
+        read = conn.execute(
+            "SELECT source, file, file_stat FROM raw.landed_files WHERE status <> 'not_recognised'"
+        ).fetchall()
     for name in names:
         context.log.warning(f"{name}: {NOT_RECOGNISED_REASON}")
     yield dg.MaterializeResult(
@@ -172,6 +186,8 @@ def landed_files(
             "files_held_back": dg.MetadataValue.int(by_status.get("held_back", 0)),
             "files_not_recognised": dg.MetadataValue.int(len(names)),
             "not_recognised_files": markdown_table(["file"], ((name,) for name in names)),
+            LANDING_DIGEST: dg.MetadataValue.text(landing_digest_read(sales_config, read)),
+            INPUTS_VERSION: dg.MetadataValue.text(inputs_version(sales_config, analysis_config)),
         }
     )
     yield dg.AssetCheckResult(

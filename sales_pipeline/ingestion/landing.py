@@ -40,6 +40,9 @@ class LandingFile:
     # Size, modification and change times: cheap to read, and any write moves the change time,
     # even one that keeps size and modification time (`rsync -t`, `cp -p`).
     stat_key: str
+    # Other files its rows are made from (a mapping's lookup files): part of its fingerprint
+    # (and, through `discover_source`, of its stat key), so a change there reads it again.
+    depends_on: tuple[Path, ...] = ()
 
     @property
     def compression(self) -> str | None:
@@ -56,7 +59,15 @@ class LandingFile:
         never by its size and times alone."""
         try:
             with self.path.open("rb") as handle:
-                return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
+                digest = hashlib.file_digest(handle, "blake2b").hexdigest()
+            if self.depends_on:
+                lookups = hashlib.blake2b()
+                for path in self.depends_on:
+                    with path.open("rb") as handle:
+                        lookups.update(path.name.encode() + b"\0")
+                        lookups.update(hashlib.file_digest(handle, "blake2b").digest())
+                digest += "+lookups:" + lookups.hexdigest()[:16]
+            return f"blake2b:{digest}"
         except OSError as error:
             return f"unreadable ({error.strerror}): {self.stat_key}"
 

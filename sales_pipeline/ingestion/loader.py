@@ -14,7 +14,6 @@ from sales_pipeline.contract import Source
 from sales_pipeline.ingestion.landing import (
     Inspection,
     LandingFile,
-    discover,
     inspect,
     readable_files,
 )
@@ -137,7 +136,7 @@ def ingest_source(
     stats: dict[str, str] = {}
     # Files whose size or times moved but whose bytes did not: only their stat is recorded anew.
     touched: list[tuple[str, str]] = []
-    for landing_file in discover(source, landing_dir):
+    for landing_file in mapped.discover_source(source, landing_dir, mapping):
         present.add(landing_file.name)
         stats[landing_file.name] = landing_file.stat_key
         fingerprint, _, file_stat = landed.get(landing_file.name, ("", "", ""))
@@ -156,7 +155,10 @@ def ingest_source(
             by_header[inspection.header].append((landing_file, inspection))
 
     def land(header: tuple[str, ...], group: list[tuple[LandingFile, Inspection]]) -> None:
-        _in_transaction(conn, lambda: _land(conn, source, header, group, ingestion_id, report, mapping))
+        _in_transaction(
+            conn,
+            lambda: _land(conn, source, header, group, ingestion_id, report, mapping, landing_dir),
+        )
 
     for header, group in by_header.items():
         try:
@@ -219,6 +221,7 @@ def _land(
     ingestion_id: str,
     report: IngestionReport,
     mapping: Mapping | None = None,
+    landing_dir: Path | None = None,
 ) -> None:
     """Replace the raw rows of a group of files sharing one header, and record them as loaded."""
     files = [landing_file for landing_file, _ in group]
@@ -268,7 +271,10 @@ def _land(
     else:
         from sales_pipeline.ingestion.mapped import land_mapped_rows
 
-        filtered = land_mapped_rows(conn, source, mapping, header, group, ingestion_id)
+        assert landing_dir is not None
+        filtered = land_mapped_rows(
+            conn, source, mapping, header, group, ingestion_id, landing_dir
+        )
     # The equality on the ingestion id lets DuckDB skip the row groups of earlier ingestions.
     counts = {
         name: (read, malformed)

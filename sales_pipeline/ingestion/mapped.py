@@ -28,24 +28,31 @@ from sales_pipeline.ingestion.landing import (
     LandingFile,
     ReadableFile,
     blank_lines,
+    discover,
     read_landing_file,
     readable_files,
     unrecognised_files,
 )
 from sales_pipeline.sources.compile import (
+    FieldCompiler,
+    column_positions,
     compile_mapping,
     csv_column_sql,
     csv_record_sql,
     json_column_sql,
+    lookup_table,
+    missing_columns,
 )
 from sales_pipeline.sources.config import SourcesConfig
-from sales_pipeline.sources.models import DUCKDB_ENCODINGS, Mapping, SourceEntry
-from sales_pipeline.sql import render
+from sales_pipeline.sources.models import DUCKDB_ENCODINGS, CsvOptions, Mapping, SourceEntry
+from sales_pipeline.sql import render, sql_identifier
 
 # Errors DuckDB raises for a file it cannot read at all: the file is held back whole.
 UNREADABLE = (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException)
 # The column of raw.calls that keeps the phone system's own identifier of the rep.
 REP_IDENTITY_COLUMN = "rep_identity"
+# The column of raw.sales_documents that keeps a split document's sales team (staging credits it).
+CREDIT_SPLIT_COLUMN = "credit_split"
 
 
 def configured_source(source: Source, entry: SourceEntry) -> Source:
@@ -66,20 +73,139 @@ def files_no_source_reads(
     """The landing area's files that no configured source reads, the identity map and the
     configuration file itself aside: listed as not recognised."""
     read_otherwise = [config.identity_map.file] if config.identity_map else []
+    for entry in config.sources.values():
+        if entry.mapping is not None:
+            for paths in lookup_paths(entry.mapping, landing_dir).values():
+                read_otherwise += [path.relative_to(landing_dir).as_posix() for path in paths]
     if config_path:
         read_otherwise.append(str(Path(config_path).resolve()))
     return unrecognised_files(landing_dir, configured_sources(config), read_otherwise)
 
 
-def ensure_identity_column(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
+def ensure_identity_column(
+    conn: duckdb.DuckDBPyConnection, source: Source, column: str = REP_IDENTITY_COLUMN
+) -> None:
+    conn.execute(f"ALTER TABLE {source.raw_table} ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+
+
+def lookup_paths(mapping: Mapping, landing_dir: Path) -> dict[str, list[Path]]:
+    """The files each of a mapping's lookups reads, in name order."""
+    return {
+        name: sorted(path for path in landing_dir.glob(lookup.files) if path.is_file())
+        for name, lookup in mapping.lookups.items()
+    }
+
+
+def discover_source(
+    source: Source, landing_dir: Path, mapping: Mapping | None = None
+) -> list[LandingFile]:
+    """A source's landing files. A mapping with lookups makes each file depend on the lookup
+    files (a role renamed changes every user's team): their sizes and times join the file's
+    stat key and their bytes its fingerprint, so the ingestion, the backfill's check and the
+    sensor all see a changed lookup file as a change of the source's files."""
+    import hashlib
+
+    files = discover(source, landing_dir)
+    if mapping is None or not mapping.lookups:
+        return files
+    paths = [path for found in lookup_paths(mapping, landing_dir).values() for path in found]
+    stats = hashlib.blake2b()
+    for path in paths:
+        stat = path.stat()
+        stats.update(
+            f"{path.relative_to(landing_dir).as_posix()}\0{stat.st_size}:{stat.st_mtime_ns}:"
+            f"{stat.st_ctime_ns}\n".encode()
+        )
+    suffix = f"+lookups:{stats.hexdigest()[:16]}"
+    return [
+        replace(landing_file, stat_key=landing_file.stat_key + suffix, depends_on=tuple(paths))
+        for landing_file in files
+    ]
+
+
+def discover_configured(config: SourcesConfig, landing_dir: Path) -> list[LandingFile]:
+    """Every configured source's landing files, as `discover_source` sees them."""
+    return [
+        landing_file
+        for name, entry in config.sources.items()
+        for landing_file in discover_source(
+            configured_source(SOURCES[name], entry), landing_dir, entry.mapping
+        )
+    ]
+
+
+def read_lookups(conn: duckdb.DuckDBPyConnection, mapping: Mapping, landing_dir: Path) -> None:
+    """Read each lookup of the mapping into its table (read_lookup.sql); a lookup that cannot be
+    read holds the source's files back with the reason."""
+    needed = mapping.lookup_columns()
+    for name, paths in lookup_paths(mapping, landing_dir).items():
+        lookup = mapping.lookups[name]
+        if not paths and lookup.required:
+            raise duckdb.InvalidInputException(f"lookup {name!r}: no file matches {lookup.files}")
+        if not paths:
+            conn.execute(
+                render(
+                    "ingestion/read_lookup.sql",
+                    table=lookup_table(name),
+                    paths=[],
+                    columns=sorted(needed[name]),
+                )
+            )
+            continue
+        options = lookup.csv
+        if options.encoding not in DUCKDB_ENCODINGS:
+            raise duckdb.InvalidInputException(
+                f"lookup {name!r}: encoding {options.encoding} is not read for lookups; "
+                "use utf-8, utf-16 or latin-1"
+            )
+        for path in paths:
+            with path.open("rb") as handle:
+                first_bytes = handle.read(_MAX_HEADER_BYTES)
+            try:
+                header = _decode_header(first_bytes, options) if first_bytes.strip() else ()
+            except UnicodeDecodeError as error:
+                raise duckdb.InvalidInputException(
+                    f"lookup {name!r} ({path.name}): header is not {options.encoding}"
+                ) from error
+            missing = missing_columns(needed[name], header)
+            if missing:
+                raise duckdb.InvalidInputException(
+                    f"lookup {name!r} ({path.name}): column(s) {', '.join(missing)} missing; "
+                    f"header has: {', '.join(header)}"
+                )
+        conn.execute(
+            render(
+                "ingestion/read_lookup.sql",
+                table=lookup_table(name),
+                paths=[str(p) for p in paths],
+                key=lookup.key,
+                delimiter=options.delimiter,
+                quote=options.quote,
+                escape=options.escape if options.escape is not None else options.quote,
+                encoding=options.encoding,
+                keep=FieldCompiler(sql_identifier).conditions(lookup.filter),
+            )
+        )
+
+
+def unpivot_lines(conn: duckdb.DuckDBPyConnection, mapping: Mapping, names: list[str]) -> list[str]:
+    """Turn the batch's wide lines into a row per unpivoted column; returns the column names."""
+    assert mapping.unpivot is not None
+    spec = mapping.unpivot
+    positions = column_positions(names)
     conn.execute(
-        f"ALTER TABLE {source.raw_table} ADD COLUMN IF NOT EXISTS {REP_IDENTITY_COLUMN} VARCHAR"
+        render(
+            "ingestion/unpivot_mapped.sql",
+            width=len(names),
+            columns=[(positions.get(c, positions.get(c.lower())), c) for c in spec.columns],
+        )
     )
+    return [*names, spec.name_as, spec.value_as]
 
 
-def _decode_header(data: bytes, mapping: Mapping) -> tuple[str, ...]:
-    encoding = "utf-8-sig" if mapping.csv.encoding == "utf-8" else mapping.csv.encoding
-    if mapping.csv.encoding == "utf-16":
+def _decode_header(data: bytes, options: CsvOptions) -> tuple[str, ...]:
+    encoding = "utf-8-sig" if options.encoding == "utf-8" else options.encoding
+    if options.encoding == "utf-16":
         text = data[:_MAX_HEADER_BYTES].decode("utf-16", errors="replace")
         first_line = text.splitlines()[0] if text else ""
     else:
@@ -87,9 +213,7 @@ def _decode_header(data: bytes, mapping: Mapping) -> tuple[str, ...]:
     return tuple(
         name.strip()
         for name in next(
-            csv.reader(
-                [first_line], delimiter=mapping.csv.delimiter, quotechar=mapping.csv.quote or None
-            )
+            csv.reader([first_line], delimiter=options.delimiter, quotechar=options.quote or None)
         )
     )
 
@@ -115,7 +239,7 @@ def inspect_mapped(landing_file: LandingFile, mapping: Mapping) -> Inspection:
         lines = () if mapping.csv.encoding == "utf-16" else blank_lines(data)
         return Inspection(tuple(mapping.csv.columns or ()), None, lines)
     try:
-        header = _decode_header(data, mapping)
+        header = _decode_header(data, mapping.csv)
     except UnicodeDecodeError as error:
         return Inspection(
             None, f"header is not {mapping.csv.encoding} ({error.reason} at byte {error.start})"
@@ -123,7 +247,7 @@ def inspect_mapped(landing_file: LandingFile, mapping: Mapping) -> Inspection:
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         return Inspection(None, f"duplicate columns in header: {', '.join(duplicates)}")
-    missing = sorted(mapping.source_columns() - set(header))
+    missing = missing_columns(mapping.source_columns(), header)
     if missing:
         return Inspection(
             None,
@@ -247,7 +371,7 @@ def _read_xlsx(
         if not rows:
             raise duckdb.InvalidInputException(f"sheet {sheet_name!r} is empty")
         header = [str(cell).strip() for cell in rows[0]]
-        missing = sorted(mapping.source_columns() - set(header))
+        missing = missing_columns(mapping.source_columns(), header)
         if missing:
             raise duckdb.InvalidInputException(
                 f"does not match its mapping: column(s) {', '.join(missing)} missing; "
@@ -306,17 +430,21 @@ def land_mapped_rows(
     header: tuple[str, ...],
     group: list[tuple[LandingFile, Inspection]],
     ingestion_id: str,
+    landing_dir: Path,
 ) -> dict[str, int]:
     """Append a group of files' mapped rows to raw; returns the rows each file's filter left out."""
     from sales_pipeline.ingestion.loader import MAX_FIELD_LENGTH
 
     files = [landing_file for landing_file, _ in group]
+    read_lookups(conn, mapping, landing_dir)
     with tempfile.TemporaryDirectory(prefix="sales_pipeline_") as folder:
-        if mapping.format == "csv":
-            names = _read_csv(conn, mapping, header, group, ingestion_id, Path(folder))
-            compiled = compile_mapping(mapping, csv_column_sql(names), csv_record_sql(names))
-        elif mapping.format == "xlsx":
-            names = _read_xlsx(conn, mapping, files, ingestion_id)
+        if mapping.format in ("csv", "xlsx"):
+            if mapping.format == "csv":
+                names = _read_csv(conn, mapping, header, group, ingestion_id, Path(folder))
+            else:
+                names = _read_xlsx(conn, mapping, files, ingestion_id)
+            if mapping.unpivot is not None:
+                names = unpivot_lines(conn, mapping, names)
             compiled = compile_mapping(mapping, csv_column_sql(names), csv_record_sql(names))
         else:
             read_files = readable_files(files, Path(folder))
@@ -337,6 +465,8 @@ def land_mapped_rows(
             compiled = compile_mapping(mapping, json_column_sql, "lines._record::VARCHAR")
     if compiled.rep_identity is not None:
         ensure_identity_column(conn, source)
+    if compiled.credit_split is not None:
+        ensure_identity_column(conn, source, CREDIT_SPLIT_COLUMN)
     conn.execute(
         render(
             "ingestion/append_mapped.sql",

@@ -8,12 +8,10 @@ for the periods that run built, and in `sales-pipeline backfill` for the latest 
 
 import dagster as dg
 
-from sales_pipeline.facts.assets import DEPARTMENT, REP_TOTAL, TEAM, fact_table
+from sales_pipeline.facts.levels import DEPARTMENT, REP_TOTAL, TEAM, fact_table
 from sales_pipeline.jobs import report_group
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.reports.data import load_report_data
-from sales_pipeline.reports.render import render_reports
 from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
 from sales_pipeline.settings import SalesSettings
 
@@ -52,6 +50,10 @@ def build_report_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefini
         sales_config: SalesConfig,
         analysis_config: AnalysisConfig,
     ) -> dg.MaterializeResult:
+        # Imported when a report is rendered, not when the code location loads (Babel, Jinja).
+        from sales_pipeline.reports.data import load_report_data
+        from sales_pipeline.reports.render import render_reports
+
         window = context.partition_time_window
         start, end = window.start.date(), window.end.date()
         # Read everything first and close the warehouse: rendering takes longer than reading and

@@ -3,9 +3,9 @@
     python -m sales_pipeline.reports.catalogs update     # messages.pot, then merge every .po
     python -m sales_pipeline.reports.catalogs init de    # start a new language's catalog
 
-Strings are found with Babel's extractors: gettext calls and `N_()` markers in the report code
-and the action plans' metric labels, `_()` and `{% trans %}` in the templates. The same
-extraction is what the tests check the catalogs against, so a string added without a
+Strings are found with Babel's extractors: gettext calls and `N_()` markers in the report code,
+the action plans and the metric and grain definitions, `_()` and `{% trans %}` in the templates.
+The same extraction is what the tests check the catalogs against, so a string added without a
 translation fails a test rather than showing English in a translated report.
 """
 
@@ -27,6 +27,9 @@ METHOD_MAP = [
     ("reports/templates/**.html", "jinja2.ext:babel_extract"),
     ("reports/**.py", "python"),
     ("analysis/action_plans.py", "python"),
+    # The metrics' and grains' labels and descriptions, defined once with their SQL.
+    ("facts/metrics.py", "python"),
+    ("partitions.py", "python"),
 ]
 OPTIONS_MAP = {
     "reports/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",

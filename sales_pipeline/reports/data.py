@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from sales_pipeline.analysis.action_plans import action_plan_table, analysis_table
-from sales_pipeline.facts.assets import DEPARTMENT, REP_TOTAL, TEAM, fact_table
+from sales_pipeline.facts.levels import DEPARTMENT, REP_TOTAL, TEAM, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
 from sales_pipeline.reports.formatting import STATUS_THRESHOLDS, add_periods
@@ -27,8 +27,6 @@ Row = dict[str, Any]
 Entity = tuple[str, str, str | None, str]
 
 TREND_WINDOW = AnalysisConfig().trend_window
-# How many periods a trend chart shows, ending with the reported one.
-TREND_PERIODS: dict[str, int] = {"weekly": 13, "monthly": 12, "quarterly": 8, "yearly": 5}
 # The two activity metrics a rep's sales are driven by (field: visits; inside: connected calls).
 ACTIVITY_METRICS = ("visits", "calls_connected")
 # The contract's team and department of activity on days no team membership covers. It is a
@@ -87,7 +85,7 @@ class ReportData:
         so that a worker process is sent only its share."""
         start, end = min(periods), add_periods(self.grain, max(periods), 1)
         history_start = max(self.history_start,
-                            add_periods(self.grain, start, 1 - TREND_PERIODS[self.grain.name]))
+                            add_periods(self.grain, start, 1 - self.grain.chart_periods))
         part = ReportData(grain=self.grain, start=start, end=end, history_start=history_start,
                           status_thresholds=self.status_thresholds,
                           trend_window=self.trend_window)
@@ -176,7 +174,7 @@ def load_report_data(
     status_thresholds: tuple[float, ...] = STATUS_THRESHOLDS,
     trend_window: int = TREND_WINDOW,
 ) -> ReportData:
-    history_start = add_periods(grain, start, 1 - TREND_PERIODS[grain.name])
+    history_start = add_periods(grain, start, 1 - grain.chart_periods)
     data = ReportData(grain=grain, start=start, end=end, history_start=history_start,
                       status_thresholds=status_thresholds, trend_window=trend_window)
     window = (start, end)

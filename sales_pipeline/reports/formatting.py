@@ -25,7 +25,7 @@ from babel.numbers import (
     parse_pattern,
 )
 
-from sales_pipeline.analysis.action_plans import LABELS_BY_METRIC
+from sales_pipeline.facts.metrics import DEFINITIONS_BY_NAME, Display, display_of
 from sales_pipeline.partitions import Grain
 from sales_pipeline.reports.i18n import N_, SOURCE_LOCALE, language
 from sales_pipeline.resources import AnalysisConfig
@@ -34,7 +34,6 @@ from sales_pipeline.resources import AnalysisConfig
 # configured others.
 STATUS_THRESHOLDS = AnalysisConfig().status_thresholds
 
-MONEY_METRICS = frozenset({"sales_volume", "avg_order_value"})
 # Typographic signs, spelled as escapes so the source stays unambiguous: an empty cell, and a
 # minus as wide as the plus it lines up with.
 MISSING = "\u2013"
@@ -150,22 +149,34 @@ def metric_value(metric: str, value: float | None, currency: str,
     if is_missing(value):
         return MISSING
     _ = language(locale).gettext
-    if metric in MONEY_METRICS:
+    display = display_of(metric)
+    if display is Display.MONEY:
         return money(value, currency, locale)
-    if metric == "talk_seconds":
-        return _("{hours} h").format(hours=decimal(value / 3600, 1, locale))
-    if metric == "avg_call_seconds":
-        return _("{seconds} s").format(seconds=decimal(value, 0, locale, grouping=False))
-    if metric == "conversion":
+    if display is Display.HOURS:
+        return hours(value, locale)
+    if display is Display.SECONDS:
+        return seconds(value, locale)
+    if display is Display.RATIO:
         return _("{ratio} orders per unit of activity").format(ratio=conversion(value, locale))
     return number(value, locale)
 
 
+def hours(seconds: float, locale: str = SOURCE_LOCALE) -> str:
+    """A duration in hours with one decimal: '12.5 h'."""
+    return language(locale).gettext("{hours} h").format(hours=decimal(seconds / 3600, 1, locale))
+
+
+def seconds(value: float, locale: str = SOURCE_LOCALE) -> str:
+    """Whole seconds without grouping: '95 s'."""
+    return language(locale).gettext("{seconds} s").format(
+        seconds=decimal(value, 0, locale, grouping=False))
+
+
 def metric_label(metric: str, locale: str = SOURCE_LOCALE) -> str:
-    label = LABELS_BY_METRIC.get(metric)
-    if label is None:
+    definition = DEFINITIONS_BY_NAME.get(metric)
+    if definition is None:
         return metric.replace("_", " ").capitalize()
-    return language(locale).gettext(label.label)
+    return language(locale).gettext(definition.label)
 
 
 def compact(value: float, locale: str = SOURCE_LOCALE) -> str:

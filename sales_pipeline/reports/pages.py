@@ -22,7 +22,6 @@ from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.charts import COLORS, DRIVER_SERIES, ChartBook
 from sales_pipeline.reports.data import (
     ACTIVITY_METRICS,
-    TREND_PERIODS,
     Entity,
     ReportData,
     Row,
@@ -45,25 +44,6 @@ DIRECTION_LABELS = {
 CAUSE_LABELS = {
     "effort": N_("Effort"), "skill": N_("Skill"), "value": N_("Order value"),
     "mixed": N_("Mixed"), "no_shortfall": N_("No shortfall"), "no_base": N_("No comparison"),
-}
-# Each metric's definition, shown when hovering its row: facts/metrics.py's descriptions,
-# marked for translation here (a test keeps the two the same).
-METRIC_DESCRIPTIONS = {
-    "calls_made": N_("Outbound calls placed by the rep (child legs of forwarded calls are not "
-                     "calls)."),
-    "calls_connected": N_("Outbound calls completed with talk time, answered by a person (not a "
-                          "machine or fax)."),
-    "talk_seconds": N_("Seconds from answer to hang-up over connected calls."),
-    "avg_call_seconds": N_("talk_seconds / calls_connected; null when no call connected."),
-    "dm_conversations": N_("Connected calls with a decision maker, plus visits and meetings with "
-                           "one."),
-    "distinct_dms_reached": N_("Distinct decision makers in those conversations (a month is not "
-                               "the sum of its weeks)."),
-    "visits": N_("Face-to-face visits (CRM events of type Visit) that were not deleted."),
-    "meetings": N_("CRM events of type Meeting that were not deleted."),
-    "orders": N_("ORDER documents that are not cancelled."),
-    "sales_volume": N_("Net amount in the reporting currency of documents not cancelled, "
-                       "returns negative."),
 }
 # Why a rep's activity had no team (data.py's reasons), for the period index.
 UNASSIGNED_REASONS = (
@@ -264,8 +244,7 @@ class PeriodRenderer:
             target, attainment = self.judged(row)
             rows.append({
                 "label": self.metric_label(metric.name),
-                "description": self._(METRIC_DESCRIPTIONS[metric.name])
-                if metric.name in METRIC_DESCRIPTIONS else metric.description,
+                "description": self._(metric.description),
                 "actual": self.value(metric.name, actual),
                 "target": self.value(metric.name, target),
                 "attainment": self.attainment(attainment),
@@ -314,7 +293,7 @@ class PeriodRenderer:
     def trend_chart(self, entity_facts: dict[date, Row], targets: dict[date, float | None],
                     activity_metric: str, name: str) -> str:
         periods = [fmt.add_periods(self.grain, self.period, offset)
-                   for offset in range(1 - TREND_PERIODS[self.grain.name], 1)]
+                   for offset in range(1 - self.grain.chart_periods, 1)]
         periods = [p for p in periods if p >= self.data.history_start]
         first_seen = min((p for p in periods if p in entity_facts), default=self.period)
         shown = [p for p in periods if p >= first_seen]

@@ -29,14 +29,9 @@ from pathlib import Path
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.charts import ChartBook
-from sales_pipeline.reports.data import (
-    ACTIVITY_METRICS,
-    TREND_PERIODS,
-    ReportData,
-)
+from sales_pipeline.reports.data import ACTIVITY_METRICS, ReportData
 from sales_pipeline.reports.i18n import SOURCE_LOCALE, language
 from sales_pipeline.reports.pages import PeriodRenderer, environment
-from sales_pipeline.reports.statements import GRAIN_PHRASES
 
 PERIOD_FILE = re.compile(r"(team|department)-.+\.html")
 
@@ -93,7 +88,7 @@ def _render_periods(
     data: ReportData, periods: Sequence[date], reports_dir: Path, currency: str, locale: str
 ) -> _Part:
     part = _Part()
-    charts = ChartBook(TREND_PERIODS[data.grain.name], locale)
+    charts = ChartBook(data.grain.chart_periods, locale)
     try:
         for period in periods:
             renderer = PeriodRenderer(data, period, charts, currency, locale)
@@ -186,7 +181,7 @@ def render_reports(
         result.charts += part.charts
         result.removed += part.removed
     if periods:
-        charts = ChartBook(TREND_PERIODS[data.grain.name], locale)
+        charts = ChartBook(data.grain.chart_periods, locale)
         try:
             folder = reports_dir / data.grain.name / periods[-1].strftime(KEY_FORMAT)
             _summarise_latest(result, PeriodRenderer(data, periods[-1], charts, currency, locale),
@@ -268,7 +263,7 @@ def write_root_index(reports_dir: Path, locale: str = SOURCE_LOCALE) -> None:
             periods.append({"href": f"{grain.name}/{folder.parent.name}/index.html",
                             "label": fmt.period_label(grain, start, locale)})
         if periods:
-            grains.append({"name": lang.gettext(GRAIN_PHRASES[grain.name]["grain"]),
+            grains.append({"name": lang.gettext(grain.label),
                            "periods": periods})
     write_atomically(reports_dir / "index.html",
                      environment(locale).get_template("index.html").render(grains=grains))

@@ -17,6 +17,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from sales_pipeline.facts.metrics import Display, display_of
+from sales_pipeline.partitions import GRAINS_BY_NAME
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.i18n import N_, Language
 
@@ -34,7 +36,6 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous week"),
         "previous": N_("Previous week"),
         "per": N_("{label} per week"),
-        "grain": N_("Weekly"),  # a heading, and "Weekly reports"
         "grain_name": N_("weekly"),  # inside a sentence: "(facts (weekly), ...)"
         # The trend direction's window (AnalysisConfig.trend_window, at least 2).
         "trend_over": N_("Trend over {n} weeks"),
@@ -51,7 +52,6 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous month"),
         "previous": N_("Previous month"),
         "per": N_("{label} per month"),
-        "grain": N_("Monthly"),  # a heading, and "Monthly reports"
         "grain_name": N_("monthly"),  # inside a sentence: "(facts (monthly), ...)"
         # The trend direction's window (AnalysisConfig.trend_window, at least 2).
         "trend_over": N_("Trend over {n} months"),
@@ -68,7 +68,6 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous quarter"),
         "previous": N_("Previous quarter"),
         "per": N_("{label} per quarter"),
-        "grain": N_("Quarterly"),  # a heading, and "Quarterly reports"
         "grain_name": N_("quarterly"),  # inside a sentence: "(facts (quarterly), ...)"
         # The trend direction's window (AnalysisConfig.trend_window, at least 2).
         "trend_over": N_("Trend over {n} quarters"),
@@ -85,7 +84,6 @@ GRAIN_PHRASES: dict[str, dict[str, str]] = {
         "vs_previous": N_("vs previous year"),
         "previous": N_("Previous year"),
         "per": N_("{label} per year"),
-        "grain": N_("Yearly"),  # a heading, and "Yearly reports"
         "grain_name": N_("yearly"),  # inside a sentence: "(facts (yearly), ...)"
         # The trend direction's window (AnalysisConfig.trend_window, at least 2).
         "trend_over": N_("Trend over {n} years"),
@@ -108,7 +106,9 @@ ORDERS_PER_ACTIVITY = N_("orders per unit of activity")
 
 
 def phrases(grain: str, lang: Language) -> dict[str, str]:
-    return {key: lang.gettext(text) for key, text in GRAIN_PHRASES[grain].items()}
+    """The grain's phrases in `lang`, and its heading ("Weekly", "Weekly reports") as `grain`."""
+    return {"grain": lang.gettext(GRAINS_BY_NAME[grain].label),
+            **{key: lang.gettext(text) for key, text in GRAIN_PHRASES[grain].items()}}
 
 
 def count_of(metric: str, value: float, lang: Language) -> str:
@@ -140,13 +140,14 @@ class Sentences:
         code = self.lang.code
         if fmt.is_missing(value):
             return _("n/a")
-        if metric in fmt.MONEY_METRICS:
+        display = display_of(metric)
+        if display is Display.MONEY:
             return fmt.money(value, self.currency, code)
-        if metric == "talk_seconds":
-            return _("{hours} h").format(hours=fmt.decimal(value / 3600, 1, code))
-        if metric == "avg_call_seconds":
-            return _("{seconds} s").format(seconds=fmt.decimal(value, 0, code, grouping=False))
-        if metric == "conversion":
+        if display is Display.HOURS:
+            return fmt.hours(value, code)
+        if display is Display.SECONDS:
+            return fmt.seconds(value, code)
+        if display is Display.RATIO:
             return fmt.decimal(value, 2, code, grouping=False)
         return fmt.number(value, code)
 

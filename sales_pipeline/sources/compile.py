@@ -34,12 +34,33 @@ _RFC2822 = ["%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H
 _JSON_KEY = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
 
+def column_positions(names: list[str] | tuple[str, ...]) -> dict[str, int]:
+    """Where each name is in a header: exactly as spelt, else in any case where that spelling is
+    the header's only one (Data Loader writes `ID, OWNERID` for `Id, OwnerId`)."""
+    positions: dict[str, int] = {}
+    folded: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        positions.setdefault(name, index)
+        folded.setdefault(name.lower(), []).append(index)
+    for lower, indexes in folded.items():
+        if len(indexes) == 1:
+            positions.setdefault(lower, indexes[0])
+    return positions
+
+
+def missing_columns(wanted: set[str], header: list[str] | tuple[str, ...]) -> list[str]:
+    positions = column_positions(header)
+    return sorted(
+        name for name in wanted if name not in positions and name.lower() not in positions
+    )
+
+
 def csv_column_sql(names: list[str]) -> ColumnSql:
     """Columns of a CSV batch, by the position of their name in the header or configuration."""
-    positions = {name: index for index, name in enumerate(names)}
+    positions = column_positions(names)
 
     def column(name: str) -> str:
-        return f"lines.c{positions[name]}"
+        return f"lines.c{positions.get(name, positions.get(name.lower()))}"
 
     return column
 
@@ -64,6 +85,11 @@ def _text(expression: str) -> str:
     return f"nullif(trim({expression}), '')"
 
 
+def lookup_table(name: str) -> str:
+    """The temp table a mapping's lookup is read into (ingestion/read_lookup.sql)."""
+    return f"lookup_{name}"
+
+
 @dataclass
 class FieldCompiler:
     """Compiles the field specs of one mapping; collects the reasons a value cannot be mapped."""
@@ -71,6 +97,8 @@ class FieldCompiler:
     column_sql: ColumnSql
     # The mapping's zone for local timestamps whose spec names none.
     timezone: str | None = None
+    # Nested lookups (a role's parent's name) need an alias each.
+    _lookup_depth: int = 0
 
     def column(self, name: str) -> str:
         return _text(self.column_sql(name))
@@ -122,6 +150,10 @@ class FieldCompiler:
         elif spec.difference is not None:
             first, second = (f"try_cast({self.column(c)} AS DOUBLE)" for c in spec.difference)
             sql = f"CAST(round({second} - {first}) AS BIGINT)::VARCHAR"
+        elif spec.lookup is not None:
+            sql = self._lookup(spec)
+        elif spec.first is not None:
+            sql = "coalesce(" + ", ".join(self.field(part) for part in spec.first) + ")"
         else:
             assert spec.when is not None
             cases = " ".join(
@@ -174,6 +206,18 @@ class FieldCompiler:
                 f"{sql_literal(name + ' ')} || sp_quote({source}) || ' is not a number' END"
             )
         return None
+
+    def _lookup(self, spec: FieldSpec) -> str:
+        assert spec.lookup is not None and spec.key is not None and spec.value is not None
+        self._lookup_depth += 1
+        alias = f"lookup{self._lookup_depth}"
+        key = self.field(spec.key)
+        self._lookup_depth -= 1
+        # The lookup table holds one row per key (read_lookup.sql), so this is one value or NULL.
+        return (
+            f"(SELECT {_text(alias + '.' + sql_identifier(spec.value))} "
+            f"FROM {lookup_table(spec.lookup)} AS {alias} WHERE {alias}._key = {key})"
+        )
 
     def _mapped(self, sql: str, spec: FieldSpec) -> str:
         assert spec.map is not None
@@ -264,6 +308,8 @@ class CompiledMapping:
     record: str
     legs: dict[str, str] | None
     rep_identity: str | None
+    # A sales team's credits as JSON text ([{"rep": ..., "percentage": ...}]), or None.
+    credit_split: str | None = None
 
 
 def compile_mapping(mapping: Mapping, column_sql: ColumnSql, record_sql: str) -> CompiledMapping:
@@ -290,6 +336,19 @@ def compile_mapping(mapping: Mapping, column_sql: ColumnSql, record_sql: str) ->
         error = compiler.error("rep_identity", mapping.rep_identity.value)
         if error is not None:
             errors.append(error)
+    credit_split = None
+    if mapping.split is not None:
+        items = f"json_extract(lines._record, {sql_literal(json_path(mapping.split.items))})"
+        rep, percentage = (
+            f"json_extract_string(item, {sql_literal(json_path(key))})"
+            for key in (mapping.split.rep, mapping.split.percentage)
+        )
+        # Nothing to split (no list, an empty one): the document's own rep, as without a split.
+        credit_split = (
+            f"CASE WHEN json_array_length({items}) > 0 THEN to_json(list_transform("
+            f"json_extract({items}, '$[*]'), lambda item: struct_pack(rep := {rep}, "
+            f"percentage := {percentage})))::VARCHAR END"
+        )
     return CompiledMapping(
         fields=[(name, compiler.field(spec)) for name, spec in mapping.fields.items()],
         errors=errors,
@@ -297,6 +356,7 @@ def compile_mapping(mapping: Mapping, column_sql: ColumnSql, record_sql: str) ->
         record=record_sql,
         legs=legs,
         rep_identity=rep_identity,
+        credit_split=credit_split,
     )
 
 

@@ -29,7 +29,7 @@ DEFAULT_CONFIG = PACKAGE_DIR / "default.yaml"
 PRESETS_DIR = PACKAGE_DIR / "presets"
 CONTRACT_PRESET = "contract"
 # Sources whose staging resolves a rep's own identifier through the identity map.
-IDENTIFIED_SOURCES = ("calls", "sales_documents")
+IDENTIFIED_SOURCES = ("calls", "sales_documents", "team_memberships", "sales_targets")
 TOP_LEVEL_KEYS = ("version", "extends", "identity_map", "sources")
 ENTRY_KEYS = ("files", "file_date", "preset")
 Path_ = tuple[str | int, ...]
@@ -238,8 +238,10 @@ def _check_fields(name: str, mapping: Mapping, marks: dict[Path_, Mark]) -> None
     if mapping.rep_identity is not None and name not in IDENTIFIED_SOURCES:
         raise _error(
             marks, (*path, "rep_identity"),
-            f"rep_identity is read for {' and '.join(IDENTIFIED_SOURCES)} only",
+            f"rep_identity is read for {', '.join(IDENTIFIED_SOURCES)} only",
         )
+    if mapping.split is not None and name != "sales_documents":
+        raise _error(marks, (*path, "split"), "split credits a sales document: sales_documents only")
     if mapping.format in ("json", "jsonl"):
         for column in sorted(mapping.source_columns()):
             try:

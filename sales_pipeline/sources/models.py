@@ -172,7 +172,7 @@ class FieldSpec(StrictModel):
     """Where one contract field's value comes from, and how it is turned into the contract's form.
 
     Exactly one origin: `column`, `columns` (the first non-empty), `constant`, `concat`,
-    `difference` or `when`;
+    `difference`, `when`, `lookup` or `first`;
     then, in this order: `extract`, `map`, `timestamp`, `date` or `number`.
     """
 
@@ -187,6 +187,13 @@ class FieldSpec(StrictModel):
     else_: Annotated[FieldSpec | None, BeforeValidator(_field_shorthand)] = Field(
         default=None, alias="else"
     )
+    # The first of several field specs that has a value: a role's parent, else the role itself.
+    first: list[Annotated[FieldSpec, BeforeValidator(_field_shorthand)]] | None = None
+    # A column of another file (the mapping's `lookups`), found by a key: the role's name from
+    # the user's UserRoleId, the sales employee of an SAP order from its partner table.
+    lookup: str | None = None
+    key: Annotated[FieldSpec | None, BeforeValidator(_field_shorthand)] = None
+    value: str | None = None
     extract: Annotated[
         str | None, BeforeValidator(lambda v: v if v is None else _check_regex(v))
     ] = None
@@ -198,7 +205,6 @@ class FieldSpec(StrictModel):
     # A calendar date written another way, as a strptime pattern ('%d.%m.%Y', '%m/%d/%Y').
     date: str | None = None
     number: NumberSpec | None = None
-
     @field_validator("date")
     @classmethod
     def _date_pattern(cls, value: str | None) -> str | None:
@@ -218,26 +224,54 @@ class FieldSpec(StrictModel):
     def _one_origin(self) -> FieldSpec:
         origins = [
             name
-            for name in ("column", "columns", "constant", "concat", "difference", "when")
+            for name in (
+                "column", "columns", "constant", "concat", "difference", "when", "lookup", "first"
+            )
             if getattr(self, name) is not None
         ]
         if len(origins) != 1:
             raise ValueError(
-                "give exactly one of column, columns, constant, concat, difference, when"
+                "give exactly one of column, columns, constant, concat, difference, when, lookup, "
+                "first"
                 + (f" (got {', '.join(origins)})" if origins else "")
             )
         if self.else_ is not None and self.when is None:
             raise ValueError("`else` goes with `when`")
+        if (self.lookup is None) != (self.key is None) or (self.lookup is None) != (
+            self.value is None
+        ):
+            raise ValueError("`lookup` needs `key` (a field spec) and `value` (the lookup's column)")
         if sum(spec is not None for spec in (self.timestamp, self.date, self.number)) > 1:
             raise ValueError("a field is a timestamp, a date or a number, not several")
         return self
 
+    def parts(self) -> list[FieldSpec]:
+        """The field specs nested in this one."""
+        nested = [
+            *(self.concat or ()),
+            *(self.first or ()),
+            *(case.then for case in self.when or ()),
+        ]
+        return nested + [
+            spec for spec in (self.else_, self.key) if spec is not None
+        ]
+
     def timestamps(self) -> list[TimestampSpec]:
         found = [self.timestamp] if self.timestamp is not None else []
-        for part in [*(self.concat or ()), *(case.then for case in self.when or ())]:
+        for part in self.parts():
             found += part.timestamps()
-        if self.else_ is not None:
-            found += self.else_.timestamps()
+        return found
+
+    def lookups_used(self) -> set[str]:
+        return {name for name, _ in self.lookup_values()}
+
+    def lookup_values(self) -> set[tuple[str, str]]:
+        """(lookup, column) of every lookup this field reads."""
+        found = set()
+        if self.lookup is not None and self.value is not None:
+            found.add((self.lookup, self.value))
+        for part in self.parts():
+            found |= part.lookup_values()
         return found
 
     def source_columns(self) -> set[str]:
@@ -245,12 +279,11 @@ class FieldSpec(StrictModel):
         found = set(self.columns or ()) | set(self.difference or ())
         if self.column is not None:
             found.add(self.column)
-        for part in self.concat or ():
-            found |= part.source_columns()
         for case in self.when or ():
-            found |= condition_columns(case.if_) | case.then.source_columns()
-        if self.else_ is not None:
-            found |= self.else_.source_columns()
+            found |= condition_columns(case.if_)
+        # A lookup's `value` is a column of the lookup's file, not of the source's.
+        for part in self.parts():
+            found |= part.source_columns()
         return found
 
 
@@ -309,6 +342,52 @@ class LegsSpec(StrictModel):
     order_by: list[str] = Field(default_factory=list)
 
 
+class LookupSpec(StrictModel):
+    """Another file of the landing area whose rows fields can look up by a key (a CSV with a
+    header): Salesforce's UserRole beside User, SAP's partner table VBPA beside the orders."""
+
+    files: str  # a glob relative to SALES_LANDING_DIR; every matching file is read
+    key: str  # the column the fields' `key` is compared with (trimmed, case kept)
+    csv: CsvOptions = Field(default_factory=lambda: CsvOptions())
+    # Only these rows of the file: VBPA's rows of partner function VE (sales employee).
+    filter: Conditions = Field(default_factory=list)
+    # Without the file, does the source wait (true) or read on with the lookup empty (false: a
+    # Task export is still calls without the Contact export that finds their contacts)?
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _with_header(self) -> LookupSpec:
+        if not self.csv.header:
+            raise ValueError("a lookup file is a CSV with a header")
+        return self
+
+
+class UnpivotSpec(StrictModel):
+    """A wide sheet read long: each of `columns` becomes a row of its own, with the column's
+    name in `name_as` and its cell in `value_as` (the fields read those two like columns).
+    A target sheet with a column per month becomes a target per month."""
+
+    columns: list[str] = Field(min_length=1)
+    name_as: str = "period"
+    value_as: str = "value"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> UnpivotSpec:
+        if self.name_as == self.value_as or {self.name_as, self.value_as} & set(self.columns):
+            raise ValueError("name_as and value_as must differ from each other and the columns")
+        return self
+
+
+class SplitSpec(StrictModel):
+    """A sales document credited to several reps (ERPNext's `sales_team`): `items` is the key
+    path of the list in each JSON record, `rep` and `percentage` the keys in each item. The
+    volume splits by the percentages; the order counts once, for the largest share."""
+
+    items: str
+    rep: str
+    percentage: str
+
+
 class IdentitySpec(StrictModel):
     """The source's own identifier of the rep (extension, phone-system user, ERP salesperson
     code), resolved to a CRM user through the identity map."""
@@ -333,6 +412,9 @@ class Mapping(StrictModel):
     filter: Conditions = Field(default_factory=list)
     legs: LegsSpec | None = None
     rep_identity: IdentitySpec | None = None
+    lookups: dict[str, LookupSpec] = Field(default_factory=dict)
+    unpivot: UnpivotSpec | None = None
+    split: SplitSpec | None = None
     fields: dict[str, FieldOrShorthand]
 
     @field_validator("timezone")
@@ -355,7 +437,48 @@ class Mapping(StrictModel):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _lookups_known(self) -> Mapping:
+        for name in self.lookups:
+            # A lookup is read into a table named after it.
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+                raise ValueError(f"lookup name {name!r}: letters, digits and _ only")
+        specs = [*self.fields.values()]
+        if self.rep_identity is not None:
+            specs.append(self.rep_identity.value)
+        for spec in specs:
+            unknown = spec.lookups_used() - set(self.lookups)
+            if unknown:
+                known = ", ".join(sorted(self.lookups)) or "none"
+                raise ValueError(
+                    f"lookup {sorted(unknown)[0]!r} is not among the mapping's lookups ({known})"
+                )
+        if self.unpivot is not None and self.format not in ("csv", "xlsx"):
+            raise ValueError("unpivot reads the columns of a sheet: format csv or xlsx")
+        if self.split is not None and self.format not in ("json", "jsonl"):
+            raise ValueError("split reads a list inside each record: format json or jsonl")
+        if self.split is not None and self.rep_identity is None:
+            raise ValueError(
+                "split needs rep_identity: the system the items' reps are identified in"
+            )
+        return self
+
+    def lookup_columns(self) -> dict[str, set[str]]:
+        """The columns each lookup file must have: its key, its filter's and the values read."""
+        needed = {
+            name: {lookup.key} | condition_columns(lookup.filter)
+            for name, lookup in self.lookups.items()
+        }
+        specs = [*self.fields.values()]
+        if self.rep_identity is not None:
+            specs.append(self.rep_identity.value)
+        for spec in specs:
+            for name, column in spec.lookup_values():
+                needed[name].add(column)
+        return needed
+
     def source_columns(self) -> set[str]:
+        """The columns the source's files must have (unpivot's new columns are made, not read)."""
         found: set[str] = set()
         for spec in self.fields.values():
             found |= spec.source_columns()
@@ -366,6 +489,10 @@ class Mapping(StrictModel):
             found |= set(self.legs.order_by)
         if self.rep_identity is not None:
             found |= self.rep_identity.value.source_columns()
+        if self.unpivot is not None:
+            found = (found - {self.unpivot.name_as, self.unpivot.value_as}) | set(
+                self.unpivot.columns
+            )
         return found
 
 

@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 SQL_DIR = Path(__file__).parent
 
@@ -44,6 +46,9 @@ def sql_identifier(name: str) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
+    # Imported on first use: loading the code location renders no SQL.
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(SQL_DIR),
         undefined=jinja2.StrictUndefined,

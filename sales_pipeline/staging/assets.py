@@ -8,6 +8,7 @@ replaced) and `quarantine.<source>` (every rejected row with file, line and reas
 
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,6 +16,7 @@ import duckdb
 from sales_pipeline import contract
 from sales_pipeline.contract import SOURCES
 from sales_pipeline.dagster_internals import DATA_VERSION_TAG
+from sales_pipeline.history import record_history_start
 from sales_pipeline.metadata import markdown_table
 from sales_pipeline.partitions import GRAINS, KEY_FORMAT, Grain, partitions_for
 from sales_pipeline.resources import WAREHOUSE_POOL, SalesConfig, Warehouse
@@ -157,6 +159,10 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
     def stage(context: dg.AssetExecutionContext, warehouse: Warehouse, sales_config: SalesConfig):
         with warehouse.connect() as conn:
             merge = stage_source(conn, name, sales_config)
+            # The staged rows now rest on this history start: later loads keep it (history.py).
+            record_history_start(
+                Path(warehouse.database), date.fromisoformat(sales_config.history_start)
+            )
             reconciliation = merge.reconciliation
             (staged,) = conn.execute(f"SELECT count(*) FROM staging.{name}").fetchone()
             (superseded,) = conn.execute(

@@ -135,6 +135,7 @@ def stage_source(
         history_start=date.fromisoformat(sales_config.history_start),
         metric_names=[metric.name for metric in METRICS],
         rep_identity_system=identity_system,
+        credit_split=mapping is not None and mapping.split is not None,
     )
     identities_sql = (
         identities_query(config, sales_config.landing_path) if identity_system else None

@@ -10,7 +10,7 @@ from datetime import date
 import duckdb
 
 from sales_pipeline.analysis.assets import ANALYSES, rebuild, sql_params, table_name
-from sales_pipeline.facts.assets import LEVELS, fact_table
+from sales_pipeline.facts.levels import LEVELS, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
 from sales_pipeline.resources import AnalysisConfig

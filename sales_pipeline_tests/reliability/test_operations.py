@@ -23,7 +23,7 @@ import zstandard
 
 from sales_pipeline import cli
 from sales_pipeline.dagster_internals import pool_watchdog
-from sales_pipeline.publish import published_marts
+from sales_pipeline.publish import build_published_marts
 from sales_pipeline.resources import (
     WAREHOUSE_POOL,
     build_resources,
@@ -423,6 +423,7 @@ def test_a_connected_reader_keeps_its_copy_until_it_reconnects(
     settings = settings_for(tmp_path / "landing", tmp_path)
     with duckdb.connect(str(settings.warehouse)) as conn:
         conn.execute("CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT 1 AS version")
+    published_marts = build_published_marts([])
     with dg.instance_for_test() as instance:
         first = dg.materialize([published_marts], resources=build_resources(settings),
                                instance=instance)

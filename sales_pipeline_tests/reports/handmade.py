@@ -13,8 +13,8 @@ from datetime import date
 import duckdb
 
 from sales_pipeline.analysis.action_plans import next_period_step
-from sales_pipeline.analysis.assets import create_tables, periods_per_year
-from sales_pipeline.facts.assets import LEVELS, fact_table
+from sales_pipeline.analysis.assets import create_tables
+from sales_pipeline.facts.levels import LEVELS, fact_table
 from sales_pipeline.facts.metrics import METRICS
 from sales_pipeline.partitions import Grain
 from sales_pipeline.reports.formatting import add_periods
@@ -62,7 +62,7 @@ def variance_row(grain: Grain, period: date, rep: str, team: str, department: st
             "ahead" if attainment >= 1.1 else "on_track" if attainment >= 0.95 else
             "at_risk" if attainment >= 0.8 else "behind"),
         "prior_period_start": add_periods(grain, period, -1),
-        "last_year_period_start": add_periods(grain, period, -periods_per_year(grain)),
+        "last_year_period_start": add_periods(grain, period, -grain.periods_per_year),
         "is_complete": True,
         **extra,
     }

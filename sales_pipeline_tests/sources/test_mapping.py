@@ -99,7 +99,7 @@ CONFIG_ERRORS = {
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
         "      date: Date\n      currency: {column: Currency, constant: EUR}\n      rate: Rate\n",
         "sources.yaml, line 7: sources.fx_rates.fields.currency: give exactly one of column, "
-        "columns, constant, concat, difference, when (got column, constant)",
+        "columns, constant, concat, difference, when, lookup, first (got column, constant)",
     ),
     "invalid regular expression": (
         "extends: default\nsources:\n  fx_rates:\n    files: erp/rates.csv\n    fields:\n"
@@ -175,6 +175,23 @@ def test_a_file_that_does_not_match_its_preset_is_held_back_and_the_others_land(
     ]
     assert conn.execute("SELECT sid, start_time FROM raw.calls").fetchall() == [
         ("CA1", "2026-03-02T09:00:00.000000Z")
+    ]
+
+
+def test_a_header_in_another_case_matches_its_columns(tmp_path: Path) -> None:
+    # Data Loader writes API names in capitals (ID, OWNERID): a column is found in any case
+    # where the header spells it only once.
+    conn, report = ingest(
+        tmp_path,
+        TWILIO_CSV,
+        {
+            "twilio/calls_2026-03-02.csv": TWILIO_HEADER.upper() + "\n"
+            'CA1,,outbound-api,+1,+2,completed,"Mon, 02 Mar 2026 09:00:00 +0000",,5,human\n',
+        },
+    )
+    assert report.held_back == []
+    assert conn.execute("SELECT sid, status, duration FROM raw.calls").fetchall() == [
+        ("CA1", "completed", "5")
     ]
 
 
@@ -519,3 +536,61 @@ def test_a_compressed_delivery_lands_as_the_file_it_holds(
     assert compressed.execute(f"SELECT DISTINCT _file FROM raw.{source}").fetchall() == [
         (packed_name,)
     ]
+
+
+ROLES_CONFIG = (
+    "extends: default\nsources:\n  team_memberships:\n    files: salesforce/User.csv\n"
+    "    file_date: none\n    preset: salesforce_role_teams\n"
+)
+
+
+def test_a_changed_lookup_file_reads_its_source_again(tmp_path: Path) -> None:
+    from sales_pipeline.ingestion.mapped import discover_configured
+    from sales_pipeline_tests.sources import erp_split_fixtures as fx
+
+    def teams(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+        return conn.execute(
+            'SELECT "User__c", "Team__c", "Department__c" FROM raw.team_memberships ORDER BY 1'
+        ).fetchall()
+
+    # No UserRole export yet: the users wait for it, with the reason.
+    conn, report = ingest(
+        tmp_path, ROLES_CONFIG, {"salesforce/User.csv": fx.SALESFORCE_USERS}, "team_memberships"
+    )
+    assert [(h.name, h.reason) for h in report.held_back] == [
+        (
+            "salesforce/User.csv",
+            "unreadable as CSV: lookup 'roles': no file matches salesforce/UserRole.csv",
+        )
+    ]
+    conn.close()
+    conn, report = ingest(
+        tmp_path, ROLES_CONFIG, {"salesforce/UserRole.csv": fx.SALESFORCE_ROLES},
+        "team_memberships",
+    )
+    assert [f.name for f in report.loaded] == ["salesforce/User.csv"]
+    assert teams(conn) == [
+        ("005A", "Athens North", "Greece"),
+        ("005B", "New York", "New York"),
+        ("005Z", "Athens North", "Greece"),
+    ]
+    # What the backfill's check and the sensor compute is what the ingestion recorded.
+    config = load_sources_config(tmp_path / "sources.yaml")
+    (recorded,) = conn.execute(
+        "SELECT file_stat FROM raw.landed_files WHERE source = 'team_memberships'"
+    ).fetchone()
+    found = discover_configured(config, tmp_path / "landing")
+    assert [f.stat_key for f in found if f.source.name == "team_memberships"] == [recorded]
+    conn.close()
+    # Nothing changed: nothing read.
+    conn, report = ingest(tmp_path, ROLES_CONFIG, {}, "team_memberships")
+    assert (report.loaded, report.unchanged) == ([], 1)
+    conn.close()
+    # A role renamed: the users are read again, with the new name.
+    renamed = fx.SALESFORCE_ROLES.replace('"Athens North"', '"Athens Centre"')
+    conn, report = ingest(
+        tmp_path, ROLES_CONFIG, {"salesforce/UserRole.csv": renamed}, "team_memberships"
+    )
+    assert [f.name for f in report.loaded] == ["salesforce/User.csv"]
+    assert teams(conn)[0] == ("005A", "Athens Centre", "Greece")
+    conn.close()

@@ -451,3 +451,37 @@ SALESFORCE_TASKS = (
     "00T09,005A,003C1,,Call Eleni,Completed,Normal,Call,Call,Outbound,90,Connected,,"
     "2026-03-05T12:00:00.000+0000,,true\n"
 )
+
+# The same calls as Fivetran lands Salesforce's `task` table (snake_case, TRUE/FALSE, UTC times
+# without an offset), with Fivetran's `contact` table for the lookup of who_id.
+SALESFORCE_FIVETRAN_TASKS = (
+    "id,owner_id,who_id,what_id,subject,status,priority,task_subtype,type,call_type,"
+    "call_duration_in_seconds,call_disposition,created_date,completed_date_time,is_deleted,"
+    "_fivetran_deleted,_fivetran_synced\n"
+    "00T01,005A,003C1,,Call Eleni,Completed,Normal,Call,Call,Outbound,120,Connected,"
+    "2026-03-02 09:00:00,2026-03-02 09:02:00,FALSE,FALSE,2026-03-02 10:00:00\n"
+    "00T02,005A,003C2,,Call Nikos,Completed,Normal,Call,Call,Outbound,0,Left Voicemail,"
+    "2026-03-02 10:00:00,,FALSE,FALSE,2026-03-02 11:00:00\n"
+    "00T03,005A,003C2,,Call Nikos,Completed,Normal,Task,Call,Outbound,60,,"
+    "2026-03-03 09:00:00.000,,FALSE,FALSE,2026-03-03 10:00:00\n"
+    "00T04,005B,003C1,,Call Eleni,Completed,Normal,Call,,Outbound,45,Connected,"
+    "2026-03-04 09:00:00 UTC,,FALSE,FALSE,2026-03-04 10:00:00\n"
+    "00T05,005A,003C1,,Eleni called back,Completed,Normal,Call,Call,Inbound,30,,"
+    "2026-03-04 10:00:00,,FALSE,FALSE,2026-03-04 11:00:00\n"
+    "00T06,005Z,003C1,,Call Eleni,Completed,Normal,Call,Call,Outbound,50,Connected,"
+    "2026-03-05 09:00:00,,FALSE,FALSE,2026-03-05 10:00:00\n"
+    "00T07,005A,,,Call with Ben,Completed,Normal,Call,Call,Internal,300,,"
+    "2026-03-05 10:00:00,,FALSE,FALSE,2026-03-05 11:00:00\n"
+    "00T08,005A,003C1,,Email: proposal,Completed,Normal,Email,Email,,,,"
+    "2026-03-05 11:00:00,,FALSE,FALSE,2026-03-05 12:00:00\n"
+    # Deleted in Salesforce, and deleted at the source (Fivetran keeps the row, flagged).
+    "00T09,005A,003C1,,Call Eleni,Completed,Normal,Call,Call,Outbound,90,Connected,"
+    "2026-03-05 12:00:00,,TRUE,FALSE,2026-03-05 13:00:00\n"
+    "00T10,005A,003C1,,Call Eleni,Completed,Normal,Call,Call,Outbound,70,Connected,"
+    "2026-03-05 13:00:00,,FALSE,TRUE,2026-03-05 14:00:00\n"
+)
+SALESFORCE_FIVETRAN_CONTACTS = (
+    "id,account_id,name,title,phone,mobile_phone,decision_maker_c,_fivetran_deleted\n"
+    "003C1,001A,Eleni DM,CEO,+30 210 555 0201,,TRUE,FALSE\n"
+    "003C2,001A,Nikos,Clerk,,+30 210 555 0202,FALSE,FALSE\n"
+)

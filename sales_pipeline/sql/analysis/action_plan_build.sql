@@ -8,8 +8,8 @@ WHERE period_start >= {{ start | literal }} AND period_start < {{ end | literal 
 INSERT INTO {{ table }} BY NAME
 WITH labels(metric, label, noun, one) AS (
     VALUES
-{%- for label in labels %}
-        ({{ label.metric | literal }}, {{ label.label | literal }}, {{ label.noun | literal }}, {{ label.one | literal }}){{ "," if not loop.last }}
+{%- for metric in definitions %}
+        ({{ metric.name | literal }}, {{ metric.label | literal }}, {{ metric.noun | literal }}, {{ metric.one | literal }}){{ "," if not loop.last }}
 {%- endfor %}
 ),
 

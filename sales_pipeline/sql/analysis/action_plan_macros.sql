@@ -26,13 +26,17 @@ CREATE OR REPLACE TEMP MACRO ap_signed_percent(ratio) AS CASE
     ELSE format('-{:.0f}%', -100 * ratio::DOUBLE)
 END;
 
--- A metric value in its unit: money for sales volume, hours of talk time, seconds per call.
+-- A metric value as its definition's display says (facts/metrics.py, Display): money, hours of
+-- talk time, seconds per call, a ratio (orders per unit of activity) or a plain number.
+{%- macro displayed_as(display) -%}
+{{ definitions | selectattr("display", "equalto", display) | map(attribute="name") | list | in_list }}
+{%- endmacro %}
 CREATE OR REPLACE TEMP MACRO ap_metric_value(metric, value) AS CASE
     WHEN value IS NULL THEN 'n/a'
-    WHEN metric IN ('sales_volume', 'avg_order_value') THEN ap_money(value)
-    WHEN metric = 'talk_seconds' THEN format('{:,.1f} h', value::DOUBLE / 3600)
-    WHEN metric = 'avg_call_seconds' THEN format('{:.0f} s', value::DOUBLE)
-    WHEN metric = 'conversion' THEN format('{:.2f}', value::DOUBLE)  -- orders per unit of activity
+    WHEN metric IN {{ displayed_as("money") }} THEN ap_money(value)
+    WHEN metric IN {{ displayed_as("hours") }} THEN format('{:,.1f} h', value::DOUBLE / 3600)
+    WHEN metric IN {{ displayed_as("seconds") }} THEN format('{:.0f} s', value::DOUBLE)
+    WHEN metric IN {{ displayed_as("ratio") }} THEN format('{:.2f}', value::DOUBLE)
     ELSE ap_number(value)
 END;
 

@@ -15,6 +15,9 @@ WITH mapped AS (
 {%- if compiled.rep_identity is not none %}
         {{ compiled.rep_identity }} AS rep_identity,
 {%- endif %}
+{%- if compiled.credit_split is not none %}
+        {{ compiled.credit_split }} AS credit_split,
+{%- endif %}
 {%- if compiled.legs is not none %}
         {{ compiled.legs.group }} AS _leg_group,
         {{ compiled.legs.preferred }} AS _leg_preferred,
@@ -39,6 +42,9 @@ SELECT
     _raw_line,
 {%- if compiled.rep_identity is not none %}
     rep_identity,
+{%- endif %}
+{%- if compiled.credit_split is not none %}
+    credit_split,
 {%- endif %}
 {%- for name, _ in compiled.fields %}
 {%- if compiled.legs is not none and name == "sid" %}

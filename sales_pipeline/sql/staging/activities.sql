@@ -57,7 +57,24 @@ WITH counted AS (
         _file,
         _line
     FROM staging.sales_documents
-    WHERE status <> 'CANCELLED' {{ changed("sales_documents", "document_no") }}
+    WHERE status <> 'CANCELLED' AND credits IS NULL {{ changed("sales_documents", "document_no") }}
+    UNION ALL
+    -- A document split across a sales team: each member's share of the volume; the order is
+    -- counted once, on the largest share ('order_credit' rows carry volume, not an order).
+    SELECT
+        'document:' || document_no,
+        CASE WHEN document_type = 'ORDER' AND NOT credit.counts_order THEN 'order_credit'
+             ELSE lower(document_type) END,
+        activity_date,
+        credit.rep_id,
+        NULL, NULL, NULL,
+        NULL,
+        FALSE,
+        CAST(signed_amount * credit.share / 100 AS DECIMAL(38, 16)),
+        _file,
+        _line
+    FROM staging.sales_documents, unnest(credits) AS shares(credit)
+    WHERE status <> 'CANCELLED' AND credits IS NOT NULL {{ changed("sales_documents", "document_no") }}
 )
 SELECT
     counted.activity_id,
@@ -76,7 +93,8 @@ LEFT JOIN staging.team_memberships AS membership
     AND counted.activity_date >= membership.start_date
     AND (membership.end_date IS NULL OR counted.activity_date <= membership.end_date)
 QUALIFY row_number() OVER (
-    PARTITION BY counted.activity_id
+    -- A split document is one activity per rep of its sales team.
+    PARTITION BY counted.activity_id, counted.rep_id
     ORDER BY membership.start_date DESC NULLS LAST, membership.membership_id DESC NULLS LAST
 ) = 1
 -- Day order lets DuckDB skip row groups when a period's facts are built.

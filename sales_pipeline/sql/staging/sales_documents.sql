@@ -22,6 +22,9 @@ WITH typed AS (
 {%- if rep_identity_system %},
         sp_text(rep_identity) AS rep_identity
 {%- endif %}
+{%- if credit_split %},
+        sp_text(credit_split) AS credit_split
+{%- endif %}
     FROM raw.sales_documents
     -- Only the files of this delivery; the merge step takes care of earlier ones.
     WHERE _file IN (SELECT file FROM delivery_files)
@@ -32,6 +35,62 @@ reps AS (
     WHERE employee_number IS NOT NULL
     GROUP BY employee_number
 ),
+{%- if credit_split %}
+-- A document credited to a sales team (the mapping's `split`): one row per member, resolved
+-- like the document's own rep. The largest share (ties: the first listed) takes the order.
+credit_items AS (
+    SELECT
+        _file, _line,
+        unnest(items) AS item,
+        generate_subscripts(items, 1) AS position
+    FROM (
+        SELECT _file, _line, from_json(credit_split, '[{"rep": "VARCHAR", "percentage": "VARCHAR"}]') AS items
+        FROM typed
+        WHERE credit_split IS NOT NULL
+    )
+),
+credits_resolved AS (
+    SELECT
+        items._file, items._line, items.position,
+        sp_text(items.item.rep) AS identifier,
+        sp_text(items.item.percentage) AS percentage_text,
+        try_cast(sp_text(items.item.percentage) AS DECIMAL(9, 4)) AS percentage,
+        identities.user_id,
+        identities.users_on_identifier
+    FROM credit_items AS items
+    LEFT JOIN ({{ lookups.rep_identities(rep_identity_system) }}) AS identities
+        ON identities.identifier = {{ lookups.identifier(rep_identity_system, "items.item.rep") }}
+),
+credits AS (
+    SELECT
+        _file, _line,
+        list(struct_pack(rep_id := user_id, share := percentage, counts_order := is_primary) ORDER BY position) AS credits,
+        first(user_id ORDER BY is_primary DESC) AS primary_rep_id,
+        nullif(concat_ws('; ',
+            string_agg(
+                CASE
+                    WHEN identifier IS NULL THEN 'sales team member ' || position || ' names no rep'
+                    WHEN users_on_identifier > 1 THEN 'ambiguous rep in the sales team: several people have '
+                        || {{ rep_identity_system | literal }} || ' ' || sp_quote(identifier)
+                    WHEN user_id IS NULL THEN 'unknown rep in the sales team: no person has '
+                        || {{ rep_identity_system | literal }} || ' ' || sp_quote(identifier) || ' in the identity map'
+                    WHEN percentage IS NULL OR percentage <= 0 OR percentage > 100
+                    THEN 'sales team allocation ' || coalesce(sp_quote(percentage_text), 'empty')
+                        || ' of ' || sp_quote(identifier) || ' is not a percentage above 0'
+                END, '; ' ORDER BY position),
+            CASE WHEN count(percentage) = count(*) AND sum(percentage) <> 100
+                 THEN 'sales team allocations add up to '
+                     || rtrim(rtrim(sum(percentage)::VARCHAR, '0'), '.') || ' %, not 100 %' END
+        ), '') AS credit_reason
+    FROM (
+        SELECT *, row_number() OVER (
+            PARTITION BY _file, _line ORDER BY percentage DESC NULLS LAST, position
+        ) = 1 AS is_primary
+        FROM credits_resolved
+    )
+    GROUP BY _file, _line
+),
+{%- endif %}
 converted AS (
     SELECT
         typed.*,
@@ -43,10 +102,15 @@ converted AS (
 checked AS (
     SELECT
         converted.*,
-{%- if rep_identity_system %}
+{%- if credit_split %}
+        credits.credits,
+        coalesce(credits.primary_rep_id, identities.user_id, reps.user_id) AS rep_id,
+{%- elif rep_identity_system %}
+        NULL::STRUCT(rep_id VARCHAR, share DECIMAL(9, 4), counts_order BOOLEAN)[] AS credits,
         -- The ERP's own code of the salesperson first (identity map), else the employee number.
         coalesce(identities.user_id, reps.user_id) AS rep_id,
 {%- else %}
+        NULL::STRUCT(rep_id VARCHAR, share DECIMAL(9, 4), counts_order BOOLEAN)[] AS credits,
         reps.user_id AS rep_id,
 {%- endif %}
         CAST(
@@ -58,6 +122,11 @@ checked AS (
             {{ c.not_in_set("document_type", "document_type", contract.DOCUMENT_TYPES) }},
             {{ c.unparsable("document_date", "document_date_text", "activity_date", "a YYYY-MM-DD date") }},
             CASE
+{%- if credit_split %}
+                WHEN credits.credits IS NOT NULL THEN credits.credit_reason
+                WHEN rep_identity IS NULL AND sales_rep_no IS NULL
+                THEN 'no rep: the document has no sales team'
+{%- endif %}
 {%- if rep_identity_system %}
                 WHEN identities.users_on_identifier > 1 THEN 'ambiguous rep: several people have '
                     || {{ rep_identity_system | literal }} || ' ' || sp_quote(rep_identity)
@@ -93,6 +162,10 @@ checked AS (
     LEFT JOIN ({{ lookups.rep_identities(rep_identity_system) }}) AS identities
         ON identities.identifier = {{ lookups.identifier(rep_identity_system, "converted.rep_identity") }}
 {%- endif %}
+{%- if credit_split %}
+    LEFT JOIN credits ON credits._file = converted._file AND credits._line = converted._line
+{%- endif %}
 )
 SELECT * EXCLUDE (_error, document_date_text, net_amount_text, changed_text
-{%- if rep_identity_system %}, rep_identity{% endif %}) FROM checked;
+{%- if rep_identity_system %}, rep_identity{% endif %}
+{%- if credit_split %}, credit_split{% endif %}) FROM checked;
