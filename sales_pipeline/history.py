@@ -2,8 +2,9 @@
 activity is quarantined (`before SALES_HISTORY_START`).
 
 `SALES_HISTORY_START` sets it. Without it, the start is the one the warehouse was last staged
-with, recorded beside it (`<warehouse>.history_start`), or, before the first ingestion, the
-earliest day a daily landing file is named after. The partitions then begin where the data does
+with, recorded beside it (`<warehouse>.history_start`), or, before the first ingestion, the first
+day of the month a month before the earliest day a daily landing file is named after (a day's
+delivery carries records of earlier days too: the first deliveries' records stay in). The partitions then begin where the data does
 (a fixed 2020 start showed 60 of 84 monthly partitions of the sample as missing), and the record
 keeps them there when a later delivery of older days, or a landing area cleaned of old files,
 would move them: the warehouse, its quarantine and the partitions stay consistent. With no record
@@ -13,7 +14,7 @@ and no dated landing file, `FALLBACK_HISTORY_START`.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 FALLBACK_HISTORY_START = date(2020, 1, 1)
@@ -71,10 +72,24 @@ def earliest_landing_day(landing_dir: Path, config_path: Path | None) -> date | 
     return min(days, default=None)
 
 
+# A day's delivery also brings records of the days before it (a document changed that day, a
+# late call): the derived start leaves this much room before the earliest file's day, so the first
+# deliveries' own records are never taken for history.
+DELIVERY_LOOKBACK = timedelta(days=31)
+
+
+def derived_history_start(landing_dir: Path, config_path: Path | None) -> date | None:
+    """The first day of the month `DELIVERY_LOOKBACK` before the earliest daily file's day."""
+    earliest = earliest_landing_day(landing_dir, config_path)
+    if earliest is None:
+        return None
+    return (earliest - DELIVERY_LOOKBACK).replace(day=1)
+
+
 def default_history_start(landing_dir: Path, warehouse: Path, config_path: Path | None) -> date:
     """The start when `SALES_HISTORY_START` is not set: recorded, else derived, else the fallback."""
     return (
         recorded_history_start(warehouse)
-        or earliest_landing_day(landing_dir, config_path)
+        or derived_history_start(landing_dir, config_path)
         or FALLBACK_HISTORY_START
     )

@@ -50,8 +50,8 @@ VARIABLES: dict[str, Variable] = {
     "SALES_HISTORY_START": Variable(
         "", "first day of the history, YYYY-MM-DD: older events are quarantined and the "
         "partitions begin with the period containing it",
-        when_empty="the one the warehouse was staged with, else the earliest day the landing "
-        "files are named after (history.py)"),
+        when_empty="the one the warehouse was staged with, else the month a month before the "
+        "earliest day the landing files are named after (history.py)"),
     "SALES_MAX_REJECTED_SHARE": Variable(
         "0.05", "share of a delivery's rows (0 to 1) rejected above which staging blocks the "
         "facts"),

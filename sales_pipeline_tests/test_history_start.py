@@ -1,5 +1,5 @@
-"""Where the history starts without SALES_HISTORY_START: the first day the landing files are named
-after, kept once the warehouse is staged (sales_pipeline/history.py)."""
+"""Where the history starts without SALES_HISTORY_START: the month a month before the first day the
+landing files are named after, kept once the warehouse is staged (sales_pipeline/history.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from sales_pipeline.settings import SalesSettings, SettingsError
 from sales_pipeline_tests.conftest import settings_for
 
 FIRST_DAY = date(2025, 3, 5)  # a Wednesday
+# A month before it is 2 February: the history starts on 1 February (a Saturday).
+START = date(2025, 2, 1)
 FIRST_PARTITION = {
-    "weekly": "2025-03-03", "monthly": "2025-03-01", "quarterly": "2025-01-01", "yearly": "2025-01-01",
+    "weekly": "2025-01-27", "monthly": "2025-02-01", "quarterly": "2025-01-01", "yearly": "2025-01-01",
 }
 
 
@@ -43,7 +45,7 @@ def _first_partitions(settings: SalesSettings) -> dict[str, str]:
 
 def test_partitions_start_where_the_landing_data_starts(sample_landing: Path, tmp_path: Path) -> None:
     settings = settings_for(sample_landing, tmp_path)
-    assert settings.history_start == FIRST_DAY
+    assert settings.history_start == START
     assert _first_partitions(settings) == FIRST_PARTITION
     # Deriving it lists file names and writes nothing: only staging records it.
     assert not record_path(settings.warehouse).exists()
@@ -74,7 +76,7 @@ def test_the_first_ingestion_records_the_start_and_older_files_do_not_move_it(
         instance=instance, raise_on_error=False
     )
     assert result.success
-    assert record_path(settings.warehouse).read_text() == f"{FIRST_DAY}\n"
+    assert record_path(settings.warehouse).read_text() == f"{START}\n"
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         (before_history,) = conn.execute(
             "SELECT count(*) FROM (SELECT reason FROM quarantine.calls UNION ALL "
@@ -89,9 +91,9 @@ def test_the_first_ingestion_records_the_start_and_older_files_do_not_move_it(
     (calls / "calls_2025-03-05.csv").rename(calls / "calls_2025-02-20.csv")
     for first_day_file in landing.glob("*/*_2025-03-05.csv"):
         first_day_file.unlink()
-    assert settings_for(landing, tmp_path).history_start == FIRST_DAY
-    # Before any ingestion, the same landing area would have started in February.
-    assert settings_for(landing, tmp_path / "elsewhere").history_start == date(2025, 2, 20)
+    assert settings_for(landing, tmp_path).history_start == START
+    # Before any ingestion, the same landing area would have started in January.
+    assert settings_for(landing, tmp_path / "elsewhere").history_start == date(2025, 1, 1)
 
 
 def test_a_record_that_is_no_date_is_a_settings_error(sample_landing: Path, tmp_path: Path) -> None:

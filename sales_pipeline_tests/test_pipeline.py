@@ -322,6 +322,27 @@ def _published_env(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, str(value))
 
 
+def test_raw_staging_and_quarantine_tables_show_their_columns_described(built: Built) -> None:
+    """The tables before the marts show their columns in the UI too, as DuckDB has them."""
+    conn = duckdb.connect(str(built.settings.warehouse), read_only=True)
+    with conn:
+        for schema, table in (
+            ("raw", "calls"), ("raw", "users"), ("staging", "calls"),
+            ("staging", "calls_superseded"), ("staging", "sales_documents"),
+            ("quarantine", "events"),
+        ):
+            event = built.instance.get_latest_materialization_event(dg.AssetKey([schema, table]))
+            assert event is not None and event.asset_materialization is not None
+            columns = event.asset_materialization.metadata["dagster/column_schema"].value.columns
+            actual = conn.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
+                "AND table_name = ? ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+            assert [c.name for c in columns] == [name for (name,) in actual], (schema, table)
+            assert all(c.description for c in columns), (schema, table)
+
+
 def test_sql_prints_a_table_from_the_published_copy(
     built: Built, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@ from sales_pipeline.metadata import markdown_table
 from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, SalesConfig, Warehouse
 from sales_pipeline.sources import sources_config
 from sales_pipeline.validation.checks import ROWS_CONFORM, raw_rows_check
+from sales_pipeline.warehouse_columns import schema_metadata
 
 FILES_READABLE = "files_readable"
 EVERY_FILE_RECOGNISED = "every_file_recognised"
@@ -103,12 +104,15 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
             held_back = _held_back_files(conn, source)
             (total_rows,) = conn.execute(f"SELECT count(*) FROM {source.raw_table}").fetchone()
             rows_check = raw_rows_check(conn, configured, report)
+            schema = schema_metadata(conn, *source.raw_table.split("."))
 
         context.log.info(
             f"{source.name}: {len(report.loaded)} file(s) loaded, {report.rows_read} row(s), "
             f"{report.unchanged} unchanged, {len(report.held_back)} held back"
         )
-        yield dg.MaterializeResult(metadata=_report_metadata(report, total_rows, layout))
+        yield dg.MaterializeResult(
+            metadata={**schema, **_report_metadata(report, total_rows, layout)}
+        )
         yield dg.AssetCheckResult(
             check_name=FILES_READABLE,
             passed=not held_back,

@@ -24,6 +24,7 @@ from sales_pipeline.settings import SalesSettings
 from sales_pipeline.staging.merge import RULES, build_activities, stage_source
 from sales_pipeline.validation.checks import STAGED_ROWS_CONFORM, staging_rows_check
 from sales_pipeline.validation.suites import STAGING_SPECS
+from sales_pipeline.warehouse_columns import schema_metadata
 
 RECONCILES = "reconciles_per_file"
 TOUCHED_PERIODS = "touched_periods"
@@ -178,6 +179,10 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
             per_file = _rejected_per_file(conn, name, delivery)
             top_reasons = _top_reasons(conn, name)
             unknown_reps = _unknown_reps(conn, name)
+            schemas = {
+                key: schema_metadata(conn, *key.path)
+                for key in (staging_key, superseded_key, quarantine_key)
+            }
             staged_rows_check = (
                 staging_rows_check(conn, f"staging.{name}", delivery)
                 if f"staging.{name}" in STAGING_SPECS
@@ -210,6 +215,7 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
         yield dg.MaterializeResult(
             asset_key=staging_key,
             metadata={
+                **schemas[staging_key],
                 "dagster/row_count": dg.MetadataValue.int(staged),
                 **{key: dg.MetadataValue.int(value) for key, value in totals.items()},
                 "full_rebuild": dg.MetadataValue.bool(merge.full),
@@ -222,11 +228,15 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
         )
         yield dg.MaterializeResult(
             asset_key=superseded_key,
-            metadata={"dagster/row_count": dg.MetadataValue.int(superseded)},
+            metadata={
+                **schemas[superseded_key],
+                "dagster/row_count": dg.MetadataValue.int(superseded),
+            },
         )
         yield dg.MaterializeResult(
             asset_key=quarantine_key,
             metadata={
+                **schemas[quarantine_key],
                 "dagster/row_count": dg.MetadataValue.int(quarantined),
                 "reasons": top_reasons,
                 "unknown_reps": markdown_table(["identity", "rows", "first at"], unknown_reps),
