@@ -175,6 +175,20 @@ STAGING = {
     "call_answered_by": "A call's answered_by.",
 }
 
+# raw.landed_files, the ledger of every landing file (sql/ingestion/create_ledger.sql).
+LEDGER = {
+    "source": "The source that reads the file; empty for a file no source reads.",
+    "file": "The file, relative to SALES_LANDING_DIR.",
+    "fingerprint": "A hash of its content (and of its lookup files'): a change reads it again.",
+    "status": "loaded, held_back or not_recognised.",
+    "reason": "Why it is held back or not recognised.",
+    "rows_read": "Rows read from it (rows a mapping's filter left out are not counted).",
+    "rows_malformed": "Of those, lines that could not be read (quarantined).",
+    "ingestion_id": "The ingestion (Dagster run) that read it.",
+    "ingested_at": "When it was read.",
+    "file_stat": "Size and times when it was read: while they stay, it is not hashed again.",
+}
+
 QUARANTINE = {
     "file": "Landing file of the rejected row.",
     "line": "Its line in that file.",
@@ -186,6 +200,8 @@ QUARANTINE = {
 def _describe(schema: str, table: str, column: str) -> str:
     if schema == "quarantine":
         return QUARANTINE.get(column, "")
+    if schema == "raw" and table == "landed_files":
+        return LEDGER.get(column, "")
     if schema == "raw":
         if column in RAW_BOOKKEEPING:
             return RAW_BOOKKEEPING[column]

@@ -329,7 +329,7 @@ def test_raw_staging_and_quarantine_tables_show_their_columns_described(built: B
         for schema, table in (
             ("raw", "calls"), ("raw", "users"), ("staging", "calls"),
             ("staging", "calls_superseded"), ("staging", "sales_documents"),
-            ("quarantine", "events"),
+            ("staging", "activities"), ("raw", "landed_files"), ("quarantine", "events"),
         ):
             event = built.instance.get_latest_materialization_event(dg.AssetKey([schema, table]))
             assert event is not None and event.asset_materialization is not None

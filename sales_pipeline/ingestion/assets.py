@@ -182,10 +182,12 @@ def landed_files(
         read = conn.execute(
             "SELECT source, file, file_stat FROM raw.landed_files WHERE status <> 'not_recognised'"
         ).fetchall()
+        schema = schema_metadata(conn, "raw", "landed_files")
     for name in names:
         context.log.warning(f"{name}: {NOT_RECOGNISED_REASON}")
     yield dg.MaterializeResult(
         metadata={
+            **schema,
             "files_loaded": dg.MetadataValue.int(by_status.get("loaded", 0)),
             "files_held_back": dg.MetadataValue.int(by_status.get("held_back", 0)),
             "files_not_recognised": dg.MetadataValue.int(len(names)),

@@ -290,7 +290,8 @@ def build_staging_asset(name: str) -> dg.AssetsDefinition:
         dg.AssetCheckSpec(
             "activity_ids_unique",
             asset=dg.AssetKey(["staging", "activities"]),
-            description="Each counted event appears once, with a rep, a day and a team.",
+            description="Each counted event appears once per rep (a split document once per "
+            "member of its sales team), with a rep, a day and a team.",
         ),
         dg.AssetCheckSpec(
             STAGED_ROWS_CONFORM,
@@ -311,7 +312,7 @@ def staging_activities(
             "WHERE activity_id IN (SELECT activity_id FROM changed_activity_ids)"
         )
         checked_rows, duplicates, missing = conn.execute(
-            "SELECT count(*), count(*) - count(DISTINCT activity_id), "
+            "SELECT count(*), count(*) - count(DISTINCT (activity_id, rep_id)), "
             "count(*) FILTER (WHERE rep_id IS NULL OR activity_date IS NULL OR team IS NULL) "
             f"FROM staging.activities {checked}"
         ).fetchone()
@@ -324,6 +325,7 @@ def staging_activities(
         last_day = max((last for _, _, _, last in by_activity), default=None)
         delivery = latest_delivery_files(conn, ["calls", "events", "sales_documents"])
         staged_rows_check = staging_rows_check(conn, "staging.activities", delivery)
+        schema = schema_metadata(conn, "staging", "activities")
     context.log.info(
         f"staging.activities: {rows} counted events; "
         + ("rebuilt in full" if result.full else f"{result.changed_events} changed")
@@ -345,6 +347,7 @@ def staging_activities(
         # marks exactly the fact partitions they touch as stale, not every partition.
         data_version=dg.DataVersion("versioned-per-period"),
         metadata={
+            **schema,
             "dagster/row_count": dg.MetadataValue.int(rows),
             "full_rebuild": dg.MetadataValue.bool(result.full),
             "changed_events": dg.MetadataValue.int(result.changed_events),
