@@ -127,10 +127,19 @@ ANALYSIS_ROWS_PER_RUN = 20_000
 
 
 def rep_periods(conn: duckdb.DuckDBPyConnection, grain: Grain, start: date, end: date) -> int:
-    """Rows of the rep facts in [start, end): the size of an analysis step over those periods."""
+    """Rows of the rep facts in [start, end): the size of an analysis step over those periods.
+
+    Only an estimate for cutting the step into runs: the targets read no facts, so on a fresh
+    warehouse they may be built before the rep facts table exists (then: one run)."""
+    table = fact_table(REP, grain)
+    (exists,) = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?",
+        [table],
+    ).fetchone()
+    if not exists:
+        return 0
     (rows,) = conn.execute(
-        f"SELECT count(*) FROM marts.{fact_table(REP, grain)} "
-        "WHERE period_start >= ? AND period_start < ?",
+        f"SELECT count(*) FROM marts.{table} WHERE period_start >= ? AND period_start < ?",
         [start, end],
     ).fetchone()
     return rows
