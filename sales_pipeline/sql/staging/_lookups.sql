@@ -39,3 +39,45 @@ FROM rep_identities
 WHERE system = {{ system | literal }}
 GROUP BY identifier
 {%- endmacro %}
+
+{#- A CRM user column (User__c) or, with a rep identity system, the user of the row's own
+    identifier (an e-mail, an employee number) through the identity map: the typed columns, the
+    join and the reason, for the snapshot sources that name a rep (team memberships, targets). -#}
+{% macro user_columns(system) -%}
+{%- if system %}
+        -- The rep by another identity (the mapping's rep_identity, through the identity map),
+        -- else by User__c.
+        coalesce(identities.user_id, sp_text("User__c")) AS user_id,
+        sp_text(rep_identity) AS rep_identity,
+        identities.user_id AS identified_user_id,
+        identities.users_on_identifier,
+{%- else %}
+        sp_text("User__c") AS user_id,
+{%- endif %}
+{%- endmacro %}
+
+{% macro user_join(system) -%}
+{%- if system %}
+    LEFT JOIN ({{ rep_identities(system) }}) AS identities
+        ON identities.identifier = {{ identifier(system, "rep_identity") }}
+{%- endif %}
+{%- endmacro %}
+
+{% macro user_reason(system, known_user) -%}
+{%- if system %}
+        CASE
+            WHEN users_on_identifier > 1 THEN 'ambiguous rep: several people have '
+                || {{ system | literal }} || ' ' || sp_quote(rep_identity)
+            WHEN rep_identity IS NOT NULL AND identified_user_id IS NULL AND typed.user_id IS NULL
+            THEN 'unknown rep: no person has ' || {{ system | literal }} || ' '
+                || sp_quote(rep_identity) || ' in the identity map'
+            ELSE {{ known_user }}
+        END,
+{%- else %}
+        {{ known_user }},
+{%- endif %}
+{%- endmacro %}
+
+{% macro user_helper_columns(system) -%}
+{%- if system %}rep_identity, identified_user_id, users_on_identifier, {% endif %}
+{%- endmacro %}
