@@ -145,6 +145,18 @@ def actual_marts(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object
     return tables
 
 
+def reconciliation(conn: duckdb.DuckDBPyConnection, source: str) -> list[tuple[object, ...]]:
+    """Per landing file of `source`: (file, read, accepted, superseded, quarantined)."""
+    return conn.execute(
+        "SELECT f.file, f.rows_read, "
+        f" (SELECT count(*) FROM staging.{source} s WHERE s._file = f.file), "
+        f" (SELECT count(*) FROM staging.{source}_superseded s WHERE s._file = f.file), "
+        f" (SELECT count(*) FROM quarantine.{source} q WHERE q.file = f.file) "
+        "FROM raw.landed_files f WHERE source = ? ORDER BY file",
+        [source],
+    ).fetchall()
+
+
 @dataclass
 class Run:
     conn: duckdb.DuckDBPyConnection

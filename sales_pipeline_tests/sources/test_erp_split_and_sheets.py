@@ -28,7 +28,7 @@ from sales_pipeline.runner import run_backfill
 from sales_pipeline_tests.conftest import facts_definitions, settings_for
 from sales_pipeline_tests.sources import erp_fixtures
 from sales_pipeline_tests.sources import erp_split_fixtures as fx
-from sales_pipeline_tests.sources.crm import write
+from sales_pipeline_tests.sources.crm import reconciliation, write
 from sales_pipeline_tests.sources.test_mapping import xlsx
 
 WEEK, MONTH, YEAR = dt.date(2026, 3, 2), dt.date(2026, 3, 1), dt.date(2026, 1, 1)
@@ -118,17 +118,6 @@ def expected_facts(
 def quarantine(conn: duckdb.DuckDBPyConnection, source: str) -> list[tuple[object, ...]]:
     return conn.execute(
         f"SELECT file, line, reason FROM quarantine.{source} ORDER BY file, line, reason"
-    ).fetchall()
-
-
-def reconciliation(conn: duckdb.DuckDBPyConnection, source: str) -> list[tuple[object, ...]]:
-    return conn.execute(
-        "SELECT f.file, f.rows_read, "
-        f" (SELECT count(*) FROM staging.{source} s WHERE s._file = f.file), "
-        f" (SELECT count(*) FROM staging.{source}_superseded s WHERE s._file = f.file), "
-        f" (SELECT count(*) FROM quarantine.{source} q WHERE q.file = f.file) "
-        "FROM raw.landed_files f WHERE source = ? ORDER BY file",
-        [source],
     ).fetchall()
 
 

@@ -20,7 +20,7 @@ from sales_pipeline.cli import main
 from sales_pipeline.sources.check import check_sources
 from sales_pipeline_tests.conftest import settings_for
 from sales_pipeline_tests.sources import salesforce_fixtures as sf
-from sales_pipeline_tests.sources.crm import actual_marts, run_configured, write
+from sales_pipeline_tests.sources.crm import actual_marts, reconciliation, run_configured, write
 
 WEEK, NEXT_WEEK = dt.date(2026, 3, 2), dt.date(2026, 3, 9)
 MONTH, YEAR = dt.date(2026, 3, 1), dt.date(2026, 1, 1)
@@ -219,14 +219,7 @@ def backfilled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             for source in ("events", "sales_documents", "users", "contacts")
         },
         "reconciliation": {
-            source: conn.execute(
-                "SELECT f.file, f.rows_read, "
-                f" (SELECT count(*) FROM staging.{source} s WHERE s._file = f.file), "
-                f" (SELECT count(*) FROM staging.{source}_superseded s WHERE s._file = f.file), "
-                f" (SELECT count(*) FROM quarantine.{source} q WHERE q.file = f.file) "
-                "FROM raw.landed_files f WHERE source = ? ORDER BY file",
-                [source],
-            ).fetchall()
+            source: reconciliation(conn, source)
             for source in ("users", "contacts", "events", "sales_documents")
         },
         "documents": conn.execute(
