@@ -42,7 +42,8 @@ GE_CHECKS = frozenset({ROWS_CONFORM, STAGED_ROWS_CONFORM})
 
 def _as_warehouse_tables(assets: list) -> list:
     """Every DuckDB asset as the UI shows a table: its `schema.table` name, the owner, and the
-    great_expectations kind where a suite validates it. The marts also carry their column
+    great_expectations and pandas kinds where a suite validates it (Great Expectations reads the
+    rows it validates as pandas batches: validation/great_expectations.py). The marts also carry their column
     schemas (marts_catalog.py); raw, staging and quarantine their names only."""
     validated = {
         spec.asset_key for asset in assets if isinstance(asset, dg.AssetsDefinition)
@@ -54,7 +55,7 @@ def _as_warehouse_tables(assets: list) -> list:
             return spec
         return spec.replace_attributes(
             owners=spec.owners or [OWNER],
-            kinds={*spec.kinds, *(["great_expectations"] if spec.key in validated else [])},
+            kinds={*spec.kinds, *(["great_expectations", "pandas"] if spec.key in validated else [])},
         ).merge_attributes(
             metadata={} if "dagster/table_name" in spec.metadata
             else {"dagster/table_name": ".".join(spec.key.path)},

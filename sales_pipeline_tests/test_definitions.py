@@ -159,7 +159,8 @@ def test_private_dagster_names_are_imported_only_through_dagster_internals() -> 
 
 def test_every_warehouse_table_asset_names_its_table_owner_and_kinds() -> None:
     """The UI shows each DuckDB table's name, owner and kinds; a mart also its columns, each with
-    a description (marts_catalog.py), and a suite-validated table the great_expectations kind."""
+    a description (marts_catalog.py), and a suite-validated table the great_expectations and
+    pandas kinds (the suites validate pandas batches)."""
     from sales_pipeline.definitions import defs
     from sales_pipeline.marts_catalog import TABLES_BY_NAME
 
@@ -176,5 +177,6 @@ def test_every_warehouse_table_asset_names_its_table_owner_and_kinds() -> None:
                 c.name for c in TABLES_BY_NAME[spec.key.path[1]].columns]
             assert all(column.description for column in columns)
     kinds = {spec.key.to_user_string(): spec.kinds for spec in tables}
-    assert "great_expectations" in kinds["raw/calls"] & kinds["staging/activities"]
-    assert "great_expectations" not in kinds["marts/variance_monthly"] | kinds["raw/landed_files"]
+    for validated in ("great_expectations", "pandas"):
+        assert validated in kinds["raw/calls"] & kinds["staging/activities"]
+        assert validated not in kinds["marts/variance_monthly"] | kinds["raw/landed_files"]
