@@ -60,6 +60,8 @@ LAYERS = (
     ("staging", re.compile(r"^(stage_|staging__)")),
     ("facts", re.compile(r"^marts__\w+_activity_")),
     ("analysis", re.compile(r"^marts__")),
+    # Since one step builds a grain's facts and analysis (grain_step.py): <grain>_tables.
+    ("facts and analysis", re.compile(r"^[a-z]+_(tables|facts|analysis|action_plan)$")),
     ("reports", re.compile(r"^reports__")),
     ("publish", re.compile(r"^publish")),
 )

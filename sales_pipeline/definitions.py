@@ -6,13 +6,15 @@ import warnings
 
 import dagster as dg
 
-from sales_pipeline.analysis.action_plans import build_action_plan_assets
-from sales_pipeline.analysis.assets import build_analysis_assets
+from sales_pipeline.analysis.action_plans import action_plan_table_part
+from sales_pipeline.analysis.assets import analysis_table_parts
 from sales_pipeline.dagster_internals import patch_concurrency_pools
-from sales_pipeline.facts.assets import build_fact_assets
+from sales_pipeline.facts.assets import fact_table_parts
+from sales_pipeline.grain_step import grain_step
 from sales_pipeline.ingestion.assets import raw_assets
 from sales_pipeline.jobs import ingest_job, period_jobs, publish_job, report_jobs
 from sales_pipeline.marts_catalog import OWNER
+from sales_pipeline.partitions import GRAINS
 from sales_pipeline.publish import build_published_marts
 from sales_pipeline.reports.assets import build_report_assets
 from sales_pipeline.resources import build_resources
@@ -66,6 +68,16 @@ def _as_warehouse_tables(assets: list) -> list:
             if isinstance(asset, dg.AssetsDefinition) else asset for asset in assets]
 
 
+def build_grain_steps(settings: SalesSettings) -> list[dg.AssetsDefinition]:
+    """Per grain, one step that builds its facts, then its analysis, then its action plans."""
+    return [
+        grain_step(f"{grain.name}_tables", grain, settings, [
+            *fact_table_parts(grain), *analysis_table_parts(grain), action_plan_table_part(grain),
+        ])
+        for grain in GRAINS
+    ]
+
+
 def build_definitions(settings: SalesSettings) -> dg.Definitions:
     # A source configuration that cannot be used stops the code location from loading, with the
     # file, line and key in the message, before any run reads a file with it.
@@ -74,9 +86,7 @@ def build_definitions(settings: SalesSettings) -> dg.Definitions:
         *_as_warehouse_tables([
             *raw_assets,
             *build_staging_assets(settings),
-            *build_fact_assets(settings),
-            *build_analysis_assets(settings),
-            *build_action_plan_assets(settings),
+            *build_grain_steps(settings),
         ]),
         *build_report_assets(settings),
     ]

@@ -23,6 +23,7 @@ from sales_pipeline.analysis import drivers, targets, trends, variance
 from sales_pipeline.facts.levels import LEVELS, Level, fact_table
 from sales_pipeline.facts.metrics import METRICS, RATIOS, Metric
 from sales_pipeline.partitions import GRAINS, Grain
+from sales_pipeline.resources import transaction
 from sales_pipeline.sql import render
 
 SCHEMA = "marts"
@@ -362,7 +363,10 @@ def document(conn: duckdb.DuckDBPyConnection, tables: Iterable[MartTable]) -> in
                     if (table.name, column.name) in current_columns
                     and current_columns[table.name, column.name] != column.description]
     if objects or columns:
-        conn.execute(render("marts/comments.sql", objects=objects, columns=columns))
+        # One commit for all of them: each COMMENT on its own commits the catalog once, and a new
+        # warehouse's first build writes several hundred.
+        with transaction(conn):
+            conn.execute(render("marts/comments.sql", objects=objects, columns=columns))
     return len(objects) + len(columns)
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -134,6 +135,12 @@ def build_periods(
                 report(f"{what}: {done}/{total} periods")
 
 
+@cache
+def _macros() -> str:
+    # Rendered once per process: every step's connection runs it.
+    return render("macros.sql", contract=contract)
+
+
 class Warehouse(DuckDBResource):
     """The DuckDB file every layer lives in, with the pipeline's SQL macros on each connection."""
 
@@ -147,7 +154,7 @@ class Warehouse(DuckDBResource):
         """
         conn = open_warehouse(self.database, self.connection_config)
         try:
-            conn.execute(render("macros.sql", contract=contract))
+            conn.execute(_macros())
             yield conn
         finally:
             conn.close()

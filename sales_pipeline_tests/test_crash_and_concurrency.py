@@ -200,8 +200,8 @@ def killed_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
 
 
 # Where the two kills are aimed: in the middle of the ingestion run's staging (the calls merge),
-# and in the first facts step of the first grain built (the weekly rep facts).
-KILL_POINTS = ((INGEST_JOB, "stage_calls"), ("build_weekly", "marts__rep_activity_weekly"))
+# and in the step of the first grain built (the weekly facts and analysis: grain_step.py).
+KILL_POINTS = ((INGEST_JOB, "stage_calls"), ("build_weekly", "weekly_tables"))
 
 
 def test_killed_mid_run_then_rerun_equals_a_clean_run(

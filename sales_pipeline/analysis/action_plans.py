@@ -23,17 +23,12 @@ import duckdb
 
 from sales_pipeline.analysis.assets import ANALYSIS_ROWS_PER_RUN, rep_periods
 from sales_pipeline.facts.metrics import DEFINITIONS
+from sales_pipeline.grain_step import Results, TablePart, grain_step
 from sales_pipeline.marts_catalog import OWNER, asset_metadata, document
 from sales_pipeline.marts_catalog import action_plan_table as documented_action_plan_table
 from sales_pipeline.metadata import markdown_table
-from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import (
-    WAREHOUSE_POOL,
-    AnalysisConfig,
-    SalesConfig,
-    Warehouse,
-    build_periods,
-)
+from sales_pipeline.partitions import Grain
+from sales_pipeline.resources import AnalysisConfig, SalesConfig, build_periods
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
@@ -148,13 +143,12 @@ def shape_violations(
     ]
 
 
-def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
+def action_plan_table_part(grain: Grain) -> TablePart:
     key = dg.AssetKey(["marts", f"action_plan_{grain.name}"])
     table = action_plan_table(grain)
     documented = documented_action_plan_table(grain)
-
-    @dg.asset(
-        key=key,
+    spec = dg.AssetSpec(
+        key,
         deps=[
             dg.AssetKey(["marts", f"variance_{grain.name}"]),
             dg.AssetKey(["marts", f"drivers_{grain.name}"]),
@@ -162,69 +156,63 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
             # Next period's set targets for the commitments, read from the CRM snapshot.
             dg.AssetKey(["staging", "sales_targets"]),
         ],
-        partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
-        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"analysis_{grain.name}",
         kinds={"duckdb"},
         owners=[OWNER],
-        pool=WAREHOUSE_POOL,
         tags={"grain": grain.name},
         description=documented.description,
         metadata=asset_metadata(documented),
-        check_specs=[
-            dg.AssetCheckSpec(
-                "sources_resolve",
-                asset=key,
-                description="Every trace in `source` names exactly one row of the variance, "
-                "driver or target table (a peer trace: the team's rep rows).",
-            ),
-            dg.AssetCheckSpec(
-                "plan_shape",
-                asset=key,
-                description="At most two strengths and two developments per rep and period, "
-                "exactly one commitment when there is a development, and every commitment "
-                "above the period's actual.",
-            ),
-        ],
     )
-    def action_plan(
-        context: dg.AssetExecutionContext,
-        warehouse: Warehouse,
-        sales_config: SalesConfig,
-        analysis_config: AnalysisConfig,
-    ):
-        window = context.partition_time_window
-        start, end = window.start.date(), window.end.date()
+    checks = [
+        dg.AssetCheckSpec(
+            "sources_resolve",
+            asset=key,
+            description="Every trace in `source` names exactly one row of the variance, "
+            "driver or target table (a peer trace: the team's rep rows).",
+        ),
+        dg.AssetCheckSpec(
+            "plan_shape",
+            asset=key,
+            description="At most two strengths and two developments per rep and period, "
+            "exactly one commitment when there is a development, and every commitment "
+            "above the period's actual.",
+        ),
+    ]
+
+    def build(
+        context: dg.AssetExecutionContext, conn: duckdb.DuckDBPyConnection, start: date, end: date
+    ) -> Results:
+        sales_config: SalesConfig = context.resources.sales_config
+        analysis_config: AnalysisConfig = context.resources.analysis_config
         currency = sales_config.reporting_currency
-        with warehouse.connect() as conn:
-            build_action_plans(
-                conn, grain, start, end,
-                currency=currency, normal_band=analysis_config.driver_normal_band,
-                report=context.log.info,
-            )
-            unresolved = unresolved_sources(conn, grain, start, end, currency=currency)
-            violations = shape_violations(conn, grain, start, end)
-            counts = conn.execute(
-                f"SELECT item, count(*), count(DISTINCT (period_start, rep_id, team, department)) "
-                f"FROM {table} WHERE period_start >= $start AND period_start < $end "
-                "GROUP BY item",
-                {"start": start, "end": end},
-            ).fetchall()
-            causes = conn.execute(
-                f"SELECT cause, count(*) AS developments, round(-sum(cost_in_sales_volume)) AS cost "
-                f"FROM {table} WHERE period_start >= $start AND period_start < $end "
-                "AND item = 'development' GROUP BY cause ORDER BY cost DESC",
-                {"start": start, "end": end},
-            ).fetchall()
-            preview = conn.execute(
-                f"SELECT period_start, rep_name, team, item, rank, statement FROM {table} "
-                "WHERE period_start = (SELECT max(period_start) FROM "
-                f"{table} WHERE period_start >= $start AND period_start < $end) "
-                "ORDER BY department, team, rep_name, rep_id, "
-                "CASE item WHEN 'strength' THEN 1 WHEN 'development' THEN 2 ELSE 3 END, rank "
-                "LIMIT 30",
-                {"start": start, "end": end},
-            ).fetchall()
+        build_action_plans(
+            conn, grain, start, end,
+            currency=currency, normal_band=analysis_config.driver_normal_band,
+            report=context.log.info,
+        )
+        unresolved = unresolved_sources(conn, grain, start, end, currency=currency)
+        violations = shape_violations(conn, grain, start, end)
+        counts = conn.execute(
+            f"SELECT item, count(*), count(DISTINCT (period_start, rep_id, team, department)) "
+            f"FROM {table} WHERE period_start >= $start AND period_start < $end "
+            "GROUP BY item",
+            {"start": start, "end": end},
+        ).fetchall()
+        causes = conn.execute(
+            f"SELECT cause, count(*) AS developments, round(-sum(cost_in_sales_volume)) AS cost "
+            f"FROM {table} WHERE period_start >= $start AND period_start < $end "
+            "AND item = 'development' GROUP BY cause ORDER BY cost DESC",
+            {"start": start, "end": end},
+        ).fetchall()
+        preview = conn.execute(
+            f"SELECT period_start, rep_name, team, item, rank, statement FROM {table} "
+            "WHERE period_start = (SELECT max(period_start) FROM "
+            f"{table} WHERE period_start >= $start AND period_start < $end) "
+            "ORDER BY department, team, rep_name, rep_id, "
+            "CASE item WHEN 'strength' THEN 1 WHEN 'development' THEN 2 ELSE 3 END, rank "
+            "LIMIT 30",
+            {"start": start, "end": end},
+        ).fetchall()
 
         by_item = {item: (rows, reps) for item, rows, reps in counts}
         context.log.info(
@@ -270,7 +258,7 @@ def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsD
             metadata={"violations": dg.MetadataValue.json(violations)},
         )
 
-    return action_plan
+    return TablePart(spec, checks, build, frozenset({"sales_config", "analysis_config"}))
 
 
 def _cost_chart(causes: list[tuple[str, int, float]], currency: str) -> dg.MetadataValue:
@@ -286,5 +274,7 @@ def _cost_chart(causes: list[tuple[str, int, float]], currency: str) -> dg.Metad
     return dg.MetadataValue.md(f"![Development cost by cause]({image})")
 
 
-def build_action_plan_assets(settings: SalesSettings) -> list[dg.AssetsDefinition]:
-    return [build_action_plan_asset(grain, settings) for grain in GRAINS]
+def build_action_plan_asset(grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
+    """The grain's action plans alone, as a step of their own (the full code location builds
+    them in the grain's step with the facts and analysis: definitions.py)."""
+    return grain_step(f"{grain.name}_action_plan", grain, settings, [action_plan_table_part(grain)])

@@ -1,7 +1,8 @@
 """Analysis marts as Dagster assets: targets, variance, trends and drivers at every grain.
 
 Each table is one asset per grain, partitioned like the facts and tagged with the grain, so it runs
-in the grain's job and schedule right after the facts it reads. Materializing a range of
+in the grain's job and schedule, in the grain's step (grain_step.py) right after the facts it
+reads. Materializing a range of
 partitions rebuilds exactly those periods (DELETE the window, INSERT it again) in one transaction,
 with one set-wise SQL statement over the whole range (`sql/analysis/<table>.sql`).
 
@@ -20,6 +21,7 @@ import duckdb
 from sales_pipeline.analysis import drivers, targets, trends, variance
 from sales_pipeline.facts.levels import LEVELS, REP, fact_table
 from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.grain_step import Results, TablePart, grain_step
 from sales_pipeline.marts_catalog import (
     OWNER,
     TABLES_BY_NAME,
@@ -30,8 +32,8 @@ from sales_pipeline.marts_catalog import (
     scorecard_view,
 )
 from sales_pipeline.metadata import markdown_table
-from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import WAREHOUSE_POOL, AnalysisConfig, Warehouse, build_periods
+from sales_pipeline.partitions import GRAINS, Grain
+from sales_pipeline.resources import AnalysisConfig, build_periods
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 
@@ -188,49 +190,42 @@ def fetch(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] |
     return header, result.fetchall()
 
 
-def build_analysis_asset(
-    analysis: Analysis, grain: Grain, settings: SalesSettings
-) -> dg.AssetsDefinition:
+def analysis_table_part(analysis: Analysis, grain: Grain) -> TablePart:
     name = analysis.NAME
     key = asset_key(name, grain)
     table = table_name(name, grain)
     documented = TABLES_BY_NAME[f"{name}_{grain.name}"]
-
-    @dg.asset(
-        key=key,
+    spec = dg.AssetSpec(
+        key,
         deps=_upstream(name, grain),
-        partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
-        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"analysis_{grain.name}",
         kinds={"duckdb"},
         owners=[OWNER],
-        pool=WAREHOUSE_POOL,
         tags={"grain": grain.name},
         description=documented.description,
         metadata=asset_metadata(documented),
-        check_specs=[
-            dg.AssetCheckSpec(check, asset=key, description=description)
-            for check, description in analysis.CHECKS.items()
-        ],
     )
-    def analysis_asset(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, analysis_config: AnalysisConfig
-    ):
-        window = context.partition_time_window
-        start, end = window.start.date(), window.end.date()
+    checks = [
+        dg.AssetCheckSpec(check, asset=key, description=description)
+        for check, description in analysis.CHECKS.items()
+    ]
+
+    def build(
+        context: dg.AssetExecutionContext, conn: duckdb.DuckDBPyConnection, start: date, end: date
+    ) -> Results:
+        analysis_config: AnalysisConfig = context.resources.analysis_config
         params = sql_params(grain, start, end, analysis_config)
         queries = {"table": table, **params}
-        with warehouse.connect() as conn:
-            rebuild(conn, name, grain, start, end, analysis_config, report=context.log.info)
-            (rows,) = conn.execute(
-                f"SELECT count(*) FROM {table} WHERE period_start >= $start AND period_start < $end",
-                {"start": start, "end": end},
-            ).fetchone()
-            key_tables = {
-                title: markdown_table(*fetch(conn, render(template, **queries)))
-                for title, template in analysis.KEY_TABLES.items()
-            }
-            check_header, (check_row,) = fetch(conn, render(analysis.CHECKS_SQL, **queries))
+        rebuild(conn, name, grain, start, end, analysis_config, report=context.log.info)
+        (rows,) = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE period_start >= $start AND period_start < $end",
+            {"start": start, "end": end},
+        ).fetchone()
+        key_tables = {
+            title: markdown_table(*fetch(conn, render(template, **queries)))
+            for title, template in analysis.KEY_TABLES.items()
+        }
+        check_header, (check_row,) = fetch(conn, render(analysis.CHECKS_SQL, **queries))
         outcomes = analysis.evaluate_checks(dict(zip(check_header, check_row, strict=True)))
 
         context.log.info(f"{table}: {rows} rows in [{start}, {end})")
@@ -251,7 +246,7 @@ def build_analysis_asset(
                 metadata={k: _metadata_value(v) for k, v in details.items()},
             )
 
-    return analysis_asset
+    return TablePart(spec, checks, build, frozenset({"analysis_config"}))
 
 
 def _metadata_value(value: object) -> dg.MetadataValue:
@@ -266,11 +261,16 @@ def _metadata_value(value: object) -> dg.MetadataValue:
     return dg.MetadataValue.json(value)
 
 
+def analysis_table_parts(grain: Grain) -> list[TablePart]:
+    return [analysis_table_part(analysis, grain) for analysis in ANALYSES]
+
+
 def build_analysis_assets(
     settings: SalesSettings, grains: Sequence[Grain] = GRAINS
 ) -> list[dg.AssetsDefinition]:
+    """The analysis tables alone, one step per grain, for code locations that build the facts
+    in steps of their own (the full one builds both in one step: definitions.py)."""
     return [
-        build_analysis_asset(analysis, grain, settings)
+        grain_step(f"{grain.name}_analysis", grain, settings, analysis_table_parts(grain))
         for grain in grains
-        for analysis in ANALYSES
     ]

@@ -1,8 +1,9 @@
 """Fact marts: activity metrics per rep, team and department at four grains.
 
 All sixteen tables come from one definition of the metrics (`facts/metrics.py`) and one SQL
-template; a table is a Dagster asset partitioned by its grain, and materializing a range of
-partitions rebuilds exactly those periods in one transaction.
+template; a table is a Dagster asset partitioned by its grain, built in its grain's step
+(grain_step.py), and materializing a range of partitions rebuilds exactly those periods in one
+transaction.
 """
 
 
@@ -11,13 +12,15 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from sales_pipeline.facts.levels import LEVELS, Level, fact_table
 from sales_pipeline.facts.metrics import METRICS, METRICS_BY_NAME
+from sales_pipeline.grain_step import Results, TablePart, grain_step
 from sales_pipeline.marts_catalog import OWNER, TABLES_BY_NAME, asset_metadata, document
 from sales_pipeline.metadata import markdown_table
-from sales_pipeline.partitions import GRAINS, Grain, partitions_for
-from sales_pipeline.resources import WAREHOUSE_POOL, Warehouse, build_periods
+from sales_pipeline.partitions import GRAINS, Grain
+from sales_pipeline.resources import build_periods
 from sales_pipeline.settings import SalesSettings
 from sales_pipeline.sql import render
 from sales_pipeline.staging.assets import activity_versions_key
@@ -59,58 +62,54 @@ def build_fact_periods(
     )
 
 
-def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.AssetsDefinition:
+def fact_table_part(level: Level, grain: Grain) -> TablePart:
     table = fact_table(level, grain)
     key = dg.AssetKey(["marts", table])
     qualified = f"marts.{table}"
     documented = TABLES_BY_NAME[table]
-
-    @dg.asset(
-        key=key,
+    spec = dg.AssetSpec(
+        key,
         deps=[dg.AssetKey(["staging", "activities"]), activity_versions_key(grain)],
-        partitions_def=partitions_for(grain, settings.history_start, settings.timezone),
-        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=f"facts_{grain.name}",
         kinds={"duckdb"},
         owners=[OWNER],
-        pool=WAREHOUSE_POOL,
         tags={"grain": grain.name, "level": level.name},
         description=documented.description,
         metadata={
             **asset_metadata(documented),
             "metrics": dg.MetadataValue.json({m.name: m.description for m in METRICS}),
         },
-        check_specs=[
-            dg.AssetCheckSpec(
-                "keys_unique_and_present",
-                asset=key,
-                description=f"No two rows share (period_start, {', '.join(level.unique_key)}), "
-                "and no key is null.",
-            ),
-            dg.AssetCheckSpec(
-                "reconciles_with_staging",
-                asset=key,
-                description="Additive counts summed over the table equal the counted events in "
-                "staging.activities for the same periods.",
-            ),
-        ],
     )
-    def fact(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        window = context.partition_time_window
-        start, end = window.start.date(), window.end.date()
-        with warehouse.connect() as conn:
-            conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
-            document(conn, [documented])
-            build_fact_periods(conn, level, grain, start, end, report=context.log.info)
-            rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
-            mismatches = _reconcile(conn, qualified, start, end)
-            preview = conn.execute(
-                f"SELECT * FROM {qualified} WHERE period_start >= ? AND period_start < ? "
-                "ORDER BY period_start DESC, sales_volume DESC LIMIT 10",
-                [start, end],
-            )
-            preview_header = [column[0] for column in preview.description]
-            preview_rows = preview.fetchall()
+    checks = [
+        dg.AssetCheckSpec(
+            "keys_unique_and_present",
+            asset=key,
+            description=f"No two rows share (period_start, {', '.join(level.unique_key)}), "
+            "and no key is null.",
+        ),
+        dg.AssetCheckSpec(
+            "reconciles_with_staging",
+            asset=key,
+            description="Additive counts summed over the table equal the counted events in "
+            "staging.activities for the same periods.",
+        ),
+    ]
+
+    def build(
+        context: dg.AssetExecutionContext, conn: duckdb.DuckDBPyConnection, start: date, end: date
+    ) -> Results:
+        conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
+        document(conn, [documented])
+        build_fact_periods(conn, level, grain, start, end, report=context.log.info)
+        rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
+        mismatches = _reconcile(conn, qualified, start, end)
+        preview = conn.execute(
+            f"SELECT * FROM {qualified} WHERE period_start >= ? AND period_start < ? "
+            "ORDER BY period_start DESC, sales_volume DESC LIMIT 10",
+            [start, end],
+        )
+        preview_header = [column[0] for column in preview.description]
+        preview_rows = preview.fetchall()
 
         context.log.info(f"{qualified}: {rows} rows over {periods} period(s) in [{start}, {end})")
         yield dg.MaterializeResult(
@@ -138,7 +137,7 @@ def build_fact_asset(level: Level, grain: Grain, settings: SalesSettings) -> dg.
             metadata={"mismatches": dg.MetadataValue.json(mismatches)},
         )
 
-    return fact
+    return TablePart(spec, checks, build)
 
 
 def _shape(conn, table: str, level: Level, start: date, end: date) -> tuple[int, int, int, int]:
@@ -175,5 +174,12 @@ def _reconcile(conn, table: str, start: date, end: date) -> list[dict[str, objec
     ]
 
 
+def fact_table_parts(grain: Grain) -> list[TablePart]:
+    return [fact_table_part(level, grain) for level in LEVELS]
+
+
 def build_fact_assets(settings: SalesSettings) -> list[dg.AssetsDefinition]:
-    return [build_fact_asset(level, grain, settings) for grain in GRAINS for level in LEVELS]
+    """The fact tables alone, one step per grain (the full code location builds each grain's
+    facts and analysis in one step: definitions.py)."""
+    return [grain_step(f"{grain.name}_facts", grain, settings, fact_table_parts(grain))
+            for grain in GRAINS]

@@ -84,7 +84,7 @@ def test_first_partition_of_the_data(tmp_path: Path) -> None:
         add_facts(conn, MONTHLY, [Activity(date(2024, 1, 1), ann,
                                            {"visits": 8, "orders": 4, "sales_volume": 900})])
     settings = settings_for(tmp_path, tmp_path, SALES_HISTORY_START="2024-01-01")
-    assets = [a for a in build_analysis_assets(settings) if a.key.path[1].endswith("_monthly")]
+    assets = build_analysis_assets(settings, grains=[MONTHLY])
     result = dg.materialize(
         assets,
         partition_key="2024-01-01",

@@ -17,6 +17,7 @@ import pytest
 from sales_pipeline.analysis.action_plans import shape_violations, unresolved_sources
 from sales_pipeline.definitions import build_definitions
 from sales_pipeline.facts.metrics import METRICS
+from sales_pipeline.marts_catalog import TABLES_BY_NAME
 from sales_pipeline.partitions import GRAINS, Grain
 from sales_pipeline.reports import formatting as fmt
 from sales_pipeline.reports.formatting import add_periods, slug
@@ -123,9 +124,13 @@ def test_running_periods_read_to_date_and_holiday_weeks_say_so(built: Built) -> 
 def test_each_grain_has_a_build_job_for_its_tables_and_a_report_job() -> None:
     defs = build_definitions(SalesSettings.from_env())
     for grain in GRAINS:
-        build = set(defs.resolve_job_def(f"build_{grain.name}").graph.node_dict)
+        build = defs.resolve_job_def(f"build_{grain.name}")
         report = set(defs.resolve_job_def(f"report_{grain.name}").graph.node_dict)
-        assert f"marts__action_plan_{grain.name}" in build
+        # One step builds every table of the grain (grain_step.py), each table its own asset.
+        assert set(build.graph.node_dict) == {f"{grain.name}_tables"}
+        tables = {key.path[1] for key in build.asset_layer.executable_asset_keys}
+        assert tables == {table.name for table in TABLES_BY_NAME.values()
+                          if table.grain == grain and not table.is_view}
         assert report == {f"reports__sales_reports_{grain.name}"}
 
 

@@ -9,8 +9,9 @@ struct_pack({% for column in order %}k{{ loop.index }} := {{ table }}.{{ column 
 -- Merge one delivery of {{ name }} into staging. Inputs: delivery_files(file), the files read
 -- since the last merge, and {{ name }}_checked, their rows with _reason (NULL = accepted).
 -- Among accepted rows sharing ({{ key_list }}), the latest by ({{ order | join(", ") }}) wins
--- and is in staging.{{ name }}; the others are in staging.{{ name }}_superseded. Only the keys
--- the delivery touches are recomputed, so the cost follows the delivery, not the history.
+-- and is in staging.{{ name }}; the others are in staging.{{ name }}_superseded. A merge
+-- recomputes only the keys the delivery touches, so its cost follows the delivery, not the
+-- history; a full rebuild (new rules, a snapshot, a first load) starts from empty tables.
 
 {% if full %}
 CREATE OR REPLACE TABLE staging.{{ name }} AS
@@ -20,8 +21,32 @@ SELECT * FROM staging.{{ name }} LIMIT 0;
 CREATE OR REPLACE TABLE quarantine.{{ name }} (
     file VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, record VARCHAR
 );
-{% endif %}
 
+-- Everything is rebuilt into the empty tables above: only keys delivered more than once need a
+-- ranking (a narrow aggregate; rare), every other accepted row goes straight in. Materializing
+-- and ranking every candidate, as a merge does, cost most of a backfill's staging time.
+CREATE OR REPLACE TEMP TABLE repeated_keys AS
+SELECT {{ key_list }}, max({{ order_key("checked") }}) AS order_key
+FROM {{ name }}_checked AS checked
+WHERE checked._reason IS NULL
+GROUP BY ALL
+HAVING count(*) > 1;
+
+INSERT INTO staging.{{ name }} BY NAME
+SELECT checked.* EXCLUDE (_reason)
+FROM {{ name }}_checked AS checked ANTI JOIN repeated_keys AS k ON {{ key_match("k", "checked") }}
+WHERE checked._reason IS NULL;
+
+INSERT INTO staging.{{ name }} BY NAME
+SELECT checked.* EXCLUDE (_reason)
+FROM {{ name }}_checked AS checked JOIN repeated_keys AS k ON {{ key_match("k", "checked") }}
+WHERE checked._reason IS NULL AND {{ order_key("checked") }} = k.order_key;
+
+INSERT INTO staging.{{ name }}_superseded BY NAME
+SELECT checked.* EXCLUDE (_reason)
+FROM {{ name }}_checked AS checked JOIN repeated_keys AS k ON {{ key_match("k", "checked") }}
+WHERE checked._reason IS NULL AND {{ order_key("checked") }} <> k.order_key;
+{% else %}
 -- The keys of the delivery's accepted rows, and of the rows it replaces (a file delivered again).
 CREATE OR REPLACE TEMP TABLE affected_keys AS
 SELECT {{ key_list }} FROM {{ name }}_checked WHERE _reason IS NULL
@@ -39,12 +64,10 @@ WHERE kept._file NOT IN (SELECT file FROM delivery_files)
 UNION ALL BY NAME
 SELECT * EXCLUDE (_reason) FROM {{ name }}_checked WHERE _reason IS NULL;
 
-{% if not full %}
 -- Every file whose rows the merge may move: the delivery's, and those of the rows it competes
 -- with (reconciliation.sql checks these; a full rebuild checks every file).
 CREATE OR REPLACE TEMP TABLE touched_files AS
 SELECT file FROM delivery_files UNION SELECT DISTINCT _file FROM candidates;
-{% endif %}
 
 CREATE OR REPLACE TEMP TABLE ranked AS
 SELECT candidates.*, {{ order_key("candidates") }} = latest.order_key AS _is_winner
@@ -59,6 +82,7 @@ DELETE FROM staging.{{ name }} AS kept USING affected_keys AS k WHERE {{ key_mat
 DELETE FROM staging.{{ name }}_superseded AS kept USING affected_keys AS k WHERE {{ key_match("k", "kept") }};
 INSERT INTO staging.{{ name }} BY NAME SELECT * EXCLUDE (_is_winner) FROM ranked WHERE _is_winner;
 INSERT INTO staging.{{ name }}_superseded BY NAME SELECT * EXCLUDE (_is_winner) FROM ranked WHERE NOT _is_winner;
+{% endif %}
 
 -- The record as delivered is looked up for rejected rows only.
 DELETE FROM quarantine.{{ name }} WHERE file IN (SELECT file FROM delivery_files);
