@@ -40,9 +40,13 @@ mutation: setup
 
 # `dg dev` starts the webserver, the daemon and their code servers in this terminal's process group:
 # Ctrl-C stops them all. VIRTUAL_ENV tells dg the project's .venv is the one meant (it warns
-# otherwise); UI_ARGS passes options, e.g. UI_ARGS="--port 3001".
+# otherwise); UI_ARGS passes options, e.g. UI_ARGS="--port 3001". The webserver and the daemon
+# create runs over ranges of periods with one planned event per table, as the backfill does
+# (sales_pipeline/dagster_internals.py, PLANNED_EVENTS_AS_SUBSETS).
 ui: setup
-	DAGSTER_HOME=$(CURDIR)/.dagster_home VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev $(UI_ARGS)
+	DAGSTER_HOME=$(CURDIR)/.dagster_home VIRTUAL_ENV=$(CURDIR)/$(VENV) \
+	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$(or $(DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS),true) \
+	$(BIN)/dg dev $(UI_ARGS)
 
 clean:
 	rm -rf data/landing data/warehouse.duckdb* data/reports data/published

@@ -8,7 +8,10 @@ import dagster as dg
 
 from sales_pipeline.analysis.action_plans import action_plan_table_part
 from sales_pipeline.analysis.assets import analysis_table_parts
-from sales_pipeline.dagster_internals import patch_concurrency_pools
+from sales_pipeline.dagster_internals import (
+    patch_concurrency_pools,
+    plan_ranges_as_one_event_per_asset,
+)
 from sales_pipeline.facts.assets import fact_table_parts
 from sales_pipeline.grain_step import grain_step
 from sales_pipeline.ingestion.assets import raw_assets
@@ -36,6 +39,10 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 # Every process that loads the code location runs steps: each must claim pool slots soundly and
 # wait for them without busy-waiting.
 patch_concurrency_pools()
+# Every process that loads it may create runs over ranges of periods: one planned event per table,
+# not per period and table (dagster_internals.py). The webserver and the daemon create runs
+# without loading it: `make ui` sets the variable for them.
+plan_ranges_as_one_event_per_asset()
 
 
 # Checks that run a Great Expectations suite on their asset.

@@ -180,3 +180,18 @@ def test_end_to_end_checks_pass(built: Built) -> None:
                 if e.asset_key.path[1].split("_")[0] in ANALYSES]
     assert len(analysis) == 2 * len(ANALYSES) * len(GRAINS)
     assert [(e.asset_key.to_user_string(), e.check_name) for e in analysis if not e.passed] == []
+
+
+def test_a_range_run_plans_one_event_per_table_and_builds_every_period(built: Built) -> None:
+    """The weekly build covers three weeks in one run: Dagster records one planned event per
+    table for the range (dagster_internals.plan_ranges_as_one_event_per_asset), not one per week
+    and table, and every week is still materialized."""
+    weekly = next(record for record in built.instance.get_run_records()
+                  if record.dagster_run.job_name == "build_weekly")
+    planned = built.instance.all_logs(
+        weekly.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    tables = {entry.dagster_event.asset_key for entry in planned}
+    assert len(planned) == len(tables) == 9  # 4 fact tables, 4 analysis tables, action plans
+    materialized = built.instance.get_materialized_partitions(
+        dg.AssetKey(["marts", "variance_weekly"]))
+    assert materialized == {"2025-12-22", "2025-12-29", "2026-01-05"}

@@ -11,6 +11,7 @@ from sales_pipeline_tests.sources.crm import (
     Calls,
     actual_marts,
     expected_marts,
+    reconciliation,
     run_configured,
     write,
     write_crm,
@@ -54,13 +55,7 @@ def run_case(case: Case, root: Path) -> dict[str, object]:
         "quarantine": conn.execute(
             "SELECT file, line, reason FROM quarantine.calls ORDER BY file, line"
         ).fetchall(),
-        "reconciliation": conn.execute(
-            "SELECT f.file, f.rows_read, "
-            " (SELECT count(*) FROM staging.calls s WHERE s._file = f.file), "
-            " (SELECT count(*) FROM staging.calls_superseded s WHERE s._file = f.file), "
-            " (SELECT count(*) FROM quarantine.calls q WHERE q.file = f.file) "
-            "FROM raw.landed_files f WHERE source = 'calls' ORDER BY file"
-        ).fetchall(),
+        "reconciliation": reconciliation(conn, "calls"),
     }
     conn.close()
     return result

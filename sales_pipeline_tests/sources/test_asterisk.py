@@ -29,13 +29,13 @@ and the pipeline runs again: Ben made 3, connected 2, 75 s.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from sales_pipeline_tests.sources.crm import (
     Calls,
     actual_marts,
     expected_marts,
+    reconciliation,
     run_configured,
     write,
     write_crm,
@@ -145,25 +145,15 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory):
             "SELECT _line, sid, parent_call_sid, direction, status, duration, rep_id "
             "FROM staging.calls ORDER BY _line"
         ).fetchall(),
-        "reconciliation": _reconciliation(first),
+        "reconciliation": reconciliation(first, "calls"),
     }
     first.close()
     with master.open("ab") as file:
         file.write(APPENDED + b"\n")
     second = run_configured(landing, root / "work", root / "sources.yaml").conn
-    after = {"marts": actual_marts(second), "reconciliation": _reconciliation(second)}
+    after = {"marts": actual_marts(second), "reconciliation": reconciliation(second, "calls")}
     second.close()
     return before, after
-
-
-def _reconciliation(conn: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
-    return conn.execute(
-        "SELECT f.file, f.rows_read, "
-        " (SELECT count(*) FROM staging.calls s WHERE s._file = f.file), "
-        " (SELECT count(*) FROM staging.calls_superseded s WHERE s._file = f.file), "
-        " (SELECT count(*) FROM quarantine.calls q WHERE q.file = f.file) "
-        "FROM raw.landed_files f WHERE source = 'calls' ORDER BY file"
-    ).fetchall()
 
 
 def _approx(tables):

@@ -19,6 +19,7 @@ from sales_pipeline_tests.sources.crm import (
     GRAIN_PERIODS,
     TEAMS,
     actual_marts,
+    reconciliation,
     run_configured,
     write,
     write_crm,
@@ -171,18 +172,12 @@ def test_erp_sales_documents_marts_quarantine_and_reconciliation(
         quarantine = conn.execute(
             "SELECT file, line, reason FROM quarantine.sales_documents ORDER BY file, line"
         ).fetchall()
-        reconciliation = conn.execute(
-            "SELECT f.file, f.rows_read, "
-            " (SELECT count(*) FROM staging.sales_documents s WHERE s._file = f.file), "
-            " (SELECT count(*) FROM staging.sales_documents_superseded s WHERE s._file = f.file), "
-            " (SELECT count(*) FROM quarantine.sales_documents q WHERE q.file = f.file) "
-            "FROM raw.landed_files f WHERE source = 'sales_documents' ORDER BY file"
-        ).fetchall()
+        per_file = reconciliation(conn, "sales_documents")
     finally:
         conn.close()
     assert marts == expected_marts(case.expected)
     assert quarantine == case.quarantine
-    assert reconciliation == case.reconciliation
+    assert per_file == case.reconciliation
 
 
 def test_sources_check_exits_0_on_the_odoo_configuration(

@@ -44,6 +44,7 @@ from sales_pipeline_tests.sources.crm import (
     Calls,
     actual_marts,
     expected_marts,
+    reconciliation,
     run_configured,
     write,
     write_crm,
@@ -436,13 +437,7 @@ def test_twilio_json_quarantine_names_file_line_and_reason(runs, tmp_path_factor
 @pytest.mark.parametrize("preset", sorted(CONFIGS))
 def test_twilio_every_row_reconciles_and_redelivery_wins(runs, tmp_path_factory, preset) -> None:
     conn = _run(runs, tmp_path_factory, preset)
-    rows = conn.execute(
-        "SELECT f.file, f.rows_read, "
-        " (SELECT count(*) FROM staging.calls s WHERE s._file = f.file), "
-        " (SELECT count(*) FROM staging.calls_superseded s WHERE s._file = f.file), "
-        " (SELECT count(*) FROM quarantine.calls q WHERE q.file = f.file) "
-        "FROM raw.landed_files f WHERE source = 'calls' ORDER BY file"
-    ).fetchall()
+    rows = reconciliation(conn, "calls")
     # Day 1: 10 read = 6 accepted + 1 superseded (CA04, replaced by day 2) + 3 quarantined.
     assert [r[1:] for r in rows] == [(10, 6, 1, 3), (1, 1, 0, 0)]
     assert conn.execute(
