@@ -98,9 +98,9 @@ def fact_table_part(level: Level, grain: Grain) -> TablePart:
     def build(
         context: dg.AssetExecutionContext, conn: duckdb.DuckDBPyConnection, start: date, end: date
     ) -> Results:
-        conn.execute(render("facts/create_table.sql", table=qualified, keys=level.keys, metrics=METRICS))
-        document(conn, [documented])
+        # build_fact_periods creates the table when it is new; its comments follow.
         build_fact_periods(conn, level, grain, start, end, report=context.log.info)
+        document(conn, [documented])
         rows, periods, duplicates, null_keys = _shape(conn, qualified, level, start, end)
         mismatches = _reconcile(conn, qualified, start, end)
         preview = conn.execute(
