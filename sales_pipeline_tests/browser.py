@@ -137,6 +137,11 @@ class UI:
         self.page.goto(self.url + path, timeout=SELECTOR_MS)
         return self.page
 
+    def open_file(self, path: Path) -> Page:
+        """A file the pipeline wrote (an HTML report), as a reader opens it."""
+        self.page.goto(path.resolve().as_uri(), timeout=SELECTOR_MS)
+        return self.page
+
     def wait_for(self, locator) -> None:  # a playwright Locator
         locator.first.wait_for(state="visible", timeout=SELECTOR_MS)
 

@@ -458,10 +458,27 @@ def check_dagster_ui(ui: UI, defs: dg.Definitions, instance: dg.DagsterInstance)
     ui.screenshot("5_runs")
 
 
+def check_reports(ui: UI, reports_dir: Path) -> None:
+    """The reports as a sales leader opens them: the index of every grain, then a team's latest
+    monthly page with its sections and charts."""
+    page = ui.open_file(reports_dir / "index.html")
+    for grain in GRAINS:
+        ui.wait_for(page.get_by_role("heading", name=grain.name.capitalize()))
+    ui.screenshot("6_reports_index")
+    team_page = sorted(reports_dir.glob("monthly/*/team-*.html"))[-1]
+    page = ui.open_file(team_page)
+    for section in ("At a glance", "Leaderboard", "Trend", "Action plans"):
+        ui.wait_for(page.get_by_role("heading", name=section))
+    ui.wait_for(page.locator("img"))
+    ui.screenshot("7_report_team_monthly")
+
+
 def test_the_dagster_ui_shows_the_backfill(built: Built, tmp_path: Path) -> None:
-    """A read-only webserver on the backfill's instance, in headless chromium (browser.py)."""
+    """A read-only webserver on the backfill's instance, in headless chromium (browser.py); the
+    same browser then opens the reports the backfill rendered."""
     with dagster_ui(built.settings, Path(built.instance.root_directory), tmp_path) as ui:
         check_dagster_ui(ui, built.defs, built.instance)
+        check_reports(ui, built.settings.reports_dir)
 
 
 def test_facts_equal_the_floors(built: Built, tmp_path: Path) -> None:
